@@ -1,0 +1,147 @@
+/**
+ * `tessera/errors`: typed errors with stable codes. Domain errors know no HTTP status; the one
+ * map from error to response is `src/http/errors.ts`.
+ */
+import type { ErrorCode } from '../protocol/codes.js'
+
+export class TesseraError extends Error {
+  readonly code: ErrorCode = 'server_error'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** Why a token was refused. Logged and audited; the wire text is chosen by the HTTP map. */
+export type TokenFailure =
+  | 'malformed'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'alg_not_allowed'
+  | 'unknown_key'
+  | 'bad_header'
+  | 'bad_claims'
+  | 'wrong_type'
+  | 'blacklisted'
+  | 'revoked'
+  | 'reused'
+
+/** The token is invalid, expired, of the wrong type or revoked (`token_not_valid`). */
+export class TokenInvalid extends TesseraError {
+  override readonly code = 'token_not_valid'
+  constructor(
+    readonly reason: TokenFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(`token rejected: ${reason}`, options)
+  }
+}
+
+/** The Authorization header names a known scheme but is not `<scheme> <token>`. */
+export class BadAuthorizationHeader extends TesseraError {
+  override readonly code = 'bad_authorization_header'
+  constructor() {
+    super('Authorization header must contain two space-delimited values')
+  }
+}
+
+/** No credentials on a request that needs them. */
+export class NotAuthenticated extends TesseraError {
+  override readonly code = 'not_authenticated'
+  constructor() {
+    super('Authentication credentials were not provided.')
+  }
+}
+
+/** Login refused: one error for unknown user, wrong password and inactive user (no enumeration). */
+export class NoActiveAccount extends TesseraError {
+  override readonly code = 'no_active_account'
+  constructor() {
+    super('No active account found with the given credentials')
+  }
+}
+
+/** Wrong password on an endpoint where the user is already known (change password). */
+export class AuthenticationFailed extends TesseraError {
+  override readonly code = 'authentication_failed'
+}
+
+export class UserInactive extends TesseraError {
+  override readonly code = 'user_inactive'
+  constructor() {
+    super('User is inactive')
+  }
+}
+
+export class UserNotFound extends TesseraError {
+  override readonly code = 'user_not_found'
+  constructor() {
+    super('User not found')
+  }
+}
+
+export class PermissionDenied extends TesseraError {
+  override readonly code = 'permission_denied'
+  constructor(message = 'You do not have permission to perform this action.') {
+    super(message)
+  }
+}
+
+/** CSRF double-submit, Origin or Fetch-Metadata check failed on a cookie-authenticated request. */
+export class CsrfFailed extends TesseraError {
+  override readonly code = 'csrf_failed'
+  constructor(readonly reason: string) {
+    super(`CSRF Failed: ${reason}`)
+  }
+}
+
+/** Input failed validation: DRF's `{field: [messages]}` shape. */
+export class ValidationFailed extends TesseraError {
+  override readonly code = 'invalid'
+  constructor(readonly fields: Readonly<Record<string, readonly string[]>>) {
+    super(`invalid input: ${Object.keys(fields).join(', ')}`)
+  }
+}
+
+/** Too many requests; `retryAfter` in whole seconds. */
+export class Throttled extends TesseraError {
+  override readonly code = 'throttled'
+  constructor(readonly retryAfter: number) {
+    super(`Request was throttled. Expected available in ${retryAfter} seconds.`)
+  }
+}
+
+/** A dependency (database, Redis) is unreachable: the request may succeed later. */
+export class ServiceUnavailable extends TesseraError {
+  override readonly code = 'service_unavailable'
+  constructor(readonly dependency: string, options?: { cause?: unknown }) {
+    super(`${dependency} is unavailable`, options)
+  }
+}
+
+/** Client authentication failed on a client-authenticated endpoint (introspection). */
+export class InvalidClient extends TesseraError {
+  override readonly code = 'invalid_client'
+  constructor() {
+    super('Client authentication failed.')
+  }
+}
+
+/** Misconfiguration found at startup. Never sent to a client. */
+export class SettingsError extends TesseraError {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`)
+  }
+}
+
+/** A write would break a unique constraint (username or email taken). */
+export class UniqueViolation extends TesseraError {
+  override readonly code = 'invalid'
+  constructor(readonly fields: readonly ('username' | 'email')[]) {
+    super(`unique violation: ${fields.join(', ')}`)
+  }
+}

@@ -1,0 +1,2 @@
+export { hmacKeyRing, isHmacAlgorithm } from './hmac.js'
+export type { KeyMaterial, KeyRing, KeySelector, SigningKey } from './ring.js'

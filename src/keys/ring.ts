@@ -1,0 +1,35 @@
+import type { JWK } from 'jose'
+import type { Algorithm } from '../settings/types.js'
+
+/** Key material as jose takes it: imported once at startup, never per call. */
+export type KeyMaterial = CryptoKey | Uint8Array
+
+export interface SigningKey {
+  /** Absent for a lone HMAC key (simplejwt emits no `kid`); always set for asymmetric keys. */
+  readonly kid: string | undefined
+  readonly alg: Algorithm
+  readonly key: KeyMaterial
+}
+
+/** Fields of a token's protected header used to choose a verification key. */
+export interface KeySelector {
+  readonly alg: string
+  readonly kid?: string | undefined
+}
+
+/**
+ * The keys a Tessera instance signs and verifies with. The newest active key signs; every key
+ * not yet retired verifies, so a rotation never breaks a token still within its lifetime.
+ */
+export interface KeyRing {
+  /** The algorithm allow-list for verification (RFC 8725 §3.1): never `none`. */
+  readonly algorithms: readonly Algorithm[]
+  signingKey(): SigningKey
+  /**
+   * The key for a token header, or undefined when no key matches (unknown `kid`, or an algorithm
+   * the key was not made for: an HMAC key is never tried as a public key, nor the reverse).
+   */
+  verificationKey(header: KeySelector): KeyMaterial | undefined
+  /** The public JWK Set: asymmetric public keys only; empty for HMAC. */
+  jwks(): { keys: JWK[] }
+}

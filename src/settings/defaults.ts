@@ -1,0 +1,84 @@
+import * as kind from './kinds.js'
+import type { Kind } from './kinds.js'
+import { ALGORITHMS, LOGIN_FIELDS, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
+
+interface Spec<T> {
+  kind: Kind<T>
+  default: T
+  /** One line for `docs/settings.md`. */
+  doc: string
+}
+
+type Specs = { readonly [K in keyof Settings]: Spec<Settings[K]> }
+
+const s = <T>(k: Kind<T>, value: T, doc: string): Spec<T> => ({ kind: k, default: value, doc })
+
+/**
+ * Every setting's kind, default and meaning, in one place. Secure where simplejwt is not:
+ * rotation and blacklist-after-rotation are on, and both seed header styles are accepted.
+ */
+export const SPECS: Specs = {
+  MODE: s(kind.oneOf(MODES), 'development', 'development, production or test; production refuses weak setups'),
+  ACCESS_TOKEN_LIFETIME: s(kind.duration, 300, 'access token lifetime, seconds'),
+  REFRESH_TOKEN_LIFETIME: s(kind.duration, 86_400, 'refresh token lifetime, seconds'),
+  SLIDING_TOKEN_LIFETIME: s(kind.duration, 300, 'sliding token lifetime, seconds'),
+  SLIDING_TOKEN_REFRESH_LIFETIME: s(kind.duration, 86_400, 'how long a sliding token can be refreshed, seconds'),
+  ROTATE_REFRESH_TOKENS: s(kind.boolean, true, '/refresh/ also returns a new refresh token'),
+  BLACKLIST_AFTER_ROTATION: s(kind.boolean, true, 'a rotated refresh token is blacklisted'),
+  UPDATE_LAST_LOGIN: s(kind.boolean, false, 'obtain writes the user last_login'),
+  ALGORITHM: s(kind.oneOf(ALGORITHMS), 'HS256', 'signing algorithm; the only one accepted on verify'),
+  SIGNING_KEY: s(kind.optionalSecret, null, 'HMAC secret or private key (PEM/JWK); generated under KEY_DIR in development'),
+  VERIFYING_KEY: s(kind.optionalString, null, 'public key (PEM/JWK) for asymmetric algorithms'),
+  AUDIENCE: s(kind.optionalString, null, 'aud claim set and required when given'),
+  ISSUER: s(kind.optionalString, null, 'iss claim set and required when given'),
+  JWK_URL: s(kind.optionalString, null, 'verify with keys from this JWKS URL instead of local keys'),
+  LEEWAY: s(kind.duration, 0, 'clock skew allowed on exp/nbf/iat, seconds'),
+  AUTH_HEADER_TYPES: s(kind.list, ['Bearer', 'JWT'], 'accepted Authorization schemes; the first names the 401 realm'),
+  AUTH_HEADER_NAME: s(kind.string, 'HTTP_AUTHORIZATION', 'header carrying the token (Django META name or plain)'),
+  USER_ID_FIELD: s(kind.string, 'id', 'user field copied into tokens'),
+  USER_ID_CLAIM: s(kind.string, 'user_id', 'claim holding the user id'),
+  TOKEN_TYPE_CLAIM: s(kind.string, 'token_type', 'claim holding the token type'),
+  JTI_CLAIM: s(kind.string, 'jti', 'claim holding the token id'),
+  SLIDING_TOKEN_REFRESH_EXP_CLAIM: s(kind.string, 'refresh_exp', 'claim holding a sliding token refresh deadline'),
+  HOST: s(kind.string, '127.0.0.1', 'address the server listens on'),
+  PORT: s(kind.integer(0, 65_535), 8000, 'port the server listens on'),
+  DATABASE_URL: s(kind.string, 'sqlite:var/tessera.sqlite3', 'sqlite:PATH, sqlite::memory: or postgres://…'),
+  ALLOW_SQLITE_IN_PRODUCTION: s(kind.boolean, false, 'explicit opt-in to SQLite in production'),
+  DATABASE_POOL_SIZE: s(kind.integer(1, 200), 10, 'PostgreSQL connections per process'),
+  MIGRATE_ON_START: s(kind.optionalBoolean, null, 'apply migrations at startup (default: yes unless production)'),
+  REDIS_URL: s(kind.optionalString, null, 'redis://… for revocation fan-out and shared rate limits'),
+  API_PREFIX: s(kind.string, '/api', 'path prefix of the API routes'),
+  BODY_LIMIT: s(kind.integer(1024, 1_048_576), 16_384, 'largest accepted request body, bytes'),
+  TRUST_PROXY: s(kind.boolean, false, 'take the client IP from X-Forwarded-For'),
+  LOG_LEVEL: s(kind.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'pino log level'),
+  SERVE_DEMO: s(kind.boolean, true, 'serve the demo page at / to browsers'),
+  KEY_DIR: s(kind.string, 'var/keys', 'where development keys and the key ring live'),
+  SIGNING_KEYS: s(kind.optionalSecret, null, 'a JWK Set (JSON) of private keys, for containers'),
+  LOGIN_FIELD: s(kind.oneOf(LOGIN_FIELDS), 'username', 'what /token/ takes: username, email, or either'),
+  PASSWORD_HASHER: s(kind.oneOf(['argon2id'] as const), 'argon2id', 'hasher for new passwords'),
+  ARGON2_MEMORY_KIB: s(kind.integer(1024, 4_194_304), 19_456, 'argon2id memory, KiB (OWASP: 19 MiB)'),
+  ARGON2_ITERATIONS: s(kind.integer(1, 100), 2, 'argon2id passes (OWASP: 2)'),
+  ARGON2_PARALLELISM: s(kind.integer(1, 16), 1, 'argon2id lanes (OWASP: 1)'),
+  REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
+  REVOCATION_POLL_INTERVAL: s(kind.duration, 1, 'seconds between revocation polls when there is no Redis'),
+  REFRESH_COOKIE_ENABLED: s(kind.boolean, true, 'honour X-Auth-Transport: cookie'),
+  REFRESH_COOKIE_NAME: s(kind.string, 'refresh_token', 'name of the HttpOnly refresh cookie'),
+  REFRESH_COOKIE_SECURE: s(kind.boolean, true, 'Secure flag; may be off only in development'),
+  REFRESH_COOKIE_SAMESITE: s(kind.oneOf(SAME_SITE_VALUES), 'strict', 'SameSite of the refresh cookie'),
+  REFRESH_COOKIE_PATH: s(kind.optionalString, null, 'cookie path (default: API_PREFIX + /token/)'),
+  REFRESH_COOKIE_DOMAIN: s(kind.optionalString, null, 'cookie domain (default: host only)'),
+  CSRF_COOKIE_NAME: s(kind.string, 'csrftoken', 'double-submit cookie, readable by scripts'),
+  CSRF_HEADER_NAME: s(kind.string, 'HTTP_X_CSRFTOKEN', 'header that must echo the CSRF cookie'),
+  CSRF_TRUSTED_ORIGINS: s(kind.list, [], 'origins allowed to send cookie-authenticated requests'),
+  CORS_ALLOWED_ORIGINS: s(kind.list, [], 'origins allowed by CORS, with credentials'),
+  RATE_LIMIT_ENABLED: s(kind.boolean, true, 'rate limits on obtain, register, refresh, password change'),
+  RATE_LIMIT_WINDOW: s(kind.duration, 60, 'rate limit window, seconds'),
+  RATE_LIMIT_LOGIN_PER_IP: s(kind.integer(1, 1_000_000), 30, 'obtain attempts per IP per window'),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: s(kind.integer(1, 1_000_000), 10, 'failed logins per account per window'),
+  RATE_LIMIT_REGISTER_PER_IP: s(kind.integer(1, 1_000_000), 10, 'registrations per IP per window'),
+  RATE_LIMIT_REFRESH_PER_IP: s(kind.integer(1, 1_000_000), 120, 'refreshes per IP per window'),
+  RATE_LIMIT_PASSWORD_PER_IP: s(kind.integer(1, 1_000_000), 10, 'password changes per IP per window'),
+}
+
+/** Variables under `TESSERA_` that are inputs to commands, not settings. */
+export const NON_SETTING_ENV = new Set(['SUPERUSER_PASSWORD'])

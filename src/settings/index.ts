@@ -1,0 +1,3 @@
+export { SPECS } from './defaults.js'
+export { headerNameFromMeta, type LoadOptions, loadSettings } from './load.js'
+export * from './types.js'

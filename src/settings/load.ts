@@ -1,0 +1,140 @@
+import { SettingsError } from '../core/errors.js'
+import { Secret } from '../core/secret.js'
+import { NON_SETTING_ENV, SPECS } from './defaults.js'
+import { HMAC_ALGORITHMS, type Mode, type SettingName, type Settings } from './types.js'
+
+const ENV_PREFIX = 'TESSERA_'
+/** Unprefixed variables every hosting platform sets, read when the prefixed one is absent. */
+const CONVENTIONAL_ENV = ['DATABASE_URL', 'REDIS_URL'] as const
+/** RFC 7518 §3.2: an HMAC key must be at least as long as the hash output; 32 bytes for HS256. */
+const MIN_HMAC_SECRET_BYTES = 32
+
+export interface LoadOptions {
+  /** Environment to read `TESSERA_*` variables from (default: none; the server passes process.env). */
+  env?: Readonly<Record<string, string | undefined>>
+  /** Values given in code; they beat the environment. Strings are parsed like env values. */
+  overrides?: Partial<{ [K in SettingName]: Settings[K] | string }>
+  /** Shortcut for `overrides.MODE`. */
+  mode?: Mode
+}
+
+const isSettingName = (name: string): name is SettingName => Object.hasOwn(SPECS, name)
+
+function parseOne<K extends SettingName>(name: K, raw: string, source: string): Settings[K] {
+  try {
+    return SPECS[name].kind.parse(raw)
+  } catch (error) {
+    throw new SettingsError(source, (error as Error).message)
+  }
+}
+
+/**
+ * Builds the one settings object: defaults, then `TESSERA_*` environment, then code overrides;
+ * validated, checked against the mode, and deep-frozen.
+ *
+ * @throws SettingsError naming the variable or setting, for an unknown name, a bad value, or a
+ * setup production refuses.
+ */
+export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
+  const values: Record<string, unknown> = {}
+  for (const name of Object.keys(SPECS) as SettingName[]) values[name] = SPECS[name].default
+
+  const env = options.env ?? {}
+  for (const name of CONVENTIONAL_ENV) {
+    const raw = env[name]
+    if (raw !== undefined && env[ENV_PREFIX + name] === undefined) values[name] = parseOne(name, raw, name)
+  }
+  for (const [variable, raw] of Object.entries(env)) {
+    if (!variable.startsWith(ENV_PREFIX) || raw === undefined) continue
+    const name = variable.slice(ENV_PREFIX.length)
+    if (NON_SETTING_ENV.has(name)) continue
+    if (!isSettingName(name)) throw new SettingsError(variable, 'unknown setting (see docs/settings.md)')
+    values[name] = parseOne(name, raw, variable)
+  }
+
+  const overrides: Record<string, unknown> = { ...options.overrides }
+  if (options.mode !== undefined) overrides.MODE = options.mode
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) continue
+    if (!isSettingName(name)) throw new SettingsError(name, 'unknown setting (see docs/settings.md)')
+    const spec = SPECS[name]
+    if (spec.kind.accepts(value)) values[name] = value
+    else if (typeof value === 'string') values[name] = parseOne(name, value, name)
+    else throw new SettingsError(name, `expected ${spec.kind.type}`)
+  }
+  if (typeof values.SIGNING_KEY === 'string') values.SIGNING_KEY = new Secret(values.SIGNING_KEY)
+
+  const settings = values as unknown as Settings
+  checkConsistency(settings)
+  if (settings.MODE === 'production') checkProduction(settings)
+  return deepFreeze(settings)
+}
+
+function checkConsistency(settings: Settings): void {
+  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(settings.API_PREFIX)) {
+    throw new SettingsError('API_PREFIX', 'must be empty or start with "/" and not end with "/"')
+  }
+  if (settings.AUTH_HEADER_TYPES.length === 0) {
+    throw new SettingsError('AUTH_HEADER_TYPES', 'must name at least one scheme')
+  }
+  if (settings.AUTH_HEADER_TYPES.some((type) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(type))) {
+    throw new SettingsError('AUTH_HEADER_TYPES', 'each scheme must be an HTTP token')
+  }
+  if (settings.ACCESS_TOKEN_LIFETIME < 1) throw new SettingsError('ACCESS_TOKEN_LIFETIME', 'must be at least 1s')
+  if (settings.REFRESH_TOKEN_LIFETIME < 1) throw new SettingsError('REFRESH_TOKEN_LIFETIME', 'must be at least 1s')
+  if (!/^(sqlite:|postgres:|postgresql:)/.test(settings.DATABASE_URL)) {
+    throw new SettingsError('DATABASE_URL', 'expected sqlite:PATH or postgres://…')
+  }
+  if (settings.REDIS_URL !== null && !/^rediss?:\/\//.test(settings.REDIS_URL)) {
+    throw new SettingsError('REDIS_URL', 'expected redis://… or rediss://…')
+  }
+  if (settings.REFRESH_COOKIE_SAMESITE === 'none' && !settings.REFRESH_COOKIE_SECURE) {
+    throw new SettingsError('REFRESH_COOKIE_SAMESITE', 'none requires REFRESH_COOKIE_SECURE')
+  }
+  const secret = settings.SIGNING_KEY?.reveal()
+  if (secret !== undefined && isHmac(settings) && new TextEncoder().encode(secret).length < 8) {
+    throw new SettingsError('SIGNING_KEY', 'an HMAC secret shorter than 8 bytes is never acceptable')
+  }
+}
+
+const isHmac = (settings: Settings): boolean =>
+  (HMAC_ALGORITHMS as readonly string[]).includes(settings.ALGORITHM)
+
+/** OWASP and RFC 8725 §3.5: production never runs on a guessable or development setup. */
+function checkProduction(settings: Settings): void {
+  const secret = settings.SIGNING_KEY?.reveal()
+  if (isHmac(settings)) {
+    if (secret === undefined) {
+      throw new SettingsError('SIGNING_KEY', 'production needs an explicit key; generated keys are for development')
+    }
+    if (new TextEncoder().encode(secret).length < MIN_HMAC_SECRET_BYTES) {
+      throw new SettingsError(
+        'SIGNING_KEY',
+        `an ${settings.ALGORITHM} secret must be at least ${MIN_HMAC_SECRET_BYTES} bytes in production`,
+      )
+    }
+  }
+  if (settings.DATABASE_URL.startsWith('sqlite:') && !settings.ALLOW_SQLITE_IN_PRODUCTION) {
+    throw new SettingsError(
+      'DATABASE_URL',
+      'production uses PostgreSQL; set ALLOW_SQLITE_IN_PRODUCTION=true to run on SQLite deliberately',
+    )
+  }
+  if (!settings.REFRESH_COOKIE_SECURE) {
+    throw new SettingsError('REFRESH_COOKIE_SECURE', 'cookies must be Secure in production')
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !(value instanceof Secret) && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
+}
+
+/** The Node header name for a Django `META` name: `HTTP_X_CSRFTOKEN` -> `x-csrftoken`. */
+export function headerNameFromMeta(name: string): string {
+  const plain = name.startsWith('HTTP_') ? name.slice('HTTP_'.length).replaceAll('_', '-') : name
+  return plain.toLowerCase()
+}

@@ -1,0 +1,102 @@
+import type { Secret } from '../core/secret.js'
+
+export const MODES = ['development', 'production', 'test'] as const
+export type Mode = (typeof MODES)[number]
+
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const
+export const ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const
+export type Algorithm = (typeof ALGORITHMS)[number]
+
+export const LOGIN_FIELDS = ['username', 'email', 'username_or_email'] as const
+export type LoginField = (typeof LOGIN_FIELDS)[number]
+
+export const SAME_SITE_VALUES = ['strict', 'lax', 'none'] as const
+export type SameSite = (typeof SAME_SITE_VALUES)[number]
+
+/**
+ * Every setting, with simplejwt's names where simplejwt has one. Durations are whole seconds.
+ * Defaults and units: `src/settings/defaults.ts`; reference: `docs/settings.md`.
+ */
+export interface Settings {
+  MODE: Mode
+  // simplejwt
+  ACCESS_TOKEN_LIFETIME: number
+  REFRESH_TOKEN_LIFETIME: number
+  SLIDING_TOKEN_LIFETIME: number
+  SLIDING_TOKEN_REFRESH_LIFETIME: number
+  ROTATE_REFRESH_TOKENS: boolean
+  BLACKLIST_AFTER_ROTATION: boolean
+  UPDATE_LAST_LOGIN: boolean
+  ALGORITHM: Algorithm
+  SIGNING_KEY: Secret | null
+  VERIFYING_KEY: string | null
+  AUDIENCE: string | null
+  ISSUER: string | null
+  JWK_URL: string | null
+  LEEWAY: number
+  AUTH_HEADER_TYPES: readonly string[]
+  AUTH_HEADER_NAME: string
+  USER_ID_FIELD: string
+  USER_ID_CLAIM: string
+  TOKEN_TYPE_CLAIM: string
+  JTI_CLAIM: string
+  SLIDING_TOKEN_REFRESH_EXP_CLAIM: string
+  // Tessera: server and storage
+  HOST: string
+  PORT: number
+  DATABASE_URL: string
+  ALLOW_SQLITE_IN_PRODUCTION: boolean
+  DATABASE_POOL_SIZE: number
+  MIGRATE_ON_START: boolean | null
+  REDIS_URL: string | null
+  API_PREFIX: string
+  BODY_LIMIT: number
+  TRUST_PROXY: boolean
+  LOG_LEVEL: string
+  SERVE_DEMO: boolean
+  // Tessera: keys
+  KEY_DIR: string
+  SIGNING_KEYS: Secret | null
+  // Tessera: accounts
+  LOGIN_FIELD: LoginField
+  PASSWORD_HASHER: 'argon2id'
+  ARGON2_MEMORY_KIB: number
+  ARGON2_ITERATIONS: number
+  ARGON2_PARALLELISM: number
+  // Tessera: sessions and revocation
+  REFRESH_REUSE_INTERVAL: number
+  REVOCATION_POLL_INTERVAL: number
+  // Tessera: browser mode
+  REFRESH_COOKIE_ENABLED: boolean
+  REFRESH_COOKIE_NAME: string
+  REFRESH_COOKIE_SECURE: boolean
+  REFRESH_COOKIE_SAMESITE: SameSite
+  REFRESH_COOKIE_PATH: string | null
+  REFRESH_COOKIE_DOMAIN: string | null
+  CSRF_COOKIE_NAME: string
+  CSRF_HEADER_NAME: string
+  CSRF_TRUSTED_ORIGINS: readonly string[]
+  CORS_ALLOWED_ORIGINS: readonly string[]
+  // Tessera: rate limits (requests per window)
+  RATE_LIMIT_ENABLED: boolean
+  RATE_LIMIT_WINDOW: number
+  RATE_LIMIT_LOGIN_PER_IP: number
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: number
+  RATE_LIMIT_REGISTER_PER_IP: number
+  RATE_LIMIT_REFRESH_PER_IP: number
+  RATE_LIMIT_PASSWORD_PER_IP: number
+}
+
+export type SettingName = keyof Settings

@@ -1,0 +1,155 @@
+/**
+ * The narrow, domain-named interfaces every store implements (SQL today; others can follow).
+ * Types only: rooms that use a store depend on these, never on `store/sql`.
+ * One contract suite (`test/store/contract.ts`) runs against every implementation.
+ */
+
+export interface UserRecord {
+  id: number
+  username: string
+  email: string
+  /** `argon2id$…` (PHC string) or an imported Django `pbkdf2_sha256$…` hash; `!` = unusable. */
+  passwordHash: string
+  firstName: string
+  lastName: string
+  isActive: boolean
+  isStaff: boolean
+  isSuperuser: boolean
+  dateJoined: Date
+  lastLogin: Date | null
+}
+
+export interface NewUser {
+  username: string
+  email: string
+  passwordHash: string
+  firstName?: string
+  lastName?: string
+  isActive?: boolean
+  isStaff?: boolean
+  isSuperuser?: boolean
+  dateJoined?: Date
+  lastLogin?: Date | null
+  /** Keep a given id (Django import); otherwise the store assigns one. */
+  id?: number
+}
+
+export type UserPatch = Partial<
+  Pick<
+    UserRecord,
+    'email' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'passwordHash' | 'lastLogin'
+  >
+>
+
+/** The accounts port, like Django's `AUTH_USER_MODEL`: apps with their own users table implement it. */
+export interface UserStore {
+  findById(id: number): Promise<UserRecord | undefined>
+  /** Exact match: Django usernames are case-sensitive. */
+  findByUsername(username: string): Promise<UserRecord | undefined>
+  /** Case-insensitive match. */
+  findByEmail(email: string): Promise<UserRecord | undefined>
+  /** @throws UniqueViolation naming `username` and/or `email` when taken (email case-insensitively). */
+  create(user: NewUser): Promise<UserRecord>
+  /** @throws UniqueViolation when the new email is taken. Returns undefined for an unknown id. */
+  update(id: number, patch: UserPatch): Promise<UserRecord | undefined>
+  delete(id: number): Promise<boolean>
+  /** Group names of the user, sorted. */
+  groupNames(userId: number): Promise<string[]>
+  /** Replaces the user's groups, creating groups that do not exist. */
+  setGroups(userId: number, names: readonly string[]): Promise<void>
+  count(): Promise<number>
+}
+
+/** One issued refresh token (simplejwt's `OutstandingToken`, plus its family for theft detection). */
+export interface OutstandingToken {
+  jti: string
+  userId: number
+  /** jti of the first token of the login this token descends from. */
+  familyId: string
+  /** jti of the token this one was rotated from; null for a login. */
+  parentJti: string | null
+  createdAt: Date
+  expiresAt: Date
+  userAgent: string | null
+  ip: string | null
+}
+
+export interface SessionRecord extends OutstandingToken {
+  lastUsedAt: Date | null
+}
+
+export type RotationResult =
+  /** This call rotated the token; the replacement is recorded. */
+  | { outcome: 'rotated' }
+  /** Someone rotated it before: a lost race, a retry, or a replay. */
+  | { outcome: 'already_rotated'; rotatedAt: Date; replacedBy: string | null; familyId: string }
+  /** Blacklisted by a logout or a revoked family. */
+  | { outcome: 'blacklisted' }
+
+/** Every refresh token issued, the blacklist, and rotation: the `TokenLedger` port. */
+export interface TokenLedger {
+  recordIssued(token: OutstandingToken): Promise<void>
+  isBlacklisted(jti: string): Promise<boolean>
+  /**
+   * Blacklists a refresh token. `token` is recorded as outstanding first when no row exists
+   * (a token issued before the ledger knew it). Returns false when it was already blacklisted.
+   */
+  blacklist(token: OutstandingToken, at: Date): Promise<boolean>
+  /**
+   * Atomically consumes `old` and records `replacement` (null when not rotating). Of concurrent
+   * calls for one `old.jti`, exactly one gets `rotated`. With `blacklistOld`, the old token is
+   * also blacklisted in the same transaction. `old` is recorded first when no row exists.
+   */
+  rotate(
+    old: OutstandingToken,
+    replacement: OutstandingToken | null,
+    at: Date,
+    blacklistOld: boolean,
+  ): Promise<RotationResult>
+  /** Blacklists every live token of a family; returns how many were blacklisted now. */
+  revokeFamily(familyId: string, at: Date): Promise<number>
+  /** Blacklists every live token of a user; returns how many were blacklisted now. */
+  revokeUser(userId: number, at: Date): Promise<number>
+  /** The user's refresh tokens that are neither expired, rotated nor blacklisted, newest first. */
+  liveSessions(userId: number, now: Date): Promise<SessionRecord[]>
+  /** Deletes expired rows in batches of `batchSize`; returns how many of each were deleted. */
+  flushExpired(now: Date, batchSize: number): Promise<{ outstanding: number; blacklisted: number }>
+}
+
+/** Per-user "tokens issued before T are void" marks, with a change feed for other instances. */
+export interface RevocationStore {
+  /** Sets the user's cut-off to `notBefore` (epoch seconds) if later than the current one. */
+  setCutoff(userId: number, notBefore: number): Promise<void>
+  /** All cut-offs (for a fresh instance) or those changed after `cursor`. */
+  cutoffsSince(cursor: number): Promise<{ cursor: number; cutoffs: { userId: number; notBefore: number }[] }>
+}
+
+export interface AuditEvent {
+  at: Date
+  event: string
+  userId: number | null
+  ip: string | null
+  userAgent: string | null
+  /** Extra facts; never a password, token, key or cookie. */
+  detail: Record<string, unknown>
+}
+
+export interface AuditStore {
+  write(event: AuditEvent): Promise<void>
+  recent(limit: number): Promise<AuditEvent[]>
+}
+
+/** Database liveness for `/readyz` and lifecycle for the composition root. */
+export interface StoreLifecycle {
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Everything the server needs from one database. */
+export interface Stores {
+  users: UserStore
+  ledger: TokenLedger
+  revocations: RevocationStore
+  audit: AuditStore
+  lifecycle: StoreLifecycle
+}

@@ -1,0 +1,163 @@
+import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose'
+import { type Clock, systemClock, toEpochSeconds } from '../core/clock.js'
+import { type TokenFailure, TokenInvalid } from '../core/errors.js'
+import { newJti } from '../core/ids.js'
+import type { KeyRing } from '../keys/ring.js'
+import { type CustomClaims, RESERVED_CLAIMS, type TokenSettings, type TokenType, type VerifiedToken } from './types.js'
+import { VerifiedTokenCache } from './verified-cache.js'
+
+/** Longer tokens are refused before any parsing: no legitimate Tessera token comes near it. */
+export const MAX_TOKEN_LENGTH = 8192
+/**
+ * Header parameters that would let a token choose its own key or demand unknown processing
+ * (RFC 8725 §3.10, §2.6). Tessera never follows them, and refuses tokens that carry them.
+ */
+const FORBIDDEN_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+export interface IssueOptions {
+  /** Issued-at override, epoch seconds (sliding refresh keeps its original deadline this way). */
+  iat?: number
+  /** Extra registered claims, e.g. the sliding refresh deadline. */
+  extra?: Record<string, unknown>
+}
+
+export interface IssuedToken {
+  token: string
+  jti: string
+  iat: number
+  exp: number
+}
+
+/**
+ * Signs and verifies Tessera's tokens: simplejwt's claims and header, an explicit algorithm
+ * allow-list, `typ` checked, and a verified-token cache on the hot path.
+ */
+export class TokenCodec {
+  readonly #cache: VerifiedTokenCache
+  constructor(
+    private readonly settings: TokenSettings,
+    private readonly keys: KeyRing,
+    private readonly clock: Clock = systemClock,
+    cacheSize = 10_000,
+  ) {
+    this.#cache = new VerifiedTokenCache(cacheSize)
+  }
+
+  lifetimeOf(type: TokenType): number {
+    if (type === 'access') return this.settings.ACCESS_TOKEN_LIFETIME
+    if (type === 'refresh') return this.settings.REFRESH_TOKEN_LIFETIME
+    return this.settings.SLIDING_TOKEN_LIFETIME
+  }
+
+  /** Signs a token of `type` for `userId`, claims in simplejwt's order. */
+  async issue(type: TokenType, userId: number, custom: CustomClaims, options: IssueOptions = {}): Promise<IssuedToken> {
+    const s = this.settings
+    const now = toEpochSeconds(this.clock.now())
+    const iat = options.iat ?? now
+    const exp = now + this.lifetimeOf(type)
+    const jti = newJti()
+    const payload: Record<string, unknown> = {
+      [s.TOKEN_TYPE_CLAIM]: type,
+      exp,
+      iat,
+      [s.JTI_CLAIM]: jti,
+      [s.USER_ID_CLAIM]: userId,
+    }
+    for (const [name, value] of Object.entries({ ...custom, ...options.extra })) {
+      if (!(name in payload) && !(RESERVED_CLAIMS as readonly string[]).includes(name)) payload[name] = value
+    }
+    if (s.AUDIENCE !== null) payload.aud = s.AUDIENCE
+    if (s.ISSUER !== null) payload.iss = s.ISSUER
+    const signer = this.keys.signingKey()
+    const header: JWTHeaderParameters = { alg: signer.alg, typ: 'JWT' }
+    if (signer.kid !== undefined) header.kid = signer.kid
+    const token = await new SignJWT(payload).setProtectedHeader(header).sign(signer.key)
+    return { token, jti, iat, exp }
+  }
+
+  /**
+   * Verifies signature, algorithm, `typ`, expiry (with `LEEWAY`), issuer and audience, then the
+   * token type when `expected` is given.
+   *
+   * @throws TokenInvalid with the reason (`malformed`, `bad_signature`, `expired`, `wrong_type`, …)
+   */
+  async verify(token: string, expected: TokenType | null): Promise<VerifiedToken> {
+    const verified = this.#cache.get(token) ?? (await this.#verifyUncached(token))
+    const now = toEpochSeconds(this.clock.now())
+    if (verified.exp + this.settings.LEEWAY <= now) {
+      this.#cache.delete(token)
+      throw new TokenInvalid('expired')
+    }
+    if (expected !== null && verified.type !== expected) throw new TokenInvalid('wrong_type')
+    return verified
+  }
+
+  /** Forget cached verifications, e.g. after a key was retired. */
+  forgetVerified(): void {
+    this.#cache.clear()
+  }
+
+  async #verifyUncached(token: string): Promise<VerifiedToken> {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
+      throw new TokenInvalid('malformed')
+    }
+    const s = this.settings
+    let payload: Record<string, unknown>
+    try {
+      const result = await jwtVerify(
+        token,
+        (header) => {
+          for (const param of FORBIDDEN_HEADER_PARAMS) {
+            if (param in header) throw new TokenInvalid('bad_header')
+          }
+          const key = this.keys.verificationKey({ alg: header.alg, kid: header.kid })
+          if (key === undefined) throw new TokenInvalid('unknown_key')
+          return key
+        },
+        {
+          algorithms: [...this.keys.algorithms],
+          typ: 'JWT',
+          clockTolerance: s.LEEWAY,
+          currentDate: new Date(this.clock.now()),
+          requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM, s.USER_ID_CLAIM],
+          ...(s.ISSUER !== null ? { issuer: s.ISSUER } : {}),
+          ...(s.AUDIENCE !== null ? { audience: s.AUDIENCE } : {}),
+        },
+      )
+      payload = result.payload as Record<string, unknown>
+    } catch (error) {
+      throw error instanceof TokenInvalid ? error : new TokenInvalid(failureOf(error), { cause: error })
+    }
+    const verified = this.#claimsOf(payload)
+    this.#cache.set(token, verified)
+    return verified
+  }
+
+  #claimsOf(payload: Record<string, unknown>): VerifiedToken {
+    const s = this.settings
+    const type = payload[s.TOKEN_TYPE_CLAIM]
+    const userId = payload[s.USER_ID_CLAIM]
+    const jti = payload[s.JTI_CLAIM]
+    const exp = payload.exp
+    const iat = payload.iat ?? 0
+    if (type !== 'access' && type !== 'refresh' && type !== 'sliding') throw new TokenInvalid('wrong_type')
+    if (typeof userId !== 'number' || !Number.isSafeInteger(userId)) throw new TokenInvalid('bad_claims')
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw new TokenInvalid('bad_claims')
+    if (typeof exp !== 'number' || typeof iat !== 'number') throw new TokenInvalid('bad_claims')
+    return Object.freeze({ type, userId, jti, iat, exp, claims: Object.freeze(payload) })
+  }
+}
+
+/** jose's error codes to Tessera's reasons; no jose class leaves this room. */
+function failureOf(error: unknown): TokenFailure {
+  if (error instanceof joseErrors.JWTExpired) return 'expired'
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad_signature'
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'alg_not_allowed'
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    return error.claim === 'nbf' ? 'not_yet_valid' : 'bad_claims'
+  }
+  if (error instanceof joseErrors.JOSENotSupported) return 'alg_not_allowed'
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'unknown_key'
+  return 'malformed'
+}

@@ -1,0 +1,36 @@
+import type { Settings } from '../settings/types.js'
+
+export type TokenType = 'access' | 'refresh' | 'sliding'
+
+/** Verified claims: simplejwt's registered claims under their configured names, plus custom ones. */
+export interface VerifiedToken {
+  readonly type: TokenType
+  readonly userId: number
+  readonly jti: string
+  /** Epoch seconds. */
+  readonly iat: number
+  readonly exp: number
+  /** The whole payload as signed (custom claims included), frozen. */
+  readonly claims: Readonly<Record<string, unknown>>
+}
+
+/** What a token says about its user besides the id: `email`, `roles`, or a project's own claims. */
+export type CustomClaims = Record<string, unknown>
+
+export type TokenSettings = Pick<
+  Settings,
+  | 'ACCESS_TOKEN_LIFETIME'
+  | 'REFRESH_TOKEN_LIFETIME'
+  | 'SLIDING_TOKEN_LIFETIME'
+  | 'SLIDING_TOKEN_REFRESH_LIFETIME'
+  | 'LEEWAY'
+  | 'AUDIENCE'
+  | 'ISSUER'
+  | 'USER_ID_CLAIM'
+  | 'TOKEN_TYPE_CLAIM'
+  | 'JTI_CLAIM'
+  | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
+>
+
+/** Claims that custom claims may never overwrite. */
+export const RESERVED_CLAIMS = ['exp', 'iat', 'nbf', 'jti', 'iss', 'aud', 'sub'] as const
