@@ -145,3 +145,11 @@ export class UniqueViolation extends TesseraError {
     super(`unique violation: ${fields.join(', ')}`)
   }
 }
+
+/** Refresh with a token whose user is inactive or deleted (simplejwt ≥ 5.3 wording). */
+export class NoActiveAccountForToken extends TesseraError {
+  override readonly code = 'no_active_account'
+  constructor() {
+    super('No active account found for the given token.')
+  }
+}

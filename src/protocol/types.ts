@@ -16,14 +16,11 @@ export interface SlidingAnswer {
   token: string
 }
 
+/** `GET /api/me/`: the reference deployment's fields, in its order. */
 export interface UserView {
   id: number
   username: string
   email: string
-  first_name: string
-  last_name: string
-  is_staff: boolean
-  roles: string[]
   date_joined: string
   last_login: string | null
 }

@@ -1,0 +1,164 @@
+import { type Clock, toEpochSeconds } from '../core/clock.js'
+import { NoActiveAccountForToken, TokenInvalid } from '../core/errors.js'
+import type { Settings } from '../settings/types.js'
+import type { CustomClaimsHook } from '../tokens/claims.js'
+import type { TokenCodec } from '../tokens/codec.js'
+import type { TokenType, VerifiedToken } from '../tokens/types.js'
+import type { OutstandingToken, TokenLedger, UserRecord, UserStore } from '../store/ports.js'
+import type { RequestContext } from './context.js'
+import type { UserGate } from './user-gate.js'
+
+export type SessionSettings = Pick<
+  Settings,
+  'ROTATE_REFRESH_TOKENS' | 'BLACKLIST_AFTER_ROTATION' | 'SLIDING_TOKEN_REFRESH_LIFETIME' | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
+>
+
+export interface SessionDeps {
+  settings: SessionSettings
+  codec: TokenCodec
+  users: UserStore
+  ledger: TokenLedger
+  gate: UserGate
+  clock: Clock
+  customClaims: CustomClaimsHook
+}
+
+export interface IssuedPair {
+  access: string
+  refresh: string
+  refreshJti: string
+}
+
+/**
+ * Token pairs for users: issue at login, refresh (with atomic rotation), verify, blacklist, and
+ * sliding tokens. Unlike simplejwt 5.2.2, refresh re-reads the user (inactive or deleted users are
+ * refused, claims are fresh) and every rotated token is recorded in the ledger.
+ */
+export class SessionService {
+  constructor(private readonly deps: SessionDeps) {}
+
+  async #claimsFor(user: UserRecord): Promise<Record<string, unknown>> {
+    return this.deps.customClaims(user, await this.deps.users.groupNames(user.id))
+  }
+
+  #record(jti: string, userId: number, iat: number, exp: number, family: string | null, parent: string | null, ctx: RequestContext): OutstandingToken {
+    return {
+      jti,
+      userId,
+      familyId: family ?? jti,
+      parentJti: parent,
+      createdAt: new Date(iat * 1000),
+      expiresAt: new Date(exp * 1000),
+      userAgent: ctx.userAgent,
+      ip: ctx.ip,
+    }
+  }
+
+  /**
+   * Signs a token for the user. Right after a revocation the user's cut-off can be up to a second
+   * ahead of the clock (it covers the whole current second); new tokens are stamped at the cut-off
+   * so they are not void on arrival.
+   */
+  #issue(type: TokenType, userId: number, claims: Record<string, unknown>, extra?: Record<string, unknown>) {
+    const now = toEpochSeconds(this.deps.clock.now())
+    const iat = Math.max(now, this.deps.gate.cutoffOf(userId))
+    return this.deps.codec.issue(type, userId, claims, extra === undefined ? { iat } : { iat, extra })
+  }
+
+  /** A fresh pair for a user who just proved who they are; starts a new token family. */
+  async obtainPair(user: UserRecord, ctx: RequestContext): Promise<IssuedPair> {
+    const claims = await this.#claimsFor(user)
+    const refresh = await this.#issue('refresh', user.id, claims)
+    await this.deps.ledger.recordIssued(this.#record(refresh.jti, user.id, refresh.iat, refresh.exp, null, null, ctx))
+    const access = await this.#issue('access', user.id, claims)
+    return { access: access.token, refresh: refresh.token, refreshJti: refresh.jti }
+  }
+
+  /** The user behind a refresh or sliding token, refused when inactive, deleted or revoked. */
+  async #activeUserOf(verified: VerifiedToken): Promise<UserRecord> {
+    const user = await this.deps.users.findById(verified.userId)
+    if (user === undefined || !user.isActive) throw new NoActiveAccountForToken()
+    const state = await this.deps.gate.load(verified.userId)
+    if (verified.iat < state.cutoff) throw new TokenInvalid('revoked')
+    return user
+  }
+
+  /**
+   * `/token/refresh/`: a new access token, and with rotation a new refresh token whose
+   * predecessor is consumed atomically: of concurrent refreshes of one token exactly one wins.
+   *
+   * @throws TokenInvalid (`wrong_type`, `blacklisted`, `expired`, …), NoActiveAccountForToken
+   */
+  async refresh(raw: string, ctx: RequestContext): Promise<{ access: string; refresh?: string }> {
+    const { settings, codec, ledger, clock } = this.deps
+    const old = await codec.verify(raw, 'refresh')
+    if (await ledger.isBlacklisted(old.jti)) throw new TokenInvalid('blacklisted')
+    const user = await this.#activeUserOf(old)
+    const claims = await this.#claimsFor(user)
+    let rotated: string | undefined
+    if (settings.ROTATE_REFRESH_TOKENS) {
+      const next = await this.#issue('refresh', user.id, claims)
+      const oldRecord = this.#record(old.jti, user.id, old.iat, old.exp, null, null, ctx)
+      const nextRecord = this.#record(next.jti, user.id, next.iat, next.exp, null, old.jti, ctx)
+      if (settings.BLACKLIST_AFTER_ROTATION) {
+        const result = await ledger.rotate(oldRecord, nextRecord, new Date(clock.now()), true)
+        if (result.outcome !== 'rotated') throw new TokenInvalid('blacklisted')
+      } else {
+        // simplejwt semantics with blacklisting off: the old token stays usable.
+        await ledger.recordIssued(nextRecord)
+      }
+      rotated = next.token
+    }
+    const access = await this.#issue('access', user.id, claims)
+    return rotated === undefined ? { access: access.token } : { access: access.token, refresh: rotated }
+  }
+
+  /**
+   * `/token/verify/`: signature and expiry for any token type, plus the blacklist and the user's
+   * revocation cut-off (simplejwt answers 400 for a blacklisted token; Tessera answers 401).
+   */
+  async verify(raw: string): Promise<VerifiedToken> {
+    const verified = await this.deps.codec.verify(raw, null)
+    if (verified.type !== 'access' && (await this.deps.ledger.isBlacklisted(verified.jti))) {
+      throw new TokenInvalid('blacklisted')
+    }
+    const state = await this.deps.gate.load(verified.userId)
+    if (verified.iat < state.cutoff) throw new TokenInvalid('revoked')
+    return verified
+  }
+
+  /** `/token/blacklist/` (logout): the refresh token can no longer be used. */
+  async blacklist(raw: string, ctx: RequestContext): Promise<VerifiedToken> {
+    const verified = await this.deps.codec.verify(raw, 'refresh')
+    const record = this.#record(verified.jti, verified.userId, verified.iat, verified.exp, null, null, ctx)
+    const fresh = await this.deps.ledger.blacklist(record, new Date(this.deps.clock.now()))
+    if (!fresh) throw new TokenInvalid('blacklisted')
+    return verified
+  }
+
+  /** `/token/sliding/`: one token that is both access and refreshable until its refresh deadline. */
+  async obtainSliding(user: UserRecord): Promise<string> {
+    const { settings, codec, clock } = this.deps
+    const deadline = toEpochSeconds(clock.now()) + settings.SLIDING_TOKEN_REFRESH_LIFETIME
+    const claims = await this.#claimsFor(user)
+    const issued = await this.#issue('sliding', user.id, claims, {
+      [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline,
+    })
+    return issued.token
+  }
+
+  /** `/token/sliding/refresh/`: a new sliding token, as long as the refresh deadline has not passed. */
+  async refreshSliding(raw: string): Promise<string> {
+    const { settings, codec, clock, ledger } = this.deps
+    const old = await codec.verify(raw, 'sliding')
+    if (await ledger.isBlacklisted(old.jti)) throw new TokenInvalid('blacklisted')
+    const deadline = old.claims[settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]
+    if (typeof deadline !== 'number' || deadline <= toEpochSeconds(clock.now())) throw new TokenInvalid('expired')
+    const user = await this.#activeUserOf(old)
+    const claims = await this.#claimsFor(user)
+    const issued = await this.#issue('sliding', user.id, claims, {
+      [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline,
+    })
+    return issued.token
+  }
+}

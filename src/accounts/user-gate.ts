@@ -1,0 +1,122 @@
+import type { Clock } from '../core/clock.js'
+import { ServiceUnavailable } from '../core/errors.js'
+import type { RevocationStore, UserStore } from '../store/ports.js'
+
+export type UserStatus = 'active' | 'inactive' | 'missing'
+
+export interface UserState {
+  readonly status: UserStatus
+  /** Tokens issued (iat, epoch seconds) before this are void; 0 = none. */
+  readonly cutoff: number
+  /** When this state was read, ms. */
+  readonly loadedAt: number
+}
+
+export interface UserGateOptions {
+  /** A cached state older than this is served once more and re-read in the background, ms. */
+  staleAfterMs?: number
+  maxEntries?: number
+}
+
+/**
+ * What a protected request needs to know about a token's user (active? deleted? tokens revoked
+ * before when?) without a database round trip per request. States are read once, kept in memory,
+ * invalidated by the revocation feed (another instance's logout-all or deactivation) and by this
+ * instance's own writes, and re-read in the background when stale, so even a row edited by hand
+ * in the database is seen within `staleAfterMs`.
+ */
+export class UserGate {
+  readonly #states = new Map<number, UserState>()
+  readonly #loading = new Map<number, Promise<UserState>>()
+  readonly #staleAfterMs: number
+  readonly #maxEntries: number
+
+  constructor(
+    private readonly users: Pick<UserStore, 'findById'>,
+    private readonly revocations: Pick<RevocationStore, 'cutoffsSince'>,
+    private readonly clock: Clock,
+    options: UserGateOptions = {},
+  ) {
+    this.#staleAfterMs = options.staleAfterMs ?? 5000
+    this.#maxEntries = options.maxEntries ?? 100_000
+  }
+
+  /** The cached state, if any, scheduling a background re-read when stale. Synchronous: the hot path. */
+  peek(userId: number): UserState | undefined {
+    const state = this.#states.get(userId)
+    if (state !== undefined && this.clock.now() - state.loadedAt > this.#staleAfterMs) {
+      void this.load(userId).catch(() => {})
+    }
+    return state
+  }
+
+  /** Reads the user's state from the stores (one read in flight per user). */
+  load(userId: number): Promise<UserState> {
+    const inFlight = this.#loading.get(userId)
+    if (inFlight) return inFlight
+    const loading = this.#read(userId).finally(() => this.#loading.delete(userId))
+    this.#loading.set(userId, loading)
+    return loading
+  }
+
+  async #read(userId: number): Promise<UserState> {
+    let status: UserStatus
+    try {
+      const user = await this.users.findById(userId)
+      status = user === undefined ? 'missing' : user.isActive ? 'active' : 'inactive'
+    } catch (error) {
+      throw new ServiceUnavailable('database', { cause: error })
+    }
+    const state: UserState = {
+      status,
+      cutoff: Math.max(this.#cutoffs.get(userId) ?? 0, 0),
+      loadedAt: this.clock.now(),
+    }
+    this.#remember(userId, state)
+    return state
+  }
+
+  readonly #cutoffs = new Map<number, number>()
+  #cursor = -1
+
+  /** Records a cut-off learnt from this instance's own write or from the feed. */
+  noteCutoff(userId: number, notBefore: number): void {
+    if ((this.#cutoffs.get(userId) ?? 0) >= notBefore) return
+    this.#cutoffs.set(userId, notBefore)
+    const state = this.#states.get(userId)
+    if (state) this.#states.set(userId, { ...state, cutoff: notBefore })
+  }
+
+  /** The user's cut-off as this instance knows it (0 = none). */
+  cutoffOf(userId: number): number {
+    return this.#cutoffs.get(userId) ?? 0
+  }
+
+  /** Forgets the user's cached state: the next request reads it again. */
+  invalidate(userId: number): void {
+    this.#states.delete(userId)
+  }
+
+  /**
+   * Pulls cut-offs changed since the last call (all of them the first time). Called on an interval
+   * or when Redis announces a change; cheap when nothing changed.
+   */
+  async sync(): Promise<number> {
+    const { cursor, cutoffs } = await this.revocations.cutoffsSince(this.#cursor)
+    for (const { userId, notBefore } of cutoffs) {
+      this.noteCutoff(userId, notBefore)
+      // A cut-off also marks "something about this user changed" (deactivation, deletion).
+      if (this.#cursor >= 0) this.invalidate(userId)
+    }
+    this.#cursor = cursor
+    return cutoffs.length
+  }
+
+  #remember(userId: number, state: UserState): void {
+    if (!this.#states.has(userId) && this.#states.size >= this.#maxEntries) {
+      const oldest = this.#states.keys().next().value
+      if (oldest !== undefined) this.#states.delete(oldest)
+    }
+    this.#states.set(userId, state)
+  }
+}

@@ -1,0 +1,27 @@
+import type { LoginService, PasswordVerifier } from '../accounts/login.js'
+import type { SessionService } from '../accounts/sessions.js'
+import type { UserGate } from '../accounts/user-gate.js'
+import type { KeyRing } from '../keys/ring.js'
+import type { Settings } from '../settings/types.js'
+import type { StoreLifecycle, UserStore } from '../store/ports.js'
+import type { TokenCodec } from '../tokens/codec.js'
+import type { Authenticator } from './authenticate.js'
+
+/** Everything the HTTP layer uses, built by the composition root (`src/server`). */
+export interface HttpDeps {
+  readonly settings: Readonly<Settings>
+  readonly codec: TokenCodec
+  readonly keys: KeyRing
+  readonly sessions: SessionService
+  readonly login: LoginService
+  readonly users: UserStore
+  readonly hasher: PasswordVerifier
+  readonly gate: UserGate
+  readonly database: StoreLifecycle
+  /** Readiness of other dependencies (Redis), by name. */
+  readonly probes?: Readonly<Record<string, () => Promise<void>>>
+}
+
+export interface RouteDeps extends HttpDeps {
+  readonly authenticate: Authenticator
+}

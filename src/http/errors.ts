@@ -1,0 +1,173 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import {
+  BadAuthorizationHeader,
+  CsrfFailed,
+  InvalidClient,
+  NoActiveAccount,
+  NoActiveAccountForToken,
+  NotAuthenticated,
+  PermissionDenied,
+  ServiceUnavailable,
+  TesseraError,
+  Throttled,
+  TokenInvalid,
+  UniqueViolation,
+  UserInactive,
+  UserNotFound,
+  ValidationFailed,
+} from '../core/errors.js'
+import type { TokenFailure } from '../core/errors.js'
+import type { DetailError, FieldErrors, TokenMessage } from '../protocol/types.js'
+
+/**
+ * The one map from errors to HTTP responses (STYLE §3). Domain errors carry a stable code; this
+ * file alone chooses status, wire text and headers, byte-compatible with simplejwt 5.2.2.
+ */
+
+/** A token refused by a protected view: simplejwt adds `messages` per token class tried. */
+export class AccessTokenRejected extends TesseraError {
+  override readonly code = 'token_not_valid'
+  constructor(readonly reason: TokenFailure) {
+    super(`access token rejected: ${reason}`)
+  }
+}
+
+/** 405 with DRF's text; carries the allowed methods for the `Allow` header. */
+export class MethodNotAllowed extends TesseraError {
+  override readonly code = 'method_not_allowed'
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`Method "${method}" not allowed.`)
+  }
+}
+
+export class NotFound extends TesseraError {
+  override readonly code = 'not_found'
+  constructor() {
+    super('Not found.')
+  }
+}
+
+/** simplejwt's wire text for each reason a token is refused. */
+export function tokenFailureText(reason: TokenFailure): string {
+  if (reason === 'wrong_type') return 'Token has wrong type'
+  if (reason === 'blacklisted') return 'Token is blacklisted'
+  if (reason === 'revoked' || reason === 'reused') return 'Token has been revoked'
+  return 'Token is invalid or expired'
+}
+
+interface Response {
+  status: number
+  body: DetailError | FieldErrors
+  headers?: Record<string, string>
+}
+
+/** Fastify's own client errors, reshaped into the documented bodies: bad input is never a 500. */
+function fromFastifyError(error: FastifyError, request: FastifyRequest): Response | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
+      return { status: 415, body: { detail: `Unsupported media type "${type}" in request.` } }
+    }
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { detail: 'Request body is too large.', code: 'payload_too_large' } }
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, body: { detail: `JSON parse error - ${error.message}`, code: 'parse_error' } }
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    // secure-json-parse and JSON.parse failures: say what failed, never echo the body.
+    return { status: 400, body: { detail: `JSON parse error - ${error.message}`, code: 'parse_error' } }
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return { status: error.statusCode, body: { detail: error.message } }
+  }
+  return undefined
+}
+
+export function responseFor(error: unknown, request: FastifyRequest): Response {
+  if (error instanceof AccessTokenRejected) {
+    const message: TokenMessage = {
+      token_class: 'AccessToken',
+      token_type: 'access',
+      message: tokenFailureText(error.reason),
+    }
+    return {
+      status: 401,
+      body: { detail: 'Given token not valid for any token type', code: 'token_not_valid', messages: [message] },
+    }
+  }
+  if (error instanceof TokenInvalid) {
+    return { status: 401, body: { detail: tokenFailureText(error.reason), code: 'token_not_valid' } }
+  }
+  // simplejwt's obtain view and DRF's NotAuthenticated carry no `code` on the wire.
+  if (error instanceof NoActiveAccount || error instanceof NotAuthenticated) {
+    return { status: 401, body: { detail: error.message } }
+  }
+  if (
+    error instanceof BadAuthorizationHeader ||
+    error instanceof UserInactive ||
+    error instanceof UserNotFound ||
+    error instanceof NoActiveAccountForToken
+  ) {
+    return { status: 401, body: { detail: error.message, code: error.code } }
+  }
+  if (error instanceof InvalidClient) {
+    return { status: 401, body: { detail: error.message, code: error.code } }
+  }
+  if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
+  if (error instanceof PermissionDenied) return { status: 403, body: { detail: error.message } }
+  if (error instanceof ValidationFailed) return { status: 400, body: { ...error.fields } as FieldErrors }
+  if (error instanceof UniqueViolation) {
+    const fields: FieldErrors = {}
+    if (error.fields.includes('username')) fields.username = ['A user with that username already exists.']
+    if (error.fields.includes('email')) fields.email = ['This field must be unique.']
+    return { status: 400, body: fields }
+  }
+  if (error instanceof Throttled) {
+    return {
+      status: 429,
+      body: { detail: error.message, code: 'throttled' },
+      headers: { 'retry-after': String(error.retryAfter) },
+    }
+  }
+  if (error instanceof ServiceUnavailable) {
+    return {
+      status: 503,
+      body: { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' },
+      headers: { 'retry-after': '1' },
+    }
+  }
+  if (error instanceof MethodNotAllowed) {
+    return { status: 405, body: { detail: error.message }, headers: { allow: error.allowed.join(', ') } }
+  }
+  if (error instanceof NotFound) return { status: 404, body: { detail: error.message } }
+  if (error instanceof TesseraError) {
+    return { status: 500, body: { detail: 'A server error occurred.', code: 'server_error' } }
+  }
+  const fastifyResponse = fromFastifyError(error as FastifyError, request)
+  if (fastifyResponse) return fastifyResponse
+  return { status: 500, body: { detail: 'A server error occurred.', code: 'server_error' } }
+}
+
+/**
+ * Installs the error and not-found handlers. Every 401 carries `WWW-Authenticate` with the first
+ * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged.
+ */
+export function installErrorHandling(app: FastifyInstance, options: { authScheme: string }): void {
+  const challenge = `${options.authScheme} realm="api"`
+  const send = (reply: FastifyReply, response: Response): FastifyReply => {
+    if (response.status === 401) reply.header('www-authenticate', challenge)
+    for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value)
+    return reply.code(response.status).type('application/json').send(response.body)
+  }
+  app.setErrorHandler((error, request, reply) => {
+    const response = responseFor(error, request)
+    if (response.status >= 500) request.log.error({ err: error }, 'request failed')
+    else if (error instanceof ServiceUnavailable) request.log.warn({ err: error }, 'dependency unavailable')
+    return send(reply, response)
+  })
+  app.setNotFoundHandler((request, reply) => send(reply, responseFor(new NotFound(), request)))
+}

@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify'
+import { pino } from 'pino'
+import { AccountAdmin } from '../accounts/admin.js'
+import { LoginService } from '../accounts/login.js'
+import { createPasswordHasher } from '../accounts/passwords/hasher.js'
+import { SessionService } from '../accounts/sessions.js'
+import { UserGate } from '../accounts/user-gate.js'
+import { type Clock, systemClock } from '../core/clock.js'
+import { buildApp } from '../http/app.js'
+import type { KeyRing } from '../keys/ring.js'
+import { type LoadOptions, loadSettings } from '../settings/load.js'
+import type { Settings } from '../settings/types.js'
+import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.js'
+import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
+import { TokenCodec } from '../tokens/codec.js'
+import { loadOrCreateKeyRing } from './key-files.js'
+import { loggerOptions } from './logger.js'
+
+export interface ServerOptions {
+  /** Settings input; `env` defaults to `process.env`. */
+  settings?: LoadOptions
+  /** Already-loaded settings (skips `settings`). */
+  loadedSettings?: Readonly<Settings>
+  /** The custom-claims hook (default: `email` and `roles`). */
+  customClaims?: CustomClaimsHook
+  clock?: Clock
+  /** Log to this stream instead of stdout (tests capture logs this way); false = no logs. */
+  logStream?: NodeJS.WritableStream | false
+}
+
+export interface TesseraServer {
+  readonly app: FastifyInstance
+  readonly settings: Readonly<Settings>
+  readonly stores: SqlStores
+  readonly keys: KeyRing
+  readonly gate: UserGate
+  readonly sessions: SessionService
+  /** Deactivate, delete, revoke: changes that end a user's sessions everywhere. */
+  readonly accounts: AccountAdmin
+  readonly hasher: ReturnType<typeof createPasswordHasher>
+  /** Stops background work, drains the app, closes the database. */
+  close(): Promise<void>
+}
+
+/**
+ * The composition root: settings → database and migrations → keys → services → Fastify app. The
+ * only place that builds concrete parts; nothing listens until `listen()` is called on `app`.
+ */
+export async function buildServer(options: ServerOptions = {}): Promise<TesseraServer> {
+  const settings = options.loadedSettings ?? loadSettings({ env: process.env, ...options.settings })
+  const clock = options.clock ?? systemClock
+  const stores = await openStores(settings.DATABASE_URL, { poolSize: settings.DATABASE_POOL_SIZE })
+  try {
+    const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
+    if (migrate) await migrateToLatest(stores.db)
+    const keys = await loadOrCreateKeyRing(settings)
+    const codec = new TokenCodec(settings, keys, clock)
+    const hasher = createPasswordHasher({
+      memoryKib: settings.ARGON2_MEMORY_KIB,
+      iterations: settings.ARGON2_ITERATIONS,
+      parallelism: settings.ARGON2_PARALLELISM,
+    })
+    const gate = new UserGate(stores.users, stores.revocations, clock)
+    const sessions = new SessionService({
+      settings,
+      codec,
+      users: stores.users,
+      ledger: stores.ledger,
+      gate,
+      clock,
+      customClaims: options.customClaims ?? defaultCustomClaims,
+    })
+    const login = new LoginService({
+      users: stores.users,
+      hasher,
+      clock,
+      loginField: settings.LOGIN_FIELD,
+      updateLastLogin: settings.UPDATE_LAST_LOGIN,
+    })
+    const logger =
+      options.logStream === false ? false : pino(loggerOptions(settings), options.logStream ?? process.stdout)
+    const app = buildApp(
+      { settings, codec, keys, sessions, login, users: stores.users, hasher, gate, database: stores.lifecycle },
+      { logger },
+    )
+
+    await gate.sync().catch(() => {})
+    // Without Redis, other instances' revocations arrive by polling the database.
+    const poll = setInterval(() => {
+      gate.sync().catch((error: unknown) => app.log.warn({ err: error }, 'revocation poll failed'))
+    }, settings.REVOCATION_POLL_INTERVAL * 1000)
+    poll.unref()
+
+    const accounts = new AccountAdmin({
+      users: stores.users,
+      ledger: stores.ledger,
+      revocations: stores.revocations,
+      gate,
+      clock,
+    })
+    return {
+      app,
+      settings,
+      stores,
+      keys,
+      gate,
+      sessions,
+      accounts,
+      hasher,
+      async close() {
+        clearInterval(poll)
+        await app.close()
+        await stores.lifecycle.close()
+      },
+    }
+  } catch (error) {
+    await stores.lifecycle.close()
+    throw error
+  }
+}

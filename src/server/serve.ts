@@ -1,0 +1,29 @@
+import { buildServer, type ServerOptions, type TesseraServer } from './build.js'
+
+export interface RunningServer {
+  readonly server: TesseraServer
+  readonly url: string
+}
+
+/**
+ * Builds the server and listens on HOST:PORT. SIGTERM and SIGINT drain: the listener stops taking
+ * connections, in-flight requests finish (Fastify's close), then the database closes.
+ */
+export async function serve(options: ServerOptions = {}): Promise<RunningServer> {
+  const server = await buildServer(options)
+  const { HOST, PORT } = server.settings
+  const url = await server.app.listen({ host: HOST, port: PORT })
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    server.app.log.info({ signal }, 'draining')
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+  return { server, url }
+}
