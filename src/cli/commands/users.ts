@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { UniqueViolation } from '../../core/errors.js'
+import type { NewUser } from '../../store/ports.js'
+import type { Command } from '../command.js'
+import { withStores } from '../context.js'
+
+interface DjangoRecord {
+  model: string
+  pk: number
+  fields: Record<string, unknown>
+}
+
+const isRecord = (value: unknown): value is DjangoRecord =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as DjangoRecord).model === 'string' &&
+  Number.isSafeInteger((value as DjangoRecord).pk) &&
+  typeof (value as DjangoRecord).fields === 'object' &&
+  (value as DjangoRecord).fields !== null
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+const date = (value: unknown): Date | null => {
+  if (typeof value !== 'string') return null
+  const parsed = new Date(value)
+  return Number.isNaN(parsed.getTime()) ? null : parsed
+}
+
+/**
+ * Users and groups from `manage.py dumpdata auth.user auth.group` (or a custom user model with
+ * the same fields). User ids are kept, so tokens a Django service issued keep naming the same user
+ * during a gradual move; password hashes are kept as they are and upgraded at the next login.
+ */
+export function parseDjangoDump(json: string): { users: (NewUser & { groups: string[] })[]; groups: string[] } {
+  const data: unknown = JSON.parse(json)
+  if (!Array.isArray(data)) throw new Error('expected a JSON array as written by manage.py dumpdata')
+  const records = data.filter(isRecord)
+  const groupNames = new Map<number, string>()
+  for (const record of records) {
+    if (record.model === 'auth.group' && typeof record.fields.name === 'string') {
+      groupNames.set(record.pk, record.fields.name)
+    }
+  }
+  const users = records
+    .filter((record) => record.model.endsWith('.user') && typeof record.fields.username === 'string')
+    .map((record) => {
+      const f = record.fields
+      const groups = Array.isArray(f.groups)
+        ? f.groups.flatMap((id) => {
+            const name = typeof id === 'number' ? groupNames.get(id) : Array.isArray(id) ? id[0] : undefined
+            return typeof name === 'string' ? [name] : []
+          })
+        : []
+      return {
+        id: record.pk,
+        username: text(f.username),
+        email: text(f.email),
+        passwordHash: text(f.password) || '!',
+        firstName: text(f.first_name),
+        lastName: text(f.last_name),
+        isActive: f.is_active !== false,
+        isStaff: f.is_staff === true,
+        isSuperuser: f.is_superuser === true,
+        dateJoined: date(f.date_joined) ?? new Date(),
+        lastLogin: date(f.last_login),
+        groups,
+      }
+    })
+  return { users, groups: [...groupNames.values()] }
+}
+
+export const usersCommand: Command = {
+  name: 'users',
+  summary: 'users import-django FILE: import a Django dumpdata of auth.user and auth.group',
+  async run(args, io) {
+    const [sub, file] = args
+    if (sub !== 'import-django' || file === undefined) {
+      io.stderr.write('usage: tessera users import-django FILE\n')
+      return 2
+    }
+    let dump: ReturnType<typeof parseDjangoDump>
+    try {
+      dump = parseDjangoDump(await readFile(resolve(io.cwd, file), 'utf8'))
+    } catch (error) {
+      io.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`)
+      return 1
+    }
+    return withStores(io, async ({ stores }) => {
+      let imported = 0
+      const skipped: string[] = []
+      for (const { groups, ...user } of dump.users) {
+        try {
+          const created = await stores.users.create(user)
+          if (groups.length > 0) await stores.users.setGroups(created.id, groups)
+          imported++
+        } catch (error) {
+          if (!(error instanceof UniqueViolation)) throw error
+          skipped.push(`${user.username} (${error.fields.join(' and ')} already taken)`)
+        }
+      }
+      io.stdout.write(`Imported ${imported} user(s).\n`)
+      if (skipped.length > 0) io.stdout.write(`Skipped ${skipped.length}: ${skipped.join(', ')}\n`)
+      return 0
+    })
+  },
+}
