@@ -1,0 +1,18 @@
+/** Password hashing for the accounts room: argon2id, plus Django PBKDF2 for imported users. */
+export {
+  type Argon2Params,
+  argon2idMatchesParams,
+  hashArgon2id,
+  isArgon2Hash,
+  verifyArgon2,
+} from './argon2id.js'
+export {
+  type DjangoPbkdf2Hash,
+  encodeDjangoPbkdf2,
+  isDjangoPbkdf2Hash,
+  MAX_PBKDF2_ITERATIONS,
+  parseDjangoPbkdf2,
+  verifyDjangoPbkdf2,
+} from './django-pbkdf2.js'
+export { createPasswordHasher, type PasswordCheck, type PasswordHasher } from './hasher.js'
+export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH } from './limits.js'
