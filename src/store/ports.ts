@@ -139,6 +139,29 @@ export interface AuditStore {
   recent(limit: number): Promise<AuditEvent[]>
 }
 
+/** A client allowed to call RFC 7662 introspection (HTTP Basic with its id and secret). */
+export interface ApiClientRecord {
+  clientId: string
+  /** Hash of the client secret (same formats as `UserRecord.passwordHash`); never the secret. */
+  secretHash: string
+  name: string
+  createdAt: Date
+}
+
+export interface NewApiClient {
+  clientId: string
+  secretHash: string
+  name: string
+  createdAt?: Date
+}
+
+/** Introspection clients. */
+export interface ApiClientStore {
+  find(clientId: string): Promise<ApiClientRecord | undefined>
+  /** @throws ValidationFailed (`client_id`) when the id is taken. */
+  create(client: NewApiClient): Promise<ApiClientRecord>
+}
+
 /** Database liveness for `/readyz` and lifecycle for the composition root. */
 export interface StoreLifecycle {
   ping(): Promise<void>

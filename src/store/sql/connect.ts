@@ -1,0 +1,124 @@
+/**
+ * Opens a Kysely instance from a `DATABASE_URL`: SQLite through better-sqlite3 or PostgreSQL
+ * through a `pg` pool. This is the only file that knows the drivers.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely'
+import pg from 'pg'
+import { SettingsError } from '../../core/errors.js'
+import type { Database } from './schema.js'
+import { withUnavailableErrors } from './unavailable.js'
+
+export type SqlDialect = 'sqlite' | 'postgres'
+
+export interface OpenDatabaseOptions {
+  /** Largest number of PostgreSQL connections (default 10). SQLite always uses one connection. */
+  poolSize?: number
+  /** PostgreSQL schema used as `search_path` (created if missing): isolates tests and tenants. */
+  schema?: string
+}
+
+/** An open database: the Kysely instance, which dialect it speaks, and how to close it. */
+export interface SqlDatabase {
+  readonly db: Kysely<Database>
+  readonly dialect: SqlDialect
+  /** The PostgreSQL schema tables live in (`public` unless one was given); null on SQLite. */
+  readonly schema: string | null
+  /** Closes the pool or the SQLite file. */
+  destroy(): Promise<void>
+}
+
+/** How long a SQLite writer waits for another process's lock before failing with `SQLITE_BUSY`. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000
+const PG_INT8_OID = 20
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+/**
+ * Opens `sqlite:path/to/file.db` (relative to the working directory; its folder is created),
+ * `sqlite:/absolute/path.db`, `sqlite::memory:`, or `postgres://…` / `postgresql://…`.
+ *
+ * @throws SettingsError for a URL of another kind or an invalid schema name.
+ */
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<SqlDatabase> {
+  if (url.startsWith('sqlite:')) return openSqlite(sqlitePath(url))
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options)
+  throw new SettingsError('DATABASE_URL', 'expected sqlite:<path>, sqlite::memory: or postgres://…')
+}
+
+/** The file path of a `sqlite:` URL; `sqlite:///abs` and `sqlite://rel` are accepted too. */
+export function sqlitePath(url: string): string {
+  let path = url.slice('sqlite:'.length)
+  if (path === ':memory:') return path
+  if (path.startsWith('//')) path = path.slice(2)
+  if (path === '') throw new SettingsError('DATABASE_URL', 'sqlite: URL without a path')
+  return resolve(path)
+}
+
+function openSqlite(path: string): SqlDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const connection = new BetterSqlite3(path)
+  // WAL lets readers in other processes (the CLI, a second instance) work while this one writes.
+  connection.pragma('journal_mode = WAL')
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+  connection.pragma('foreign_keys = ON')
+  // Kysely's SQLite driver holds its single connection behind a mutex for the whole of a
+  // transaction, so concurrent async transactions run one after another, never interleaved.
+  return handle(new SqliteDialect({ database: connection }), 'sqlite', null)
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<SqlDatabase> {
+  const schema = options.schema ?? null
+  if (schema !== null && !IDENTIFIER.test(schema)) {
+    throw new SettingsError('DATABASE_URL', `invalid PostgreSQL schema name: ${schema}`)
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // Per-pool parsers, not pg's global ones, so other pg users in the process are unaffected.
+    // int8 holds epoch milliseconds, ids and counts: all far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === PG_INT8_OID && format !== 'binary'
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+    ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
+  })
+  // An idle client losing its connection emits 'error' on the pool, which would crash the process
+  // if nobody listened. The next query reports the outage instead (as ServiceUnavailable).
+  pool.on('error', () => {})
+  const database = handle(new PostgresDialect({ pool }), 'postgres', schema ?? 'public')
+  if (schema !== null) {
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(database.db)
+    } catch (error) {
+      await database.destroy()
+      throw error
+    }
+  }
+  return database
+}
+
+/** Handles by their Kysely instance, so code given only `db` can learn its dialect. */
+const opened = new WeakMap<Kysely<Database>, SqlDatabase>()
+
+function handle(dialect: Dialect, name: SqlDialect, schema: string | null): SqlDatabase {
+  const db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) })
+  const database: SqlDatabase = { db, dialect: name, schema, destroy: () => db.destroy() }
+  opened.set(db, database)
+  return database
+}
+
+/**
+ * The handle of a Kysely instance made by `openDatabase`, or the handle itself.
+ *
+ * @throws TypeError for a Kysely instance that `openDatabase` did not make.
+ */
+export function databaseOf(target: Kysely<Database> | SqlDatabase): SqlDatabase {
+  if (!(target instanceof Kysely)) return target
+  const database = opened.get(target)
+  if (database === undefined) throw new TypeError('this Kysely instance was not opened by openDatabase()')
+  return database
+}

@@ -1,0 +1,82 @@
+/**
+ * `tessera/store/sql`: every store port on one SQL database (SQLite or PostgreSQL) through Kysely.
+ *
+ * ```ts
+ * const stores = await openStores('sqlite:var/tessera.db')
+ * await migrateToLatest(stores.db)
+ * const user = await stores.users.findByUsername('alice')
+ * await stores.lifecycle.close()
+ * ```
+ */
+import { type Kysely, sql } from 'kysely'
+import type { StoreLifecycle, Stores } from '../ports.js'
+import { SqlAuditStore } from './audit.js'
+import { SqlApiClientStore } from './clients.js'
+import { type OpenDatabaseOptions, type SqlDatabase, type SqlDialect, openDatabase } from './connect.js'
+import { SqlTokenLedger } from './ledger.js'
+import { SqlRevocationStore } from './revocations.js'
+import type { Database } from './schema.js'
+import { SqlUserStore } from './users.js'
+
+export {
+  type OpenDatabaseOptions,
+  type SqlDatabase,
+  type SqlDialect,
+  databaseOf,
+  openDatabase,
+  sqlitePath,
+} from './connect.js'
+export { type MigrationState, migrateDown, migrateToLatest, migrationStatus } from './migrate.js'
+export { DATABASE_COLUMNS, type Database } from './schema.js'
+export { isUnavailableError } from './unavailable.js'
+export { SqlAuditStore, SqlApiClientStore, SqlRevocationStore, SqlTokenLedger, SqlUserStore }
+
+/** Every store on one database, plus what the composition root and the CLI need of it. */
+export interface SqlStores extends Stores {
+  users: SqlUserStore
+  ledger: SqlTokenLedger
+  revocations: SqlRevocationStore
+  audit: SqlAuditStore
+  /** Introspection clients (not part of `Stores`: only the SQL store keeps them). */
+  clients: SqlApiClientStore
+  /** The Kysely instance: for migrations and for tests. */
+  db: Kysely<Database>
+  dialect: SqlDialect
+  /** Closes the database; the same as `lifecycle.close()`. */
+  destroy(): Promise<void>
+}
+
+/** The stores of an already open database. */
+export function createStores(database: SqlDatabase): SqlStores {
+  let closing: Promise<void> | undefined
+  // Idempotent: the server's shutdown and a CLI's `finally` may both close.
+  const close = () => {
+    closing ??= database.destroy()
+    return closing
+  }
+  const lifecycle: StoreLifecycle = {
+    async ping() {
+      await sql`select 1`.execute(database.db)
+    },
+    close,
+  }
+  return {
+    users: new SqlUserStore(database),
+    ledger: new SqlTokenLedger(database),
+    revocations: new SqlRevocationStore(database),
+    audit: new SqlAuditStore(database),
+    clients: new SqlApiClientStore(database),
+    lifecycle,
+    db: database.db,
+    dialect: database.dialect,
+    destroy: close,
+  }
+}
+
+/**
+ * Opens the database at `url` (see `openDatabase`) and returns every store on it. Does not
+ * migrate: call `migrateToLatest(stores.db)` (the server does at startup outside production).
+ */
+export async function openStores(url: string, options: OpenDatabaseOptions = {}): Promise<SqlStores> {
+  return createStores(await openDatabase(url, options))
+}

@@ -1,0 +1,293 @@
+/**
+ * `TokenLedger` on `outstanding_tokens` and `blacklisted_tokens`: every refresh token issued,
+ * the blacklist, atomic rotation, family and user revocation, and the expiry flush.
+ */
+import { type Kysely, type Selectable, type Transaction, sql } from 'kysely'
+import type { OutstandingToken, RotationResult, SessionRecord, TokenLedger } from '../ports.js'
+import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
+import type { SqlDatabase } from './connect.js'
+import type { Database, OutstandingTokensTable } from './schema.js'
+
+function toSession(row: Selectable<OutstandingTokensTable>): SessionRecord {
+  return {
+    jti: row.jti,
+    userId: toNumber(row.user_id),
+    familyId: row.family_id,
+    parentJti: row.parent_jti,
+    createdAt: fromMillis(row.created_at),
+    expiresAt: fromMillis(row.expires_at),
+    userAgent: row.user_agent,
+    ip: row.ip,
+    lastUsedAt: fromMillisOrNull(row.last_used_at),
+  }
+}
+
+function toRow(token: OutstandingToken, lastUsedAt: number | null = null) {
+  return {
+    jti: token.jti,
+    user_id: token.userId,
+    family_id: token.familyId,
+    parent_jti: token.parentJti,
+    created_at: toMillis(token.createdAt),
+    expires_at: toMillis(token.expiresAt),
+    rotated_at: null,
+    replaced_by: null,
+    last_used_at: lastUsedAt,
+    user_agent: token.userAgent,
+    ip: token.ip,
+  }
+}
+
+/** Ends a rotation transaction with a rollback and a result for the caller. */
+class RotationAborted extends Error {
+  constructor(readonly result: RotationResult) {
+    super(result.outcome)
+  }
+}
+
+export class SqlTokenLedger implements TokenLedger {
+  readonly #db: Kysely<Database>
+  /**
+   * PostgreSQL runs transactions side by side, so writers that must not cross (a logout and a
+   * refresh of one token, a family revocation and a rotation in it) take row locks. SQLite runs
+   * one transaction at a time on its single connection and needs none.
+   */
+  readonly #rowLocks: boolean
+
+  constructor(database: SqlDatabase) {
+    this.#db = database.db
+    this.#rowLocks = database.dialect === 'postgres'
+  }
+
+  async recordIssued(token: OutstandingToken): Promise<void> {
+    await this.#recordIfMissing(this.#db, token)
+  }
+
+  async #recordIfMissing(db: Kysely<Database>, token: OutstandingToken): Promise<void> {
+    await db
+      .insertInto('outstanding_tokens')
+      .values(toRow(token))
+      .onConflict((conflict) => conflict.column('jti').doNothing())
+      .execute()
+  }
+
+  async isBlacklisted(jti: string): Promise<boolean> {
+    return this.#isBlacklisted(this.#db, jti)
+  }
+
+  async #isBlacklisted(db: Kysely<Database>, jti: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('blacklisted_tokens')
+      .select('jti')
+      .where('jti', '=', jti)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** Holds the row locks of the given outstanding tokens until the transaction ends (PostgreSQL). */
+  async #lock(
+    tx: Transaction<Database>,
+    by: 'jti' | 'family_id' | 'user_id',
+    value: string | number,
+  ): Promise<void> {
+    if (!this.#rowLocks) return
+    await tx.selectFrom('outstanding_tokens').select('jti').where(by, '=', value).forUpdate().execute()
+  }
+
+  async blacklist(token: OutstandingToken, at: Date): Promise<boolean> {
+    return this.#db.transaction().execute(async (tx) => {
+      await this.#recordIfMissing(tx, token)
+      await this.#lock(tx, 'jti', token.jti)
+      const result = await tx
+        .insertInto('blacklisted_tokens')
+        .values({ jti: token.jti, blacklisted_at: toMillis(at), expires_at: toMillis(token.expiresAt) })
+        .onConflict((conflict) => conflict.column('jti').doNothing())
+        .executeTakeFirst()
+      return toNumber(result.numInsertedOrUpdatedRows ?? 0n) > 0
+    })
+  }
+
+  /**
+   * Outcomes, in order of precedence: a token already rotated answers `already_rotated` (even
+   * when it was blacklisted by that rotation or a later revocation: the caller tells a retry from
+   * a replay by `rotatedAt` and checks `replacedBy`); a blacklisted token that was never rotated
+   * answers `blacklisted` and nothing changes; otherwise this call wins. The conditional UPDATE
+   * is what makes exactly one of concurrent calls win: PostgreSQL re-checks `rotated_at IS NULL`
+   * after waiting for the row lock, and SQLite runs the transactions one at a time.
+   *
+   * The replacement joins the family recorded for `old` (its `familyId` field is ignored) with
+   * `old` as parent, and both tokens get `last_used_at = at`.
+   */
+  async rotate(
+    old: OutstandingToken,
+    replacement: OutstandingToken | null,
+    at: Date,
+    blacklistOld: boolean,
+  ): Promise<RotationResult> {
+    const now = toMillis(at)
+    try {
+      return await this.#db.transaction().execute(async (tx): Promise<RotationResult> => {
+        if (await this.#isBlacklisted(tx, old.jti)) return this.#afterBlacklisted(tx, old.jti)
+        await this.#recordIfMissing(tx, old)
+        const claimed = await tx
+          .updateTable('outstanding_tokens')
+          .set({ rotated_at: now, replaced_by: replacement?.jti ?? null, last_used_at: now })
+          .where('jti', '=', old.jti)
+          .where('rotated_at', 'is', null)
+          .returning('family_id')
+          .executeTakeFirst()
+        if (claimed === undefined) return this.#alreadyRotated(tx, old.jti)
+        // A logout that committed between the check above and our row lock.
+        if (this.#rowLocks && (await this.#isBlacklisted(tx, old.jti))) {
+          throw new RotationAborted({ outcome: 'blacklisted' })
+        }
+        if (replacement !== null) {
+          await tx
+            .insertInto('outstanding_tokens')
+            .values({ ...toRow(replacement, now), family_id: claimed.family_id, parent_jti: old.jti })
+            .execute()
+        }
+        if (blacklistOld) {
+          await tx
+            .insertInto('blacklisted_tokens')
+            .values({ jti: old.jti, blacklisted_at: now, expires_at: toMillis(old.expiresAt) })
+            .onConflict((conflict) => conflict.column('jti').doNothing())
+            .execute()
+        }
+        return { outcome: 'rotated' }
+      })
+    } catch (error) {
+      if (error instanceof RotationAborted) return error.result
+      throw error
+    }
+  }
+
+  async #alreadyRotated(tx: Transaction<Database>, jti: string): Promise<RotationResult> {
+    const row = await tx
+      .selectFrom('outstanding_tokens')
+      .select(['rotated_at', 'replaced_by', 'family_id'])
+      .where('jti', '=', jti)
+      .executeTakeFirstOrThrow()
+    if (row.rotated_at === null) throw new Error(`token ${jti} lost a rotation race but is not rotated`)
+    return {
+      outcome: 'already_rotated',
+      rotatedAt: fromMillis(row.rotated_at),
+      replacedBy: row.replaced_by,
+      familyId: row.family_id,
+    }
+  }
+
+  async #afterBlacklisted(tx: Transaction<Database>, jti: string): Promise<RotationResult> {
+    const row = await tx
+      .selectFrom('outstanding_tokens')
+      .select('rotated_at')
+      .where('jti', '=', jti)
+      .executeTakeFirst()
+    return row?.rotated_at == null ? { outcome: 'blacklisted' } : this.#alreadyRotated(tx, jti)
+  }
+
+  async revokeFamily(familyId: string, at: Date): Promise<number> {
+    return this.#revokeWhere('family_id', familyId, at)
+  }
+
+  async revokeUser(userId: number, at: Date): Promise<number> {
+    return this.#revokeWhere('user_id', userId, at)
+  }
+
+  /** Blacklists, in one statement, every unexpired token matching `by` that is not yet blacklisted. */
+  async #revokeWhere(by: 'family_id' | 'user_id', value: string | number, at: Date): Promise<number> {
+    const now = toMillis(at)
+    return this.#db.transaction().execute(async (tx) => {
+      // Waits for a rotation in flight, so its replacement is seen (and revoked) below.
+      await this.#lock(tx, by, value)
+      const result = await tx
+        .insertInto('blacklisted_tokens')
+        .columns(['jti', 'blacklisted_at', 'expires_at'])
+        .expression(
+          tx
+            .selectFrom('outstanding_tokens as o')
+            // A typed parameter: PostgreSQL would otherwise read it as text in a SELECT list.
+            .select(['o.jti', sql<number>`cast(${now} as bigint)`.as('blacklisted_at'), 'o.expires_at'])
+            .where(`o.${by}`, '=', value)
+            .where('o.expires_at', '>', now)
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(selectFrom('blacklisted_tokens as b').select('b.jti').whereRef('b.jti', '=', 'o.jti')),
+              ),
+            ),
+        )
+        .onConflict((conflict) => conflict.column('jti').doNothing())
+        .executeTakeFirst()
+      return toNumber(result.numInsertedOrUpdatedRows ?? 0n)
+    })
+  }
+
+  async liveSessions(userId: number, now: Date): Promise<SessionRecord[]> {
+    const rows = await this.#db
+      .selectFrom('outstanding_tokens as o')
+      .selectAll('o')
+      .where('o.user_id', '=', userId)
+      .where('o.expires_at', '>', toMillis(now))
+      .where('o.rotated_at', 'is', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('blacklisted_tokens as b').select('b.jti').whereRef('b.jti', '=', 'o.jti'))),
+      )
+      .orderBy('o.created_at', 'desc')
+      .orderBy('o.jti', 'desc')
+      .execute()
+    return rows.map(toSession)
+  }
+
+  /**
+   * Deletes expired rows `batchSize` at a time, each batch its own short statement, so a large
+   * backlog never holds a long lock or builds one huge transaction.
+   *
+   * @throws RangeError unless `batchSize` is a positive integer.
+   */
+  async flushExpired(now: Date, batchSize: number): Promise<{ outstanding: number; blacklisted: number }> {
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError('batchSize must be a positive integer')
+    const cutoff = toMillis(now)
+    const outstanding = await this.#deleteInBatches(batchSize, (db) =>
+      db
+        .deleteFrom('outstanding_tokens')
+        .where(
+          'jti',
+          'in',
+          db
+            .selectFrom('outstanding_tokens')
+            .select('jti')
+            .where('expires_at', '<=', cutoff)
+            .limit(batchSize),
+        )
+        .executeTakeFirst(),
+    )
+    const blacklisted = await this.#deleteInBatches(batchSize, (db) =>
+      db
+        .deleteFrom('blacklisted_tokens')
+        .where(
+          'jti',
+          'in',
+          db
+            .selectFrom('blacklisted_tokens')
+            .select('jti')
+            .where('expires_at', '<=', cutoff)
+            .limit(batchSize),
+        )
+        .executeTakeFirst(),
+    )
+    return { outstanding, blacklisted }
+  }
+
+  async #deleteInBatches(
+    batchSize: number,
+    deleteBatch: (db: Kysely<Database>) => Promise<{ numDeletedRows: bigint }>,
+  ): Promise<number> {
+    let total = 0
+    for (;;) {
+      const deleted = toNumber((await deleteBatch(this.#db)).numDeletedRows)
+      total += deleted
+      if (deleted < batchSize) return total
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Applies the versioned migrations of `migrations/` with Kysely's `Migrator`, which records them
+ * in `kysely_migration` and holds a lock so two instances starting together do not race.
+ */
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
+import { type SqlDatabase, databaseOf } from './connect.js'
+import { MIGRATIONS } from './migrations/index.js'
+import type { Database } from './schema.js'
+
+/** A migration known to the code, and when it was applied (undefined: pending). */
+export interface MigrationState {
+  name: string
+  executedAt: Date | undefined
+}
+
+function migratorFor(target: Kysely<Database> | SqlDatabase): Migrator {
+  const { db, dialect, schema } = databaseOf(target)
+  const migrations: Record<string, Migration> = {}
+  for (const [name, migration] of Object.entries(MIGRATIONS)) {
+    migrations[name] = {
+      up: (tx) => migration.up(tx, dialect),
+      down: (tx) => migration.down(tx, dialect),
+    }
+  }
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    // Kysely looks for its bookkeeping table in every schema unless told which one, and would
+    // find another test schema's table on a shared PostgreSQL database.
+    ...(schema === null ? {} : { migrationTableSchema: schema }),
+  })
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName
+    throw new Error(`migration ${failed ?? '(setup)'} failed`, { cause: error })
+  }
+  return (results ?? []).map((result) => result.migrationName)
+}
+
+/**
+ * Applies every pending migration; returns their names (empty when up to date).
+ * Accepts the Kysely instance of `openDatabase()`/`openStores()` or the database handle.
+ *
+ * @throws Error (with the driver's error as `cause`) naming the migration that failed.
+ */
+export async function migrateToLatest(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
+  return applied(await migratorFor(target).migrateToLatest())
+}
+
+/** Reverts the latest applied migration; returns its name (empty when none was applied). */
+export async function migrateDown(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
+  return applied(await migratorFor(target).migrateDown())
+}
+
+/** Every migration the code knows, in order, with when it was applied. */
+export async function migrationStatus(target: Kysely<Database> | SqlDatabase): Promise<MigrationState[]> {
+  const migrations = await migratorFor(target).getMigrations()
+  return migrations.map(({ name, executedAt }) => ({ name, executedAt }))
+}

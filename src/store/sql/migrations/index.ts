@@ -1,0 +1,18 @@
+/**
+ * Every schema version, in order. Names sort lexically (Kysely applies them in name order), and a
+ * released migration is never edited: changes go in a new file.
+ */
+import { migration as core } from './0001_core.js'
+import { migration as tokens } from './0002_tokens.js'
+import { migration as revocationAudit } from './0003_revocation_audit.js'
+import { migration as apiClients } from './0004_api_clients.js'
+import type { DialectMigration } from './types.js'
+
+export type { DialectMigration } from './types.js'
+
+export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
+  '0001_core': core,
+  '0002_tokens': tokens,
+  '0003_revocation_audit': revocationAudit,
+  '0004_api_clients': apiClients,
+}

@@ -1,0 +1,141 @@
+/**
+ * The Kysely `Database` type: the tables as the SQL store sees them, on both dialects.
+ *
+ * Times are stored as epoch milliseconds in `bigint` columns (PostgreSQL's `int8` is parsed to a
+ * JS number by `connect.ts`), so a `Date` round-trips exactly to the millisecond on both dialects
+ * and every comparison is an integer comparison. The one exception is `user_cutoffs.not_before`,
+ * which is in epoch seconds like a JWT's `iat`.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+/**
+ * A boolean column: PostgreSQL answers `true`/`false`, SQLite `1`/`0`. Written as `0`/`1` on both,
+ * because better-sqlite3 cannot bind a JS boolean and PostgreSQL accepts `'1'`/`'0'` as boolean input.
+ */
+export type BooleanColumn = ColumnType<boolean | number, 0 | 1, 0 | 1>
+
+/** Epoch milliseconds. */
+export type Millis = number
+
+export interface UsersTable {
+  id: Generated<number>
+  username: string
+  email: string
+  password_hash: string
+  first_name: string
+  last_name: string
+  is_active: BooleanColumn
+  is_staff: BooleanColumn
+  is_superuser: BooleanColumn
+  date_joined: Millis
+  last_login: Millis | null
+}
+
+export interface GroupsTable {
+  id: Generated<number>
+  name: string
+}
+
+export interface UserGroupsTable {
+  user_id: number
+  group_id: number
+}
+
+export interface OutstandingTokensTable {
+  jti: string
+  user_id: number
+  family_id: string
+  parent_jti: string | null
+  created_at: Millis
+  expires_at: Millis
+  rotated_at: Millis | null
+  replaced_by: string | null
+  last_used_at: Millis | null
+  user_agent: string | null
+  ip: string | null
+}
+
+export interface BlacklistedTokensTable {
+  jti: string
+  blacklisted_at: Millis
+  expires_at: Millis
+}
+
+export interface UserCutoffsTable {
+  user_id: number
+  /** Epoch seconds: tokens with an earlier `iat` are void. */
+  not_before: number
+  /** Position in the change feed other instances poll. */
+  seq: number
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  at: Millis
+  event: string
+  user_id: number | null
+  ip: string | null
+  user_agent: string | null
+  /** JSON object, as text on both dialects. */
+  detail: string
+}
+
+export interface ApiClientsTable {
+  client_id: string
+  secret_hash: string
+  name: string
+  created_at: Millis
+}
+
+export interface Database {
+  users: UsersTable
+  groups: GroupsTable
+  user_groups: UserGroupsTable
+  outstanding_tokens: OutstandingTokensTable
+  blacklisted_tokens: BlacklistedTokensTable
+  user_cutoffs: UserCutoffsTable
+  audit_events: AuditEventsTable
+  api_clients: ApiClientsTable
+}
+
+/**
+ * Every table and column of `Database`, as runtime values. The mapped type makes `tsc` fail when
+ * a column is added to an interface above but not here, so the migration test that checks the
+ * live schema against this list also checks it against the type.
+ */
+export const DATABASE_COLUMNS: {
+  readonly [T in keyof Database]: { readonly [C in keyof Database[T]]: true }
+} = {
+  users: {
+    id: true,
+    username: true,
+    email: true,
+    password_hash: true,
+    first_name: true,
+    last_name: true,
+    is_active: true,
+    is_staff: true,
+    is_superuser: true,
+    date_joined: true,
+    last_login: true,
+  },
+  groups: { id: true, name: true },
+  user_groups: { user_id: true, group_id: true },
+  outstanding_tokens: {
+    jti: true,
+    user_id: true,
+    family_id: true,
+    parent_jti: true,
+    created_at: true,
+    expires_at: true,
+    rotated_at: true,
+    replaced_by: true,
+    last_used_at: true,
+    user_agent: true,
+    ip: true,
+  },
+  blacklisted_tokens: { jti: true, blacklisted_at: true, expires_at: true },
+  user_cutoffs: { user_id: true, not_before: true, seq: true },
+  audit_events: { id: true, at: true, event: true, user_id: true, ip: true, user_agent: true, detail: true },
+  api_clients: { client_id: true, secret_hash: true, name: true, created_at: true },
+}

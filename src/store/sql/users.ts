@@ -1,0 +1,207 @@
+/** `UserStore` on the `users`, `groups` and `user_groups` tables. */
+import { type Kysely, type Selectable, sql } from 'kysely'
+import { UniqueViolation, UserNotFound } from '../../core/errors.js'
+import type { NewUser, UserPatch, UserRecord, UserStore } from '../ports.js'
+import {
+  fromFlag,
+  fromMillis,
+  fromMillisOrNull,
+  toFlag,
+  toMillis,
+  toMillisOrNull,
+  toNumber,
+} from './columns.js'
+import type { SqlDatabase } from './connect.js'
+import type { Database, UsersTable } from './schema.js'
+import { type UniqueField, uniqueViolationFields } from './unique.js'
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: toNumber(row.id),
+    username: row.username,
+    email: row.email,
+    passwordHash: row.password_hash,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    isActive: fromFlag(row.is_active),
+    isStaff: fromFlag(row.is_staff),
+    isSuperuser: fromFlag(row.is_superuser),
+    dateJoined: fromMillis(row.date_joined),
+    lastLogin: fromMillisOrNull(row.last_login),
+  }
+}
+
+/** Rethrows a unique violation that slipped past the up-front check (a concurrent writer). */
+function rethrowUnique(error: unknown): never {
+  const fields = uniqueViolationFields(error)
+  throw fields === null ? error : new UniqueViolation(fields)
+}
+
+export class SqlUserStore implements UserStore {
+  readonly #db: Kysely<Database>
+  readonly #dialect: SqlDatabase['dialect']
+
+  constructor(database: SqlDatabase) {
+    this.#db = database.db
+    this.#dialect = database.dialect
+  }
+
+  async findById(id: number): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    // The same expression as the unique index, so the index serves the lookup.
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql`lower(email)`, '=', sql`lower(${email})`)
+      .executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  /** Which of `username` / `email` another user (not `exceptId`) already has. */
+  async #taken(
+    tx: Kysely<Database>,
+    wanted: { username?: string; email?: string },
+    exceptId: number | null,
+  ): Promise<UniqueField[]> {
+    const taken: UniqueField[] = []
+    const others = tx
+      .selectFrom('users')
+      .select('id')
+      .$if(exceptId !== null, (q) => q.where('id', '!=', exceptId ?? 0))
+    if (wanted.username !== undefined) {
+      const row = await others.where('username', '=', wanted.username).executeTakeFirst()
+      if (row) taken.push('username')
+    }
+    if (wanted.email !== undefined) {
+      const row = await others.where(sql`lower(email)`, '=', sql`lower(${wanted.email})`).executeTakeFirst()
+      if (row) taken.push('email')
+    }
+    return taken
+  }
+
+  async create(user: NewUser): Promise<UserRecord> {
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        // Both checks before the insert, so a clash on both fields names both.
+        const taken = await this.#taken(tx, user, null)
+        if (taken.length > 0) throw new UniqueViolation(taken)
+        const row = await tx
+          .insertInto('users')
+          .values({
+            ...(user.id === undefined ? {} : { id: user.id }),
+            username: user.username,
+            email: user.email,
+            password_hash: user.passwordHash,
+            first_name: user.firstName ?? '',
+            last_name: user.lastName ?? '',
+            is_active: toFlag(user.isActive ?? true),
+            is_staff: toFlag(user.isStaff ?? false),
+            is_superuser: toFlag(user.isSuperuser ?? false),
+            date_joined: toMillis(user.dateJoined ?? new Date()),
+            last_login: toMillisOrNull(user.lastLogin),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        if (user.id !== undefined && this.#dialect === 'postgres') {
+          // An explicit id does not advance the identity sequence; move it past the largest id.
+          await sql`select setval(pg_get_serial_sequence('users', 'id'), (select greatest(max(id), 1) from users))`.execute(
+            tx,
+          )
+        }
+        return toUser(row)
+      })
+    } catch (error) {
+      return rethrowUnique(error)
+    }
+  }
+
+  async update(id: number, patch: UserPatch): Promise<UserRecord | undefined> {
+    const values = {
+      ...(patch.email === undefined ? {} : { email: patch.email }),
+      ...(patch.firstName === undefined ? {} : { first_name: patch.firstName }),
+      ...(patch.lastName === undefined ? {} : { last_name: patch.lastName }),
+      ...(patch.isActive === undefined ? {} : { is_active: toFlag(patch.isActive) }),
+      ...(patch.isStaff === undefined ? {} : { is_staff: toFlag(patch.isStaff) }),
+      ...(patch.isSuperuser === undefined ? {} : { is_superuser: toFlag(patch.isSuperuser) }),
+      ...(patch.passwordHash === undefined ? {} : { password_hash: patch.passwordHash }),
+      ...(patch.lastLogin === undefined ? {} : { last_login: toMillisOrNull(patch.lastLogin) }),
+    }
+    if (Object.keys(values).length === 0) return this.findById(id)
+    try {
+      return await this.#db.transaction().execute(async (tx) => {
+        if (patch.email !== undefined) {
+          const taken = await this.#taken(tx, { email: patch.email }, id)
+          if (taken.length > 0) throw new UniqueViolation(taken)
+        }
+        const row = await tx
+          .updateTable('users')
+          .set(values)
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst()
+        return row && toUser(row)
+      })
+    } catch (error) {
+      return rethrowUnique(error)
+    }
+  }
+
+  async delete(id: number): Promise<boolean> {
+    // Group memberships and outstanding tokens go with the user (ON DELETE CASCADE).
+    const result = await this.#db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async groupNames(userId: number): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom('user_groups')
+      .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+      .select('groups.name')
+      .where('user_groups.user_id', '=', userId)
+      .execute()
+    // Sorted here, not in SQL: collations differ between the dialects, code-unit order does not.
+    return rows.map((row) => row.name).sort()
+  }
+
+  /** @throws UserNotFound for an unknown user. */
+  async setGroups(userId: number, names: readonly string[]): Promise<void> {
+    const wanted = [...new Set(names)]
+    await this.#db.transaction().execute(async (tx) => {
+      const user = await tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()
+      if (user === undefined) throw new UserNotFound()
+      await tx.deleteFrom('user_groups').where('user_id', '=', userId).execute()
+      if (wanted.length === 0) return
+      await tx
+        .insertInto('groups')
+        .values(wanted.map((name) => ({ name })))
+        .onConflict((conflict) => conflict.column('name').doNothing())
+        .execute()
+      const groups = await tx.selectFrom('groups').select('id').where('name', 'in', wanted).execute()
+      await tx
+        .insertInto('user_groups')
+        .values(groups.map((group) => ({ user_id: userId, group_id: toNumber(group.id) })))
+        .execute()
+    })
+  }
+
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    return toNumber(row.n)
+  }
+}
