@@ -1,0 +1,134 @@
+/**
+ * The `POST /api/register/` body, validated as the reference server's DRF ModelSerializer does
+ * (`username`, `email`, `password` on Django's user model), uniqueness aside: that needs the
+ * store and is the registration service's job.
+ */
+import { MAX_PASSWORD_LENGTH } from '../passwords/limits.js'
+import { INVALID_EMAIL_MESSAGE, isValidEmailAddress } from './email.js'
+import {
+  type CharFieldSpec,
+  type FieldResult,
+  maxLength,
+  prohibitNullCharacters,
+  prohibitSurrogateCharacters,
+  runCharField,
+} from './drf-fields.js'
+import { validatePassword } from './password.js'
+import { INVALID_USERNAME_MESSAGE, isValidUsername } from './username.js'
+
+/** `AbstractUser.username` max_length. */
+export const MAX_USERNAME_LENGTH = 150
+/** `EmailField` max_length (RFC 5321 path limit). */
+export const MAX_EMAIL_LENGTH = 254
+
+// Validator order is DRF's: the model field's own validators come first, then those CharField
+// appends (max length, null characters, surrogates), then those a subclass appends (EmailField).
+const USERNAME_FIELD: CharFieldSpec = {
+  trimWhitespace: true,
+  validators: [
+    (v) => (isValidUsername(v) ? null : INVALID_USERNAME_MESSAGE),
+    maxLength(MAX_USERNAME_LENGTH),
+    prohibitNullCharacters,
+    prohibitSurrogateCharacters,
+  ],
+}
+const EMAIL_FIELD: CharFieldSpec = {
+  trimWhitespace: true,
+  validators: [
+    maxLength(MAX_EMAIL_LENGTH),
+    prohibitNullCharacters,
+    prohibitSurrogateCharacters,
+    (v) => (isValidEmailAddress(v) ? null : INVALID_EMAIL_MESSAGE),
+  ],
+}
+// Passwords are never trimmed: leading and trailing spaces are part of the secret.
+const PASSWORD_FIELD: CharFieldSpec = {
+  trimWhitespace: false,
+  validators: [maxLength(MAX_PASSWORD_LENGTH), prohibitNullCharacters, prohibitSurrogateCharacters],
+}
+
+/** A registration body that passed every check but uniqueness. */
+export interface RegistrationInput {
+  username: string
+  email: string
+  password: string
+}
+
+/** The outcome of {@link validateRegistrationInput}: DRF's `{field: [messages]}` on failure. */
+export type RegistrationResult =
+  | { ok: true; value: RegistrationInput }
+  | { ok: false; errors: Record<string, string[]> }
+
+/**
+ * Validates a parsed JSON body for registration. Errors are keyed `username`, `email`,
+ * `password`, in that order; the password validators run when the password field itself is
+ * valid, against a user made of the username and email that are valid (Django builds an unsaved
+ * User from the input). A body that is not a JSON object gets DRF's `non_field_errors`:
+ * `null` → "No data provided", others → "Invalid data. Expected a dictionary, but got list.".
+ * A missing body (`undefined`) is DRF's empty `request.data`, i.e. `{}`.
+ */
+export function validateRegistrationInput(body: unknown): RegistrationResult {
+  if (body === null) return { ok: false, errors: { non_field_errors: ['No data provided'] } }
+  const data = body === undefined ? {} : body
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    return {
+      ok: false,
+      errors: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pythonTypeName(data)}.`] },
+    }
+  }
+  const fields = data as Record<string, unknown>
+  const field = (name: string, spec: CharFieldSpec): FieldResult =>
+    runCharField(Object.hasOwn(fields, name), fields[name], spec)
+
+  const username = field('username', USERNAME_FIELD)
+  const email = field('email', EMAIL_FIELD)
+  const password = field('password', PASSWORD_FIELD)
+  if (password.ok) {
+    const messages = validatePassword(password.value, {
+      username: username.ok ? username.value : null,
+      email: email.ok ? email.value : null,
+    })
+    if (messages.length > 0) return failure(username, email, { ok: false, errors: messages })
+  }
+  if (username.ok && email.ok && password.ok) {
+    return { ok: true, value: { username: username.value, email: email.value, password: password.value } }
+  }
+  return failure(username, email, password)
+}
+
+/**
+ * The username checks of the register serializer (Django's username validator, 150 characters,
+ * no NUL or surrogates) on an already trimmed string: the messages, or `[]`. For the CLI.
+ */
+export function validateUsername(value: string): string[] {
+  const result = runCharField(true, value, USERNAME_FIELD)
+  return result.ok ? [] : result.errors
+}
+
+/**
+ * The email checks of the register serializer (254 characters, no NUL or surrogates, Django's
+ * EmailValidator): the messages, or `[]`. For the CLI.
+ */
+export function validateEmail(value: string): string[] {
+  const result = runCharField(true, value, EMAIL_FIELD)
+  return result.ok ? [] : result.errors
+}
+
+function failure(...results: [FieldResult, FieldResult, FieldResult]): RegistrationResult {
+  const errors: Record<string, string[]> = {}
+  const names = ['username', 'email', 'password'] as const
+  results.forEach((result, i) => {
+    const name = names[i]
+    if (!result.ok && name !== undefined) errors[name] = result.errors
+  })
+  return { ok: false, errors }
+}
+
+/** `type(data).__name__` for what JSON can hold besides an object. */
+function pythonTypeName(value: unknown): string {
+  if (typeof value === 'string') return 'str'
+  if (typeof value === 'boolean') return 'bool'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float'
+  if (Array.isArray(value)) return 'list'
+  return typeof value
+}
