@@ -129,7 +129,9 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   const refresh = (): Promise<string> => {
     const trigger = access
     inFlight ??= withLock(locks, `${channelName}-refresh`, async () => {
-      // Another tab may have refreshed while we waited for the lock and broadcast its token.
+      // Another tab may have refreshed while we waited for the lock. Its broadcast was posted before
+      // it released the lock, but the grant can overtake the message: yield one task so it lands.
+      if (locks && link) await new Promise((resolve) => setTimeout(resolve, 0))
       if (access !== null && access !== trigger && fresh()) return access
       const spent = cookieMode ? null : await storage.get()
       if (!cookieMode && !spent) {

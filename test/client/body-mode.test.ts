@@ -221,7 +221,13 @@ describe('body mode', () => {
     const offline = createTesseraClient({
       mode: 'body',
       fetch: () => Promise.reject(new TypeError('fetch failed')),
-      storage: { get: () => stored.value, set: () => {}, remove: () => void (stored.value = null) },
+      storage: {
+        get: () => stored.value,
+        set: () => {},
+        remove: () => {
+          stored.value = null
+        },
+      },
       tabCoordination: false,
     })
     await offline.logout()

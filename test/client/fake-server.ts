@@ -163,7 +163,7 @@ export class FakeServer {
         },
         { 'www-authenticate': 'Bearer realm="api"' },
       )
-    if (!claims || claims.token_type !== 'access' || (claims.exp as number) <= this.now()) return invalid()
+    if (claims?.token_type !== 'access' || (claims.exp as number) <= this.now()) return invalid()
     if (this.rejectAllAccess || this.revokedAccess.has(token)) return invalid()
     return this.users.find((u) => u.id === claims.user_id) ?? invalid()
   }
@@ -220,7 +220,7 @@ export class FakeServer {
     try {
       await this.refreshGate
       const claims = readToken(token)
-      if (!claims || claims.token_type !== 'refresh' || (claims.exp as number) <= this.now()) {
+      if (claims?.token_type !== 'refresh' || (claims.exp as number) <= this.now()) {
         return json(401, TOKEN_INVALID)
       }
       if (this.revokeAllRefresh || this.blacklisted.has(claims.jti as string)) {
