@@ -97,8 +97,8 @@ export function validateRegistrationInput(body: unknown): RegistrationResult {
 }
 
 /**
- * The username checks of the register serializer (Django's username validator, 150 characters,
- * no NUL or surrogates) on an already trimmed string: the messages, or `[]`. For the CLI.
+ * The username checks of the register serializer: trimmed as DRF trims, then blank, Django's
+ * username validator, 150 characters, no NUL or surrogates. The messages, or `[]`. For the CLI.
  */
 export function validateUsername(value: string): string[] {
   const result = runCharField(true, value, USERNAME_FIELD)
@@ -106,8 +106,8 @@ export function validateUsername(value: string): string[] {
 }
 
 /**
- * The email checks of the register serializer (254 characters, no NUL or surrogates, Django's
- * EmailValidator): the messages, or `[]`. For the CLI.
+ * The email checks of the register serializer: trimmed as DRF trims, then blank, 254
+ * characters, no NUL or surrogates, Django's EmailValidator. The messages, or `[]`. For the CLI.
  */
 export function validateEmail(value: string): string[] {
   const result = runCharField(true, value, EMAIL_FIELD)
