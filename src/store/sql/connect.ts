@@ -24,7 +24,10 @@ export interface OpenDatabaseOptions {
 export interface SqlDatabase {
   readonly db: Kysely<Database>
   readonly dialect: SqlDialect
-  /** The PostgreSQL schema tables live in (`public` unless one was given); null on SQLite. */
+  /**
+   * The PostgreSQL schema given to `openDatabase`; null on SQLite, and when the connection's own
+   * `search_path` decides (say `?options=-c search_path=…` in the URL): see `currentSchema`.
+   */
   readonly schema: string | null
   /** Closes the pool or the SQLite file. */
   destroy(): Promise<void>
@@ -89,7 +92,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // An idle client losing its connection emits 'error' on the pool, which would crash the process
   // if nobody listened. The next query reports the outage instead (as ServiceUnavailable).
   pool.on('error', () => {})
-  const database = handle(new PostgresDialect({ pool }), 'postgres', schema ?? 'public')
+  const database = handle(new PostgresDialect({ pool }), 'postgres', schema)
   if (schema !== null) {
     try {
       await sql`create schema if not exists ${sql.id(schema)}`.execute(database.db)
@@ -121,4 +124,12 @@ export function databaseOf(target: Kysely<Database> | SqlDatabase): SqlDatabase 
   const database = opened.get(target)
   if (database === undefined) throw new TypeError('this Kysely instance was not opened by openDatabase()')
   return database
+}
+
+/** The schema unqualified table names resolve to on PostgreSQL; null on SQLite. */
+export async function currentSchema(database: SqlDatabase): Promise<string | null> {
+  if (database.dialect === 'sqlite') return null
+  if (database.schema !== null) return database.schema
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db)
+  return rows[0]?.schema ?? 'public'
 }

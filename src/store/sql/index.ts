@@ -22,6 +22,7 @@ export {
   type OpenDatabaseOptions,
   type SqlDatabase,
   type SqlDialect,
+  currentSchema,
   databaseOf,
   openDatabase,
   sqlitePath,

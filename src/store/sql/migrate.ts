@@ -3,7 +3,7 @@
  * in `kysely_migration` and holds a lock so two instances starting together do not race.
  */
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
-import { type SqlDatabase, databaseOf } from './connect.js'
+import { type SqlDatabase, currentSchema, databaseOf } from './connect.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -13,8 +13,10 @@ export interface MigrationState {
   executedAt: Date | undefined
 }
 
-function migratorFor(target: Kysely<Database> | SqlDatabase): Migrator {
-  const { db, dialect, schema } = databaseOf(target)
+async function migratorFor(target: Kysely<Database> | SqlDatabase): Promise<Migrator> {
+  const database = databaseOf(target)
+  const { db, dialect } = database
+  const schema = await currentSchema(database)
   const migrations: Record<string, Migration> = {}
   for (const [name, migration] of Object.entries(MIGRATIONS)) {
     migrations[name] = {
@@ -26,7 +28,7 @@ function migratorFor(target: Kysely<Database> | SqlDatabase): Migrator {
     db,
     provider: { getMigrations: async () => migrations },
     // Kysely looks for its bookkeeping table in every schema unless told which one, and would
-    // find another test schema's table on a shared PostgreSQL database.
+    // find another schema's table (another tenant, another test) on a shared PostgreSQL database.
     ...(schema === null ? {} : { migrationTableSchema: schema }),
   })
 }
@@ -46,16 +48,16 @@ function applied({ error, results }: MigrationResultSet): string[] {
  * @throws Error (with the driver's error as `cause`) naming the migration that failed.
  */
 export async function migrateToLatest(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
-  return applied(await migratorFor(target).migrateToLatest())
+  return applied(await (await migratorFor(target)).migrateToLatest())
 }
 
 /** Reverts the latest applied migration; returns its name (empty when none was applied). */
 export async function migrateDown(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
-  return applied(await migratorFor(target).migrateDown())
+  return applied(await (await migratorFor(target)).migrateDown())
 }
 
 /** Every migration the code knows, in order, with when it was applied. */
 export async function migrationStatus(target: Kysely<Database> | SqlDatabase): Promise<MigrationState[]> {
-  const migrations = await migratorFor(target).getMigrations()
+  const migrations = await (await migratorFor(target)).getMigrations()
   return migrations.map(({ name, executedAt }) => ({ name, executedAt }))
 }

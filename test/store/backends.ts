@@ -1,0 +1,64 @@
+/**
+ * Fresh, migrated SQL stores for the contract suites: SQLite in a temporary file, PostgreSQL in a
+ * random schema that is dropped afterwards. PostgreSQL must be reachable: a suite fails, never
+ * skips, when it is not.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { migrateToLatest, openStores, type SqlStores } from '../../src/store/sql/index.js'
+
+export type Backend = 'sqlite' | 'postgres'
+export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
+
+export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+export interface TestStores {
+  stores: SqlStores
+  /** Closes the stores and removes the database (file or schema). */
+  dispose(): Promise<void>
+}
+
+export const randomSchemaName = (): string =>
+  `store_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+
+/** Opened but not migrated. */
+export async function openEmpty(backend: Backend): Promise<TestStores> {
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-store-'))
+    // A nested path: openDatabase creates the missing folder.
+    const stores = await openStores(`sqlite:${join(dir, 'nested', 'db.sqlite3')}`)
+    return {
+      stores,
+      async dispose() {
+        await stores.destroy()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const schema = randomSchemaName()
+  const stores = await openStores(PG_URL, { schema, poolSize: 5 })
+  return {
+    stores,
+    async dispose() {
+      try {
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(stores.db)
+      } finally {
+        await stores.destroy()
+      }
+    },
+  }
+}
+
+/** Opened and migrated to the latest version. */
+export async function openMigrated(backend: Backend): Promise<TestStores> {
+  const opened = await openEmpty(backend)
+  try {
+    await migrateToLatest(opened.stores.db)
+  } catch (error) {
+    await opened.dispose()
+    throw error
+  }
+  return opened
+}
