@@ -14,6 +14,7 @@ export { createTesseraClient } from './client.js'
 export { readCookie } from './cookies.js'
 export { errorFromResponse, SessionExpiredError, TesseraClientError } from './errors.js'
 export { decodeJwtPayload, tokenExpiry } from './jwt.js'
+export type { FieldErrors, RegisterAnswer, TokenPair, UserView } from '../protocol/index.js'
 export type { LockManagerLike, TabMessage } from './tabs.js'
 export type {
   RefreshTokenStorage,
