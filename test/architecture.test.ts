@@ -66,7 +66,7 @@ const FORBIDDEN_PACKAGES: Partial<Record<Room, readonly string[]>> = {
 }
 
 function roomOf(file: string): Room {
-  const rel = relative(SRC, file).replaceAll('\\', '/')
+  const rel = relative(SRC, file).replaceAll('\\', '/').replace(/\.js$/, '.ts')
   if (!rel.includes('/')) return 'root'
   if (rel === 'store/ports.ts') return 'store/ports'
   const [top, second] = rel.split('/')

@@ -138,7 +138,7 @@ export class SessionService {
 
   /** `/token/sliding/`: one token that is both access and refreshable until its refresh deadline. */
   async obtainSliding(user: UserRecord): Promise<string> {
-    const { settings, codec, clock } = this.deps
+    const { settings, clock } = this.deps
     const deadline = toEpochSeconds(clock.now()) + settings.SLIDING_TOKEN_REFRESH_LIFETIME
     const claims = await this.#claimsFor(user)
     const issued = await this.#issue('sliding', user.id, claims, {

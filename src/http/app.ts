@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { headerNameFromMeta } from '../settings/load.js'
 import { createAuthenticator } from './authenticate.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
@@ -8,8 +8,8 @@ import { serviceRoutes } from './routes/service.js'
 import { tokenRoutes } from './routes/token.js'
 
 export interface AppOptions {
-  /** Fastify's logger option: a pino instance's options, or false. */
-  logger?: FastifyServerOptions['logger']
+  /** A pino logger (already configured with redaction); none by default. */
+  logger?: FastifyBaseLogger
 }
 
 /**
@@ -19,7 +19,7 @@ export interface AppOptions {
 export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInstance {
   const { settings } = deps
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: settings.BODY_LIMIT,
     trustProxy: settings.TRUST_PROXY,
     maxParamLength: 200,

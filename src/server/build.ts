@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
 import { LoginService } from '../accounts/login.js'
-import { createPasswordHasher } from '../accounts/passwords/hasher.js'
+import { createPasswordHasher } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { type Clock, systemClock } from '../core/clock.js'
@@ -13,7 +13,7 @@ import type { Settings } from '../settings/types.js'
 import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
-import { loadOrCreateKeyRing } from './key-files.js'
+import { loadOrCreateKeyRing } from './dev-keys.js'
 import { loggerOptions } from './logger.js'
 
 export interface ServerOptions {
@@ -77,11 +77,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       loginField: settings.LOGIN_FIELD,
       updateLastLogin: settings.UPDATE_LAST_LOGIN,
     })
-    const logger =
-      options.logStream === false ? false : pino(loggerOptions(settings), options.logStream ?? process.stdout)
     const app = buildApp(
       { settings, codec, keys, sessions, login, users: stores.users, hasher, gate, database: stores.lifecycle },
-      { logger },
+      options.logStream === false ? {} : { logger: pino(loggerOptions(settings), options.logStream ?? process.stdout) },
     )
 
     await gate.sync().catch(() => {})

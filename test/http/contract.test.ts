@@ -268,8 +268,20 @@ for (const backend of BACKENDS) {
           detail: 'User not found',
           code: 'user_not_found',
         })
+        // Deactivation and deletion through Tessera also end the refresh tokens.
+        const blacklisted = { detail: 'Token is blacklisted', code: 'token_not_valid' }
+        expectJson(await post(app, '/api/token/refresh/', { refresh: bob.refresh }), 401, blacklisted)
+        expectJson(await post(app, '/api/token/refresh/', { refresh: carol.refresh }), 401, blacklisted)
+      })
+
+      it('12: refresh re-reads the user, even one deactivated behind Tessera\'s back', async () => {
+        await server.createUser({ username: 'dan', password: 'Dan-Password-1' })
+        const dan = await login({ username: 'dan', password: 'Dan-Password-1' })
+        const danId = claimsOf(dan.access).user_id as number
+        // An operator edits the row directly: no revocation is written.
+        await server.stores.users.update(danId, { isActive: false })
         const noAccount = { detail: 'No active account found for the given token.', code: 'no_active_account' }
-        expectJson(await post(app, '/api/token/refresh/', { refresh: carol.refresh }), 401, noAccount)
+        expectJson(await post(app, '/api/token/refresh/', { refresh: dan.refresh }), 401, noAccount)
       })
 
       it('9d: POST on a GET route is 401 anonymous, 405 authenticated', async () => {

@@ -1,4 +1,4 @@
-import { validatePassword } from '../../accounts/validators/password.js'
+import { validatePassword } from '../../server/operator.js'
 import { toEpochSeconds } from '../../core/clock.js'
 import type { Command } from '../command.js'
 import { readLine, withStores } from '../context.js'

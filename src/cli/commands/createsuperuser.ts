@@ -1,5 +1,5 @@
-import { validatePassword } from '../../accounts/validators/password.js'
-import { validateEmail, validateUsername } from '../../accounts/validators/registration.js'
+import { validatePassword } from '../../server/operator.js'
+import { validateEmail, validateUsername } from '../../server/operator.js'
 import { parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { readLine, withStores } from '../context.js'
