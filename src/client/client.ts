@@ -63,6 +63,8 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   let access: string | null = null
   let accessExp: number | undefined
   let inFlight: Promise<string> | undefined
+  // Bumped when a session ends or starts, so a refresh that was in flight cannot resurrect the old one.
+  let epoch = 0
   const listeners = new Map<TesseraEvent, Set<() => void>>()
 
   const emit = (event: TesseraEvent) => {
@@ -87,6 +89,7 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   const onTab = (message: TabMessage) => {
     if (message.t === 'logout') {
       const had = access !== null
+      epoch++
       setAccess(null)
       void storage.remove()
       if (had) emit('logout')
@@ -133,6 +136,7 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
       // it released the lock, but the grant can overtake the message: yield one task so it lands.
       if (locks && link) await new Promise((resolve) => setTimeout(resolve, 0))
       if (access !== null && access !== trigger && fresh()) return access
+      const started = epoch
       const spent = cookieMode ? null : await storage.get()
       if (!cookieMode && !spent) {
         throw await endSession(new TesseraClientError(401, 'No refresh token.', { code: 'token_not_valid' }))
@@ -144,6 +148,10 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
         throw res.status === 400 || res.status === 401 ? await endSession(error, spent) : error
       }
       const answer = (await res.json()) as RefreshAnswer
+      if (epoch !== started) {
+        if (fresh()) return access as string
+        throw new SessionExpiredError(401, 'Logged out during the refresh.', { code: 'token_not_valid' })
+      }
       if (!cookieMode && answer.refresh) await storage.set(answer.refresh)
       const had = access !== null
       setAccess(answer.access)
@@ -201,6 +209,9 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   }
 
   const logout = async () => {
+    // Let a refresh under way finish first, so the token blacklisted is the one it rotated to.
+    await inFlight?.catch(() => undefined)
+    epoch++
     try {
       const spent = cookieMode ? null : await storage.get()
       if (cookieMode || spent) await postToken(PATHS.tokenBlacklist, cookieMode ? {} : { refresh: spent })
@@ -220,6 +231,7 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
       )
       // Cookie mode never keeps a refresh token, even if a misconfigured server sends one.
       if (!cookieMode && pair.refresh) await storage.set(pair.refresh)
+      epoch++
       setAccess(pair.access)
       link?.post({ t: 'access', a: pair.access })
       emit('login')

@@ -171,3 +171,50 @@ describe('tab coordination', () => {
     expect(heard).not.toHaveBeenCalled()
   })
 })
+
+describe('races with logout', () => {
+  it('a logout from another tab during a refresh is not undone by the refresh answer', async () => {
+    const { clock, server, a, b } = twoTabs({ mode: 'body' })
+    await a.login('alice', 'Wonderland-42!')
+    await nextEvent(b, 'login')
+    clock.advance(600)
+    let release = () => {}
+    server.refreshGate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const call = a.fetch('/api/hello/')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(server.activeRefreshes).toBe(1)
+    const heard = nextEvent(a, 'logout')
+    await b.logout() // b holds no refresh token of its own in body mode, but tells the tabs
+    await heard
+    release()
+    await expect(call).rejects.toMatchObject({ name: 'SessionExpiredError' })
+    expect(a.isAuthenticated()).toBe(false)
+  })
+
+  it('logout waits for a refresh under way and blacklists the token it rotated to', async () => {
+    const { clock, server, a } = twoTabs({ mode: 'body', tabCoordination: false })
+    await a.login('alice', 'Wonderland-42!')
+    clock.advance(600)
+    let release = () => {}
+    server.refreshGate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const call = a.fetch('/api/hello/')
+    const loggingOut = a.logout()
+    release()
+    await call
+    await loggingOut
+    const refreshAnswer = server.requests.filter((r) => r.path === '/api/token/refresh/')
+    expect(refreshAnswer).toHaveLength(1)
+    const blacklisted = server.requests.at(-1)
+    expect(blacklisted?.path).toBe('/api/token/blacklist/')
+    // The blacklisted token is not the one the refresh spent but its successor, which is still live.
+    const spent = (refreshAnswer[0]?.body as { refresh?: string } | undefined)?.refresh
+    const revoked = (blacklisted?.body as { refresh?: string } | undefined)?.refresh
+    expect(revoked).toMatch(/^ey/)
+    expect(revoked).not.toBe(spent)
+    expect(a.isAuthenticated()).toBe(false)
+  })
+})
