@@ -38,7 +38,18 @@ const ALLOWED: Record<Room, readonly Room[]> = {
   'store/redis': ['core', 'protocol', 'store/ports'],
   accounts: ['core', 'protocol', 'settings', 'tokens', 'store/ports'],
   http: ['protocol', 'core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports'],
-  server: ['protocol', 'core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports', 'store/sql', 'store/redis', 'http'],
+  server: [
+    'protocol',
+    'core',
+    'settings',
+    'keys',
+    'tokens',
+    'accounts',
+    'store/ports',
+    'store/sql',
+    'store/redis',
+    'http',
+  ],
   cli: ['server', 'settings', 'keys', 'store/ports', 'store/sql', 'core', 'protocol'],
   client: ['protocol'],
   react: ['client', 'protocol'],
@@ -54,7 +65,16 @@ const TYPE_ONLY: Partial<Record<Room, readonly Room[]>> = {
 }
 
 /** Rooms that must run anywhere (browsers, edge runtimes): no `node:*` and no Node-only packages. */
-const PORTABLE: readonly Room[] = ['protocol', 'core', 'tokens', 'keys', 'client', 'react', 'verifier', 'settings']
+const PORTABLE: readonly Room[] = [
+  'protocol',
+  'core',
+  'tokens',
+  'keys',
+  'client',
+  'react',
+  'verifier',
+  'settings',
+]
 
 /** Third-party packages a room may not use even where other rules would allow it. */
 const FORBIDDEN_PACKAGES: Partial<Record<Room, readonly string[]>> = {
@@ -82,7 +102,8 @@ function sourceFiles(dir: string): string[] {
   })
 }
 
-const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm
+const IMPORT =
+  /^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm
 
 interface Edge {
   file: string

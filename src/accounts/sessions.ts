@@ -10,7 +10,10 @@ import type { UserGate } from './user-gate.js'
 
 export type SessionSettings = Pick<
   Settings,
-  'ROTATE_REFRESH_TOKENS' | 'BLACKLIST_AFTER_ROTATION' | 'SLIDING_TOKEN_REFRESH_LIFETIME' | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
+  | 'ROTATE_REFRESH_TOKENS'
+  | 'BLACKLIST_AFTER_ROTATION'
+  | 'SLIDING_TOKEN_REFRESH_LIFETIME'
+  | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
 >
 
 export interface SessionDeps {
@@ -41,7 +44,15 @@ export class SessionService {
     return this.deps.customClaims(user, await this.deps.users.groupNames(user.id))
   }
 
-  #record(jti: string, userId: number, iat: number, exp: number, family: string | null, parent: string | null, ctx: RequestContext): OutstandingToken {
+  #record(
+    jti: string,
+    userId: number,
+    iat: number,
+    exp: number,
+    family: string | null,
+    parent: string | null,
+    ctx: RequestContext,
+  ): OutstandingToken {
     return {
       jti,
       userId,
@@ -69,7 +80,9 @@ export class SessionService {
   async obtainPair(user: UserRecord, ctx: RequestContext): Promise<IssuedPair> {
     const claims = await this.#claimsFor(user)
     const refresh = await this.#issue('refresh', user.id, claims)
-    await this.deps.ledger.recordIssued(this.#record(refresh.jti, user.id, refresh.iat, refresh.exp, null, null, ctx))
+    await this.deps.ledger.recordIssued(
+      this.#record(refresh.jti, user.id, refresh.iat, refresh.exp, null, null, ctx),
+    )
     const access = await this.#issue('access', user.id, claims)
     return { access: access.token, refresh: refresh.token, refreshJti: refresh.jti }
   }
@@ -153,7 +166,8 @@ export class SessionService {
     const old = await codec.verify(raw, 'sliding')
     if (await ledger.isBlacklisted(old.jti)) throw new TokenInvalid('blacklisted')
     const deadline = old.claims[settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]
-    if (typeof deadline !== 'number' || deadline <= toEpochSeconds(clock.now())) throw new TokenInvalid('expired')
+    if (typeof deadline !== 'number' || deadline <= toEpochSeconds(clock.now()))
+      throw new TokenInvalid('expired')
     const user = await this.#activeUserOf(old)
     const claims = await this.#claimsFor(user)
     const issued = await this.#issue('sliding', user.id, claims, {

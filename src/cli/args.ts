@@ -9,6 +9,11 @@ export interface ParsedArgs<T extends OptionSpec> {
 
 /** `--flag value` / `--flag=value` / `--switch` parsing (node's util.parseArgs, strict). */
 export function parseCommandArgs<T extends OptionSpec>(args: readonly string[], options: T): ParsedArgs<T> {
-  const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options,
+    allowPositionals: true,
+    strict: true,
+  })
   return { values: values as ParsedArgs<T>['values'], positionals }
 }

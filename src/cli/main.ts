@@ -17,7 +17,6 @@ export const COMMANDS: readonly Command[] = [
   changePasswordCommand,
   flushExpiredTokensCommand,
   usersCommand,
-
 ]
 
 function usage(): string {

@@ -115,7 +115,10 @@ export class Throttled extends TesseraError {
 /** A dependency (database, Redis) is unreachable: the request may succeed later. */
 export class ServiceUnavailable extends TesseraError {
   override readonly code = 'service_unavailable'
-  constructor(readonly dependency: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly dependency: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${dependency} is unavailable`, options)
   }
 }

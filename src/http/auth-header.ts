@@ -11,7 +11,10 @@ export const MAX_AUTH_HEADER_LENGTH = 8192
  *
  * @throws BadAuthorizationHeader
  */
-export function tokenFromAuthorization(header: string | undefined, types: readonly string[]): string | undefined {
+export function tokenFromAuthorization(
+  header: string | undefined,
+  types: readonly string[],
+): string | undefined {
   if (header === undefined || header === '') return undefined
   if (header.length > MAX_AUTH_HEADER_LENGTH) throw new BadAuthorizationHeader()
   const parts = header.split(/\s+/).filter((part) => part !== '')

@@ -52,7 +52,10 @@ function checkState(state: UserState, token: VerifiedToken): void {
 }
 
 /** For routes that need a user: no credentials is `not_authenticated`. */
-export async function requirePrincipal(authenticate: Authenticator, request: FastifyRequest): Promise<Principal> {
+export async function requirePrincipal(
+  authenticate: Authenticator,
+  request: FastifyRequest,
+): Promise<Principal> {
   const principal = await authenticate(request)
   if (principal === undefined) throw new NotAuthenticated()
   return principal

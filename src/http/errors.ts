@@ -96,7 +96,11 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
     }
     return {
       status: 401,
-      body: { detail: 'Given token not valid for any token type', code: 'token_not_valid', messages: [message] },
+      body: {
+        detail: 'Given token not valid for any token type',
+        code: 'token_not_valid',
+        messages: [message],
+      },
     }
   }
   if (error instanceof TokenInvalid) {

@@ -15,7 +15,13 @@ const REQUIRED = 'This field is required.'
 export function requireObject(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {}
   if (typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>
-  const got = Array.isArray(body) ? 'list' : typeof body === 'string' ? 'str' : typeof body === 'number' ? 'int' : 'bool'
+  const got = Array.isArray(body)
+    ? 'list'
+    : typeof body === 'string'
+      ? 'str'
+      : typeof body === 'number'
+        ? 'int'
+        : 'bool'
   throw new ValidationFailed({ non_field_errors: [`Invalid data. Expected a dictionary, but got ${got}.`] })
 }
 

@@ -57,7 +57,10 @@ const MAX_USER_AGENT = 512
 /** The caller's IP and user agent, for the ledger's session list and the audit log. */
 export function contextOf(request: FastifyRequest): RequestContext {
   const agent = request.headers['user-agent']
-  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent.slice(0, MAX_USER_AGENT) : null }
+  return {
+    ip: request.ip ?? null,
+    userAgent: typeof agent === 'string' ? agent.slice(0, MAX_USER_AGENT) : null,
+  }
 }
 
 /** The principal of a protected route (set by its onRequest hook). */

@@ -78,8 +78,20 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       updateLastLogin: settings.UPDATE_LAST_LOGIN,
     })
     const app = buildApp(
-      { settings, codec, keys, sessions, login, users: stores.users, hasher, gate, database: stores.lifecycle },
-      options.logStream === false ? {} : { logger: pino(loggerOptions(settings), options.logStream ?? process.stdout) },
+      {
+        settings,
+        codec,
+        keys,
+        sessions,
+        login,
+        users: stores.users,
+        hasher,
+        gate,
+        database: stores.lifecycle,
+      },
+      options.logStream === false
+        ? {}
+        : { logger: pino(loggerOptions(settings), options.logStream ?? process.stdout) },
     )
 
     await gate.sync().catch(() => {})

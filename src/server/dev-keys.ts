@@ -9,7 +9,8 @@ import type { Settings } from '../settings/types.js'
 export async function loadOrCreateKeyRing(settings: Readonly<Settings>): Promise<KeyRing> {
   const secret = settings.SIGNING_KEY?.reveal()
   if (secret !== undefined) return hmacKeyRing(secret, settings.ALGORITHM)
-  if (settings.MODE === 'production') throw new SettingsError('SIGNING_KEY', 'production needs an explicit key')
+  if (settings.MODE === 'production')
+    throw new SettingsError('SIGNING_KEY', 'production needs an explicit key')
   const path = join(settings.KEY_DIR, 'dev-hmac.key')
   if (!existsSync(path)) {
     mkdirSync(settings.KEY_DIR, { recursive: true, mode: 0o700 })

@@ -80,8 +80,10 @@ function checkConsistency(settings: Settings): void {
   if (settings.AUTH_HEADER_TYPES.some((type) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(type))) {
     throw new SettingsError('AUTH_HEADER_TYPES', 'each scheme must be an HTTP token')
   }
-  if (settings.ACCESS_TOKEN_LIFETIME < 1) throw new SettingsError('ACCESS_TOKEN_LIFETIME', 'must be at least 1s')
-  if (settings.REFRESH_TOKEN_LIFETIME < 1) throw new SettingsError('REFRESH_TOKEN_LIFETIME', 'must be at least 1s')
+  if (settings.ACCESS_TOKEN_LIFETIME < 1)
+    throw new SettingsError('ACCESS_TOKEN_LIFETIME', 'must be at least 1s')
+  if (settings.REFRESH_TOKEN_LIFETIME < 1)
+    throw new SettingsError('REFRESH_TOKEN_LIFETIME', 'must be at least 1s')
   if (!/^(sqlite:|postgres:|postgresql:)/.test(settings.DATABASE_URL)) {
     throw new SettingsError('DATABASE_URL', 'expected sqlite:PATH or postgres://…')
   }
@@ -105,7 +107,10 @@ function checkProduction(settings: Settings): void {
   const secret = settings.SIGNING_KEY?.reveal()
   if (isHmac(settings)) {
     if (secret === undefined) {
-      throw new SettingsError('SIGNING_KEY', 'production needs an explicit key; generated keys are for development')
+      throw new SettingsError(
+        'SIGNING_KEY',
+        'production needs an explicit key; generated keys are for development',
+      )
     }
     if (new TextEncoder().encode(secret).length < MIN_HMAC_SECRET_BYTES) {
       throw new SettingsError(

@@ -3,7 +3,13 @@ import { type Clock, systemClock, toEpochSeconds } from '../core/clock.js'
 import { type TokenFailure, TokenInvalid } from '../core/errors.js'
 import { newJti } from '../core/ids.js'
 import type { KeyRing } from '../keys/ring.js'
-import { type CustomClaims, RESERVED_CLAIMS, type TokenSettings, type TokenType, type VerifiedToken } from './types.js'
+import {
+  type CustomClaims,
+  RESERVED_CLAIMS,
+  type TokenSettings,
+  type TokenType,
+  type VerifiedToken,
+} from './types.js'
 import { VerifiedTokenCache } from './verified-cache.js'
 
 /** Longer tokens are refused before any parsing: no legitimate Tessera token comes near it. */
@@ -51,7 +57,12 @@ export class TokenCodec {
   }
 
   /** Signs a token of `type` for `userId`, claims in simplejwt's order. */
-  async issue(type: TokenType, userId: number, custom: CustomClaims, options: IssueOptions = {}): Promise<IssuedToken> {
+  async issue(
+    type: TokenType,
+    userId: number,
+    custom: CustomClaims,
+    options: IssueOptions = {},
+  ): Promise<IssuedToken> {
     const s = this.settings
     const now = toEpochSeconds(this.clock.now())
     const iat = options.iat ?? now

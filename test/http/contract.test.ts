@@ -89,7 +89,12 @@ for (const backend of BACKENDS) {
       })
 
       it('2d: malformed JSON is a 400 parse error (compat: parser wording differs)', async () => {
-        const res = await app.inject({ method: 'POST', url: '/api/token/', headers: JSON_TYPE, payload: '{"username":' })
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/token/',
+          headers: JSON_TYPE,
+          payload: '{"username":',
+        })
         expect(res.statusCode).toBe(400)
         expect(res.json().detail).toMatch(/^JSON parse error - /)
       })
@@ -101,7 +106,9 @@ for (const backend of BACKENDS) {
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           payload: 'username=alice&password=x',
         })
-        expectJson(res, 415, { detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.' })
+        expectJson(res, 415, {
+          detail: 'Unsupported media type "application/x-www-form-urlencoded" in request.',
+        })
       })
 
       it('2f: GET on a POST endpoint is a JSON 405 with Allow', async () => {
@@ -140,7 +147,11 @@ for (const backend of BACKENDS) {
         const pair = await login()
         const invalid = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
         expectJson(await post(app, '/api/token/refresh/', { refresh: 'garbage' }), 401, invalid)
-        expectJson(await post(app, '/api/token/refresh/', { refresh: tamper(pair.refresh, { user_id: 999 }) }), 401, invalid)
+        expectJson(
+          await post(app, '/api/token/refresh/', { refresh: tamper(pair.refresh, { user_id: 999 }) }),
+          401,
+          invalid,
+        )
         server.clock.advance(86_401)
         try {
           expectJson(await post(app, '/api/token/refresh/', { refresh: pair.refresh }), 401, invalid)
@@ -177,7 +188,11 @@ for (const backend of BACKENDS) {
       it('6/6b: tampered and expired tokens do not', async () => {
         const pair = await login()
         const invalid = { detail: 'Token is invalid or expired', code: 'token_not_valid' }
-        expectJson(await post(app, '/api/token/verify/', { token: tamper(pair.access, { user_id: 2 }) }), 401, invalid)
+        expectJson(
+          await post(app, '/api/token/verify/', { token: tamper(pair.access, { user_id: 2 }) }),
+          401,
+          invalid,
+        )
         server.clock.advance(301)
         try {
           expectJson(await post(app, '/api/token/verify/', { token: pair.access }), 401, invalid)
@@ -233,7 +248,11 @@ for (const backend of BACKENDS) {
       it('8/8b: expired, tampered and garbage tokens', async () => {
         const pair = await login()
         const invalid = accessMessage('Token is invalid or expired')
-        expectJson(await get(app, '/api/hello/', `Bearer ${tamper(pair.access, { user_id: 5 })}`), 401, invalid)
+        expectJson(
+          await get(app, '/api/hello/', `Bearer ${tamper(pair.access, { user_id: 5 })}`),
+          401,
+          invalid,
+        )
         expectJson(await get(app, '/api/hello/', 'Bearer not.a.token'), 401, invalid)
         expectJson(await get(app, '/api/hello/', `Bearer ${pair.access}`), 200, { message: 'Hello, World!' })
         server.clock.advance(301)
@@ -247,7 +266,11 @@ for (const backend of BACKENDS) {
 
       it('9: a refresh token as Bearer has the wrong type', async () => {
         const pair = await login()
-        expectJson(await get(app, '/api/hello/', `Bearer ${pair.refresh}`), 401, accessMessage('Token has wrong type'))
+        expectJson(
+          await get(app, '/api/hello/', `Bearer ${pair.refresh}`),
+          401,
+          accessMessage('Token has wrong type'),
+        )
       })
 
       it('9b/9c/12: inactive and deleted users are refused (compat 12: simplejwt refreshes them)', async () => {
@@ -274,20 +297,27 @@ for (const backend of BACKENDS) {
         expectJson(await post(app, '/api/token/refresh/', { refresh: carol.refresh }), 401, blacklisted)
       })
 
-      it('12: refresh re-reads the user, even one deactivated behind Tessera\'s back', async () => {
+      it("12: refresh re-reads the user, even one deactivated behind Tessera's back", async () => {
         await server.createUser({ username: 'dan', password: 'Dan-Password-1' })
         const dan = await login({ username: 'dan', password: 'Dan-Password-1' })
         const danId = claimsOf(dan.access).user_id as number
         // An operator edits the row directly: no revocation is written.
         await server.stores.users.update(danId, { isActive: false })
-        const noAccount = { detail: 'No active account found for the given token.', code: 'no_active_account' }
+        const noAccount = {
+          detail: 'No active account found for the given token.',
+          code: 'no_active_account',
+        }
         expectJson(await post(app, '/api/token/refresh/', { refresh: dan.refresh }), 401, noAccount)
       })
 
       it('9d: POST on a GET route is 401 anonymous, 405 authenticated', async () => {
         const pair = await login()
         expectJson(await app.inject({ method: 'POST', url: '/api/hello/' }), 401, notProvided)
-        const res = await app.inject({ method: 'POST', url: '/api/hello/', headers: { authorization: `Bearer ${pair.access}` } })
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/hello/',
+          headers: { authorization: `Bearer ${pair.access}` },
+        })
         expectJson(res, 405, { detail: 'Method "POST" not allowed.' })
       })
 
@@ -322,48 +352,88 @@ for (const backend of BACKENDS) {
           detail: 'Token has wrong type',
           code: 'token_not_valid',
         })
-        expectJson(await post(app, '/api/token/blacklist/', {}), 400, { refresh: ['This field is required.'] })
+        expectJson(await post(app, '/api/token/blacklist/', {}), 400, {
+          refresh: ['This field is required.'],
+        })
       })
     })
 
     describe('register (rows 11-11f)', () => {
       it('11: creates the user (201 with id) who can then log in', async () => {
-        const res = await post(app, '/api/register/', { username: 'bob1', email: 'bob1@example.com', password: 'Correct-Horse-9' })
+        const res = await post(app, '/api/register/', {
+          username: 'bob1',
+          email: 'bob1@example.com',
+          password: 'Correct-Horse-9',
+        })
         expectJson(res, 201, { id: expect.any(Number), username: 'bob1', email: 'bob1@example.com' })
         expect(Object.keys(res.json())).toEqual(['id', 'username', 'email'])
         await login({ username: 'bob1', password: 'Correct-Horse-9' })
       })
 
       it('11a: duplicate username and email', async () => {
-        expectJson(await post(app, '/api/register/', { username: 'alice', email: 'ALICE@example.com', password: 'Correct-Horse-9' }), 400, {
-          username: ['A user with that username already exists.'],
-          email: ['This field must be unique.'],
-        })
+        expectJson(
+          await post(app, '/api/register/', {
+            username: 'alice',
+            email: 'ALICE@example.com',
+            password: 'Correct-Horse-9',
+          }),
+          400,
+          {
+            username: ['A user with that username already exists.'],
+            email: ['This field must be unique.'],
+          },
+        )
       })
 
       it('11b/11c/11d: password validators and field validators', async () => {
-        expectJson(await post(app, '/api/register/', { username: 'dave', email: 'dave@example.com', password: '1234' }), 400, {
-          password: [
-            'This password is too short. It must contain at least 8 characters.',
-            'This password is too common.',
-            'This password is entirely numeric.',
-          ],
-        })
         expectJson(
-          await post(app, '/api/register/', { username: 'carolinexyz', email: 'cx@example.com', password: 'carolinexyz1' }),
+          await post(app, '/api/register/', {
+            username: 'dave',
+            email: 'dave@example.com',
+            password: '1234',
+          }),
+          400,
+          {
+            password: [
+              'This password is too short. It must contain at least 8 characters.',
+              'This password is too common.',
+              'This password is entirely numeric.',
+            ],
+          },
+        )
+        expectJson(
+          await post(app, '/api/register/', {
+            username: 'carolinexyz',
+            email: 'cx@example.com',
+            password: 'carolinexyz1',
+          }),
           400,
           { password: ['The password is too similar to the username.'] },
         )
-        expectJson(await post(app, '/api/register/', { username: 'bad name!', email: 'not-an-email', password: 'password' }), 400, {
-          username: ['Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.'],
-          email: ['Enter a valid email address.'],
-          password: ['This password is too common.'],
-        })
+        expectJson(
+          await post(app, '/api/register/', {
+            username: 'bad name!',
+            email: 'not-an-email',
+            password: 'password',
+          }),
+          400,
+          {
+            username: [
+              'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
+            ],
+            email: ['Enter a valid email address.'],
+            password: ['This password is too common.'],
+          },
+        )
       })
 
       it('11e/11f: missing and blank fields', async () => {
         const required = ['This field is required.']
-        expectJson(await post(app, '/api/register/', {}), 400, { username: required, email: required, password: required })
+        expectJson(await post(app, '/api/register/', {}), 400, {
+          username: required,
+          email: required,
+          password: required,
+        })
         const blank = ['This field may not be blank.']
         expectJson(await post(app, '/api/register/', { username: '', email: '', password: '' }), 400, {
           username: blank,
@@ -379,7 +449,10 @@ for (const backend of BACKENDS) {
       })
 
       it('a missing trailing slash is served, never redirected', async () => {
-        expectJson(await post(app, '/api/token', ALICE), 200, { refresh: expect.any(String), access: expect.any(String) })
+        expectJson(await post(app, '/api/token', ALICE), 200, {
+          refresh: expect.any(String),
+          access: expect.any(String),
+        })
         const pair = await login()
         expectJson(await get(app, '/api/hello', `Bearer ${pair.access}`), 200, { message: 'Hello, World!' })
       })
@@ -390,7 +463,10 @@ for (const backend of BACKENDS) {
 describe('simplejwt contract with rotation off', () => {
   let server: TestServer
   beforeAll(async () => {
-    server = await startTestServer('sqlite', { ROTATE_REFRESH_TOKENS: false, BLACKLIST_AFTER_ROTATION: false })
+    server = await startTestServer('sqlite', {
+      ROTATE_REFRESH_TOKENS: false,
+      BLACKLIST_AFTER_ROTATION: false,
+    })
     await server.createUser({ ...ALICE, groups: ['staff'] })
   })
   afterAll(async () => server.dispose())

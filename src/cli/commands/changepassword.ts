@@ -20,7 +20,7 @@ export const changePasswordCommand: Command = {
       }
       const password = await readLine(io, `Password for user '${username}': `)
       if ((await readLine(io, 'Password (again): ')) !== password) {
-        io.stderr.write("Error: Passwords do not match.\n")
+        io.stderr.write('Error: Passwords do not match.\n')
         return 1
       }
       const problems = validatePassword(password, { username: user.username, email: user.email })

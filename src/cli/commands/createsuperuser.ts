@@ -19,7 +19,9 @@ export const createSuperuserCommand: Command = {
     let password = io.env.TESSERA_SUPERUSER_PASSWORD
     if (noInput) {
       if (!username || !email || !password) {
-        io.stderr.write('createsuperuser --no-input needs --username, --email and TESSERA_SUPERUSER_PASSWORD\n')
+        io.stderr.write(
+          'createsuperuser --no-input needs --username, --email and TESSERA_SUPERUSER_PASSWORD\n',
+        )
         return 2
       }
     } else {

@@ -31,7 +31,10 @@ const date = (value: unknown): Date | null => {
  * the same fields). User ids are kept, so tokens a Django service issued keep naming the same user
  * during a gradual move; password hashes are kept as they are and upgraded at the next login.
  */
-export function parseDjangoDump(json: string): { users: (NewUser & { groups: string[] })[]; groups: string[] } {
+export function parseDjangoDump(json: string): {
+  users: (NewUser & { groups: string[] })[]
+  groups: string[]
+} {
   const data: unknown = JSON.parse(json)
   if (!Array.isArray(data)) throw new Error('expected a JSON array as written by manage.py dumpdata')
   const records = data.filter(isRecord)

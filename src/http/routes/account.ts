@@ -39,7 +39,9 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
         const body = requireObject(request.body)
         const unknown = Object.keys(body).filter((field) => !EDITABLE_PROFILE_FIELDS.has(field))
         if (unknown.length > 0) {
-          throw new ValidationFailed(Object.fromEntries(unknown.map((field) => [field, ['This field cannot be changed.']])))
+          throw new ValidationFailed(
+            Object.fromEntries(unknown.map((field) => [field, ['This field cannot be changed.']])),
+          )
         }
         const changes: { email?: string } = Object.hasOwn(body, 'email')
           ? readCharFields(body, { email: { maxLength: 254 } })
