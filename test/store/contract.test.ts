@@ -349,7 +349,7 @@ for (const backend of BACKENDS) {
             expect(loser).toEqual({
               outcome: 'already_rotated',
               rotatedAt: at(HOUR),
-              replacedBy: winners[0]?.jti,
+              replacedBy: winners[0]?.jti ?? null,
               familyId: login.jti,
             } satisfies RotationResult)
           }

@@ -1,0 +1,142 @@
+/** Versioned migrations on both backends: up from empty, step-by-step down and up, and the live schema. */
+import { Kysely, SqliteDialect, sql } from 'kysely'
+import BetterSqlite3 from 'better-sqlite3'
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  currentSchema,
+  DATABASE_COLUMNS,
+  type Database,
+  databaseOf,
+  migrateDown,
+  migrateToLatest,
+  migrationStatus,
+  openStores,
+  type SqlStores,
+} from '../../src/store/sql/index.js'
+import { MIGRATIONS } from '../../src/store/sql/migrations/index.js'
+import { BACKENDS, openEmpty, PG_URL, randomSchemaName, type TestStores } from './backends.js'
+
+const ALL = Object.keys(MIGRATIONS)
+const TABLES = Object.keys(DATABASE_COLUMNS).sort()
+
+/** Our tables in the database (Kysely's bookkeeping excluded), with their column names. */
+async function liveTables(stores: SqlStores): Promise<Record<string, string[]>> {
+  const schema = await currentSchema(databaseOf(stores.db))
+  const tables = await stores.db.introspection.getTables()
+  const live: Record<string, string[]> = {}
+  for (const table of tables) {
+    if (schema !== null && table.schema !== schema) continue
+    live[table.name] = table.columns.map((column) => column.name).sort()
+  }
+  return live
+}
+
+for (const backend of BACKENDS) {
+  describe(`migrations (${backend})`, () => {
+    let opened: TestStores | undefined
+    afterEach(async () => {
+      await opened?.dispose()
+      opened = undefined
+    })
+
+    it('migrates an empty database to the latest version, once', async () => {
+      opened = await openEmpty(backend)
+      const { db } = opened.stores
+      expect(await liveTables(opened.stores)).toEqual({})
+      expect(await migrationStatus(db)).toEqual(ALL.map((name) => ({ name, executedAt: undefined })))
+
+      expect(await migrateToLatest(db)).toEqual(ALL)
+      const status = await migrationStatus(db)
+      expect(status.map((s) => s.name)).toEqual(ALL)
+      for (const state of status) expect(state.executedAt).toBeInstanceOf(Date)
+      expect(await migrateToLatest(db)).toEqual([])
+    })
+
+    it('creates every table and column of the Database type, and nothing else', async () => {
+      opened = await openEmpty(backend)
+      await migrateToLatest(opened.stores.db)
+      const live = await liveTables(opened.stores)
+      expect(Object.keys(live).sort()).toEqual(TABLES)
+      for (const [table, columns] of Object.entries(DATABASE_COLUMNS)) {
+        expect(live[table], table).toEqual(Object.keys(columns).sort())
+      }
+    })
+
+    it('goes down one step at a time to empty and back up to a working schema', async () => {
+      opened = await openEmpty(backend)
+      const { stores } = opened
+      await migrateToLatest(stores.db)
+      let tableCount = TABLES.length
+      for (const name of [...ALL].reverse()) {
+        expect(await migrateDown(stores.db)).toEqual([name])
+        const remaining = Object.keys(await liveTables(stores)).length
+        expect(remaining).toBeLessThan(tableCount)
+        tableCount = remaining
+        expect((await migrationStatus(stores.db)).find((s) => s.name === name)?.executedAt).toBeUndefined()
+      }
+      expect(await liveTables(stores)).toEqual({})
+      expect(await migrateDown(stores.db)).toEqual([])
+
+      expect(await migrateToLatest(stores.db)).toEqual(ALL)
+      expect(Object.keys(await liveTables(stores)).sort()).toEqual(TABLES)
+      const user = await stores.users.create({
+        username: 'back',
+        email: 'back@example.com',
+        passwordHash: 'h',
+      })
+      expect((await stores.users.findByEmail('BACK@example.com'))?.id).toBe(user.id)
+      await stores.revocations.setCutoff(user.id, 1)
+      expect((await stores.revocations.cutoffsSince(0)).cutoffs).toEqual([{ userId: user.id, notBefore: 1 }])
+    })
+  })
+}
+
+describe('migrations (postgres, schema chosen by the URL)', () => {
+  const schemas = [randomSchemaName(), randomSchemaName()]
+  afterEach(async () => {
+    const client = new pg.Client(PG_URL)
+    await client.connect()
+    try {
+      for (const schema of schemas) await client.query(`drop schema if exists ${schema} cascade`)
+    } finally {
+      await client.end()
+    }
+  })
+
+  it("migrates each schema on its own, keeping Kysely's bookkeeping in it", async () => {
+    const client = new pg.Client(PG_URL)
+    await client.connect()
+    for (const schema of schemas) await client.query(`create schema ${schema}`)
+    await client.end()
+    for (const schema of schemas) {
+      const stores = await openStores(`${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, {
+        poolSize: 2,
+      })
+      try {
+        expect(await currentSchema(databaseOf(stores.db))).toBe(schema)
+        expect(await migrateToLatest(stores.db)).toEqual(ALL)
+        expect(Object.keys(await liveTables(stores)).sort()).toEqual(TABLES)
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from information_schema.tables
+          where table_schema = ${schema} and table_name = 'kysely_migration'`.execute(stores.db)
+        expect(rows[0]?.n).toBe(1)
+      } finally {
+        await stores.destroy()
+      }
+    }
+  })
+})
+
+describe('migration entry points', () => {
+  it('refuse a Kysely instance that openDatabase did not make', async () => {
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new BetterSqlite3(':memory:') }),
+    })
+    try {
+      await expect(migrateToLatest(db)).rejects.toBeInstanceOf(TypeError)
+    } finally {
+      await db.destroy()
+    }
+  })
+})
