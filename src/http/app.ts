@@ -22,11 +22,9 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: settings.BODY_LIMIT,
     trustProxy: settings.TRUST_PROXY,
-    maxParamLength: 200,
-    routerOptions: { ignoreTrailingSlash: true },
-    // Request bodies are never logged; the Authorization header and cookies are redacted by the
-    // logger's configuration in src/server/logger.ts.
-    disableRequestLogging: true,
+    // Request lines carry the request id; the Authorization header and cookies are redacted by
+    // the logger's configuration (src/server/logger.ts), and bodies are never logged.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   })
 
   app.removeAllContentTypeParsers()
