@@ -277,6 +277,14 @@ for (const backend of BACKENDS) {
         expect(await stores.ledger.liveSessions(owner, at(0))).toEqual([])
       })
 
+      it("blacklists a deleted user's token", async () => {
+        const owner = await userId()
+        const orphan = token(owner)
+        await stores.users.delete(owner)
+        expect(await stores.ledger.blacklist(orphan, at(1))).toBe(true)
+        expect(await stores.ledger.isBlacklisted(orphan.jti)).toBe(true)
+      })
+
       it('rotates a token into its family and marks both used', async () => {
         const owner = await userId()
         const login = token(owner)

@@ -71,6 +71,21 @@ export class SqlTokenLedger implements TokenLedger {
       .execute()
   }
 
+  /**
+   * Records an unknown token unless its user is gone: a logout with a deleted user's token still
+   * blacklists it (the blacklist has no foreign key), where the insert would break `user_id`'s.
+   */
+  async #recordIfUserExists(tx: Transaction<Database>, token: OutstandingToken): Promise<void> {
+    const known = await tx
+      .selectFrom('outstanding_tokens')
+      .select('jti')
+      .where('jti', '=', token.jti)
+      .executeTakeFirst()
+    if (known !== undefined) return
+    const user = await tx.selectFrom('users').select('id').where('id', '=', token.userId).executeTakeFirst()
+    if (user !== undefined) await this.#recordIfMissing(tx, token)
+  }
+
   async isBlacklisted(jti: string): Promise<boolean> {
     return this.#isBlacklisted(this.#db, jti)
   }
@@ -96,7 +111,7 @@ export class SqlTokenLedger implements TokenLedger {
 
   async blacklist(token: OutstandingToken, at: Date): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
-      await this.#recordIfMissing(tx, token)
+      await this.#recordIfUserExists(tx, token)
       await this.#lock(tx, 'jti', token.jti)
       const result = await tx
         .insertInto('blacklisted_tokens')
