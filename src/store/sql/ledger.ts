@@ -126,9 +126,12 @@ export class SqlTokenLedger implements TokenLedger {
    * Outcomes, in order of precedence: a token already rotated answers `already_rotated` (even
    * when it was blacklisted by that rotation or a later revocation: the caller tells a retry from
    * a replay by `rotatedAt` and checks `replacedBy`); a blacklisted token that was never rotated
-   * answers `blacklisted` and nothing changes; otherwise this call wins. The conditional UPDATE
-   * is what makes exactly one of concurrent calls win: PostgreSQL re-checks `rotated_at IS NULL`
-   * after waiting for the row lock, and SQLite runs the transactions one at a time.
+   * answers `blacklisted` and nothing changes; otherwise this call wins.
+   *
+   * The conditional UPDATE is what makes exactly one of concurrent calls win: PostgreSQL re-checks
+   * `rotated_at IS NULL` after waiting for the row lock, and SQLite runs the transactions one at a
+   * time. The common path is four statements inside the transaction (claim, replacement,
+   * blacklist, and on PostgreSQL without `blacklistOld` a blacklist re-check), since refresh is hot.
    *
    * The replacement joins the family recorded for `old` (its `familyId` field is ignored) with
    * `old` as parent, and both tokens get `last_used_at = at`.
@@ -142,32 +145,27 @@ export class SqlTokenLedger implements TokenLedger {
     const now = toMillis(at)
     try {
       return await this.#db.transaction().execute(async (tx): Promise<RotationResult> => {
-        if (await this.#isBlacklisted(tx, old.jti)) return this.#afterBlacklisted(tx, old.jti)
-        await this.#recordIfMissing(tx, old)
-        const claimed = await tx
-          .updateTable('outstanding_tokens')
-          .set({ rotated_at: now, replaced_by: replacement?.jti ?? null, last_used_at: now })
-          .where('jti', '=', old.jti)
-          .where('rotated_at', 'is', null)
-          .returning('family_id')
-          .executeTakeFirst()
-        if (claimed === undefined) return this.#alreadyRotated(tx, old.jti)
-        // A logout that committed between the check above and our row lock.
-        if (this.#rowLocks && (await this.#isBlacklisted(tx, old.jti))) {
-          throw new RotationAborted({ outcome: 'blacklisted' })
-        }
+        const claimed = await this.#claim(tx, old, replacement?.jti ?? null, now)
+        if ('outcome' in claimed) return claimed
         if (replacement !== null) {
           await tx
             .insertInto('outstanding_tokens')
-            .values({ ...toRow(replacement, now), family_id: claimed.family_id, parent_jti: old.jti })
+            .values({ ...toRow(replacement, now), family_id: claimed.familyId, parent_jti: old.jti })
             .execute()
         }
+        // A logout may have committed between the claim's snapshot and its row lock (PostgreSQL):
+        // the unique key sees it even when the snapshot did not.
         if (blacklistOld) {
-          await tx
+          const inserted = await tx
             .insertInto('blacklisted_tokens')
             .values({ jti: old.jti, blacklisted_at: now, expires_at: toMillis(old.expiresAt) })
             .onConflict((conflict) => conflict.column('jti').doNothing())
-            .execute()
+            .executeTakeFirst()
+          if (toNumber(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+            throw new RotationAborted({ outcome: 'blacklisted' })
+          }
+        } else if (this.#rowLocks && (await this.#isBlacklisted(tx, old.jti))) {
+          throw new RotationAborted({ outcome: 'blacklisted' })
         }
         return { outcome: 'rotated' }
       })
@@ -177,28 +175,48 @@ export class SqlTokenLedger implements TokenLedger {
     }
   }
 
-  async #alreadyRotated(tx: Transaction<Database>, jti: string): Promise<RotationResult> {
-    const row = await tx
-      .selectFrom('outstanding_tokens')
-      .select(['rotated_at', 'replaced_by', 'family_id'])
-      .where('jti', '=', jti)
-      .executeTakeFirstOrThrow()
-    if (row.rotated_at === null) throw new Error(`token ${jti} lost a rotation race but is not rotated`)
-    return {
-      outcome: 'already_rotated',
-      rotatedAt: fromMillis(row.rotated_at),
-      replacedBy: row.replaced_by,
-      familyId: row.family_id,
-    }
-  }
+  /**
+   * Marks `old` rotated if nobody has and it is not blacklisted, recording it first when the
+   * ledger has never seen it. Returns its family, or the outcome when this call cannot win.
+   */
+  async #claim(
+    tx: Transaction<Database>,
+    old: OutstandingToken,
+    replacedBy: string | null,
+    now: number,
+  ): Promise<{ familyId: string } | RotationResult> {
+    // Twice at most: the second pass follows the recording of an unknown token.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const claimed = await tx
+        .updateTable('outstanding_tokens')
+        .set({ rotated_at: now, replaced_by: replacedBy, last_used_at: now })
+        .where('jti', '=', old.jti)
+        .where('rotated_at', 'is', null)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('blacklisted_tokens').select('jti').where('jti', '=', old.jti))),
+        )
+        .returning('family_id')
+        .executeTakeFirst()
+      if (claimed !== undefined) return { familyId: claimed.family_id }
 
-  async #afterBlacklisted(tx: Transaction<Database>, jti: string): Promise<RotationResult> {
-    const row = await tx
-      .selectFrom('outstanding_tokens')
-      .select('rotated_at')
-      .where('jti', '=', jti)
-      .executeTakeFirst()
-    return row?.rotated_at == null ? { outcome: 'blacklisted' } : this.#alreadyRotated(tx, jti)
+      const row = await tx
+        .selectFrom('outstanding_tokens')
+        .select(['rotated_at', 'replaced_by', 'family_id'])
+        .where('jti', '=', old.jti)
+        .executeTakeFirst()
+      if (row?.rotated_at != null) {
+        return {
+          outcome: 'already_rotated',
+          rotatedAt: fromMillis(row.rotated_at),
+          replacedBy: row.replaced_by,
+          familyId: row.family_id,
+        }
+      }
+      if (await this.#isBlacklisted(tx, old.jti)) return { outcome: 'blacklisted' }
+      if (row !== undefined) break
+      await this.#recordIfMissing(tx, old)
+    }
+    throw new Error(`token ${old.jti} is neither rotated nor blacklisted, yet could not be claimed`)
   }
 
   async revokeFamily(familyId: string, at: Date): Promise<number> {
