@@ -1,6 +1,11 @@
+import fastifyCookie from '@fastify/cookie'
+import fastifyCors from '@fastify/cors'
+import fastifyHelmet from '@fastify/helmet'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
 import { createAuthenticator } from './authenticate.js'
+import { BrowserMode } from './browser-mode.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
 import { installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
@@ -35,11 +40,34 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   })
 
   app.decorateRequest('principal', null)
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'same-origin')
-    done()
+  // Security headers (nosniff, frame-ancestors, CSP for the demo page, referrer policy as DRF's).
+  app.register(fastifyHelmet, {
+    referrerPolicy: { policy: 'same-origin' },
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // HSTS is the TLS-terminating proxy's decision (docs/deploy.md), not the app's.
+    strictTransportSecurity: false,
   })
+  if (settings.CORS_ALLOWED_ORIGINS.length > 0) {
+    app.register(fastifyCors, {
+      origin: [...settings.CORS_ALLOWED_ORIGINS],
+      credentials: true,
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: [
+        'authorization',
+        'content-type',
+        AUTH_TRANSPORT_HEADER,
+        headerNameFromMeta(settings.CSRF_HEADER_NAME),
+      ],
+      maxAge: 600,
+    })
+  }
   installErrorHandling(app, { authScheme: settings.AUTH_HEADER_TYPES[0] ?? 'Bearer' })
 
   const authenticate = createAuthenticator({
@@ -50,7 +78,13 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   })
   const routeDeps: RouteDeps = { ...deps, authenticate }
   const prefix = settings.API_PREFIX
-  tokenRoutes(app, routeDeps, prefix)
+  const browser = new BrowserMode(settings)
+  // Cookies are parsed only where they can authenticate: the token routes. Protected routes
+  // read the Authorization header alone and skip that work.
+  app.register(async (scope) => {
+    await scope.register(fastifyCookie, { hook: 'onRequest' })
+    tokenRoutes(scope, routeDeps, prefix, browser)
+  })
   accountRoutes(app, routeDeps, prefix)
   serviceRoutes(app, routeDeps, prefix)
   return app

@@ -93,6 +93,9 @@ function checkConsistency(settings: Settings): void {
   if (settings.REFRESH_COOKIE_SAMESITE === 'none' && !settings.REFRESH_COOKIE_SECURE) {
     throw new SettingsError('REFRESH_COOKIE_SAMESITE', 'none requires REFRESH_COOKIE_SECURE')
   }
+  if (!settings.REFRESH_COOKIE_SECURE && settings.MODE !== 'development') {
+    throw new SettingsError('REFRESH_COOKIE_SECURE', 'cookies may be sent without Secure only in development')
+  }
   const secret = settings.SIGNING_KEY?.reveal()
   if (secret !== undefined && isHmac(settings) && new TextEncoder().encode(secret).length < 8) {
     throw new SettingsError('SIGNING_KEY', 'an HMAC secret shorter than 8 bytes is never acceptable')
@@ -124,9 +127,6 @@ function checkProduction(settings: Settings): void {
       'DATABASE_URL',
       'production uses PostgreSQL; set ALLOW_SQLITE_IN_PRODUCTION=true to run on SQLite deliberately',
     )
-  }
-  if (!settings.REFRESH_COOKIE_SECURE) {
-    throw new SettingsError('REFRESH_COOKIE_SECURE', 'cookies must be Secure in production')
   }
 }
 

@@ -1,11 +1,20 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { PATHS } from '../../protocol/paths.js'
-import { readCharFields } from '../fields.js'
+import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
+import { readCharFields, requireObject } from '../fields.js'
 import { contextOf, defineRoute } from '../route.js'
 
-/** The simplejwt token endpoints: obtain, refresh, verify, blacklist, and sliding tokens. */
-export function tokenRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string): void {
+/**
+ * The simplejwt token endpoints: obtain, refresh, verify, blacklist, and sliding tokens. In cookie
+ * transport the refresh token moves to an HttpOnly cookie and out of the JSON bodies.
+ */
+export function tokenRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  prefix: string,
+  browser: BrowserMode,
+): void {
   const { sessions, login, settings, authenticate } = deps
   const loginFieldName = settings.LOGIN_FIELD === 'email' ? 'email' : 'username'
 
@@ -18,14 +27,34 @@ export function tokenRoutes(app: FastifyInstance, deps: RouteDeps, prefix: strin
     return { login: fields[loginFieldName] ?? '', password: fields.password ?? '' }
   }
 
+  /**
+   * The refresh token from the body, or else from the cookie; a cookie authenticates the request,
+   * so it must pass the CSRF checks.
+   */
+  const refreshTokenOf = (request: FastifyRequest): { raw: string; fromCookie: boolean } => {
+    const body = requireObject(request.body)
+    if (!Object.hasOwn(body, 'refresh')) {
+      const cookie = browser.refreshCookie(request)
+      if (cookie !== undefined) {
+        browser.checkCsrf(request)
+        return { raw: cookie, fromCookie: true }
+      }
+    }
+    return { raw: readCharFields(body, { refresh: {} }).refresh, fromCookie: false }
+  }
+
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenObtain,
     handlers: {
-      POST: async (request) => {
+      POST: async (request, reply) => {
+        const cookieMode = browser.wantsCookie(request)
+        if (cookieMode) browser.checkOrigin(request)
         const { login: name, password } = credentials(request.body)
         const user = await login.authenticate(name, password)
         const pair = await sessions.obtainPair(user, contextOf(request))
-        return { refresh: pair.refresh, access: pair.access }
+        if (!cookieMode) return { refresh: pair.refresh, access: pair.access }
+        browser.setSessionCookies(reply, pair.refresh)
+        return { access: pair.access }
       },
     },
   })
@@ -33,9 +62,12 @@ export function tokenRoutes(app: FastifyInstance, deps: RouteDeps, prefix: strin
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenRefresh,
     handlers: {
-      POST: async (request) => {
-        const { refresh } = readCharFields(request.body, { refresh: {} })
-        return sessions.refresh(refresh, contextOf(request))
+      POST: async (request, reply) => {
+        const { raw, fromCookie } = refreshTokenOf(request)
+        const answer = await sessions.refresh(raw, contextOf(request))
+        if (!fromCookie && !browser.wantsCookie(request)) return answer
+        if (answer.refresh !== undefined) browser.setSessionCookies(reply, answer.refresh)
+        return { access: answer.access }
       },
     },
   })
@@ -54,9 +86,14 @@ export function tokenRoutes(app: FastifyInstance, deps: RouteDeps, prefix: strin
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenBlacklist,
     handlers: {
-      POST: async (request) => {
-        const { refresh } = readCharFields(request.body, { refresh: {} })
-        await sessions.blacklist(refresh, contextOf(request))
+      POST: async (request, reply) => {
+        const { raw, fromCookie } = refreshTokenOf(request)
+        try {
+          await sessions.blacklist(raw, contextOf(request))
+        } finally {
+          // Logging out clears the browser's cookies even when the token was already dead.
+          if (fromCookie || browser.wantsCookie(request)) browser.clearSessionCookies(reply)
+        }
         return {}
       },
     },
