@@ -1,0 +1,190 @@
+import { inspect } from 'node:util'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SettingsError } from '../../src/core/errors.js'
+import { Secret } from '../../src/core/secret.js'
+import { SPECS } from '../../src/settings/defaults.js'
+import { duration } from '../../src/settings/kinds.js'
+import { headerNameFromMeta, loadSettings } from '../../src/settings/load.js'
+
+const STRONG = 'x'.repeat(32)
+
+function settingsError(run: () => unknown): SettingsError {
+  try {
+    run()
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError)
+    return error as SettingsError
+  }
+  throw new Error('expected a SettingsError')
+}
+
+describe('loadSettings', () => {
+  it('has the documented secure defaults', () => {
+    const s = loadSettings()
+    expect(s).toMatchObject({
+      MODE: 'development',
+      ACCESS_TOKEN_LIFETIME: 300,
+      REFRESH_TOKEN_LIFETIME: 86_400,
+      ROTATE_REFRESH_TOKENS: true,
+      BLACKLIST_AFTER_ROTATION: true,
+      ALGORITHM: 'HS256',
+      AUTH_HEADER_TYPES: ['Bearer', 'JWT'],
+      HOST: '127.0.0.1',
+      PORT: 8000,
+    })
+  })
+
+  it('reads TESSERA_* variables with durations, booleans and lists', () => {
+    const s = loadSettings({
+      env: {
+        TESSERA_ACCESS_TOKEN_LIFETIME: '5m',
+        TESSERA_REFRESH_TOKEN_LIFETIME: '1d',
+        TESSERA_LEEWAY: '30',
+        TESSERA_ROTATE_REFRESH_TOKENS: 'false',
+        TESSERA_AUTH_HEADER_TYPES: 'Bearer, Token',
+        TESSERA_PORT: '9001',
+        UNRELATED: 'ignored',
+      },
+    })
+    expect(s.ACCESS_TOKEN_LIFETIME).toBe(300)
+    expect(s.REFRESH_TOKEN_LIFETIME).toBe(86_400)
+    expect(s.LEEWAY).toBe(30)
+    expect(s.ROTATE_REFRESH_TOKENS).toBe(false)
+    expect(s.AUTH_HEADER_TYPES).toEqual(['Bearer', 'Token'])
+    expect(s.PORT).toBe(9001)
+  })
+
+  it('reads conventional DATABASE_URL and REDIS_URL, the prefixed form winning', () => {
+    expect(
+      loadSettings({ env: { DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r:6379' } }),
+    ).toMatchObject({
+      DATABASE_URL: 'postgres://db/x',
+      REDIS_URL: 'redis://r:6379',
+    })
+    expect(
+      loadSettings({ env: { DATABASE_URL: 'postgres://db/x', TESSERA_DATABASE_URL: 'sqlite:y' } })
+        .DATABASE_URL,
+    ).toBe('sqlite:y')
+  })
+
+  it('code overrides beat the environment', () => {
+    const s = loadSettings({ env: { TESSERA_PORT: '9001' }, overrides: { PORT: 9002 } })
+    expect(s.PORT).toBe(9002)
+  })
+
+  it('an unknown TESSERA_ variable is an error naming it', () => {
+    const error = settingsError(() => loadSettings({ env: { TESSERA_ACCES_TOKEN_LIFETIME: '5m' } }))
+    expect(error.message).toContain('TESSERA_ACCES_TOKEN_LIFETIME')
+    expect(error.message).toContain('unknown setting')
+  })
+
+  it('a bad value is an error naming the variable and what was expected', () => {
+    expect(
+      settingsError(() => loadSettings({ env: { TESSERA_ACCESS_TOKEN_LIFETIME: 'soon' } })).message,
+    ).toMatch(/^TESSERA_ACCESS_TOKEN_LIFETIME: expected seconds or a duration/)
+    expect(settingsError(() => loadSettings({ env: { TESSERA_PORT: '70000' } })).message).toContain(
+      'TESSERA_PORT',
+    )
+    expect(settingsError(() => loadSettings({ env: { TESSERA_ALGORITHM: 'none' } })).message).toContain(
+      'one of HS256',
+    )
+    expect(
+      settingsError(() => loadSettings({ env: { TESSERA_ROTATE_REFRESH_TOKENS: 'yes' } })).message,
+    ).toContain('true or false')
+    expect(settingsError(() => loadSettings({ overrides: { NOT_A_SETTING: 1 } as never })).message).toContain(
+      'NOT_A_SETTING',
+    )
+  })
+
+  it('production refuses a missing or short HMAC key, SQLite without opt-in, and insecure cookies', () => {
+    const prod = { TESSERA_MODE: 'production', TESSERA_DATABASE_URL: 'postgres://db/x' }
+    expect(settingsError(() => loadSettings({ env: prod })).setting).toBe('SIGNING_KEY')
+    expect(
+      settingsError(() => loadSettings({ env: { ...prod, TESSERA_SIGNING_KEY: 'short-but-8+' } })).message,
+    ).toContain('at least 32 bytes')
+    expect(
+      settingsError(() =>
+        loadSettings({ env: { ...prod, TESSERA_SIGNING_KEY: STRONG, TESSERA_DATABASE_URL: 'sqlite:x' } }),
+      ).setting,
+    ).toBe('DATABASE_URL')
+    expect(
+      loadSettings({
+        env: {
+          ...prod,
+          TESSERA_SIGNING_KEY: STRONG,
+          TESSERA_DATABASE_URL: 'sqlite:x',
+          TESSERA_ALLOW_SQLITE_IN_PRODUCTION: 'true',
+        },
+      }).MODE,
+    ).toBe('production')
+    expect(
+      settingsError(() =>
+        loadSettings({
+          env: { ...prod, TESSERA_SIGNING_KEY: STRONG, TESSERA_REFRESH_COOKIE_SECURE: 'false' },
+        }),
+      ).setting,
+    ).toBe('REFRESH_COOKIE_SECURE')
+    expect(loadSettings({ env: { ...prod, TESSERA_SIGNING_KEY: STRONG } }).MODE).toBe('production')
+  })
+
+  it('is deeply frozen', () => {
+    const s = loadSettings()
+    expect(Object.isFrozen(s)).toBe(true)
+    expect(Object.isFrozen(s.AUTH_HEADER_TYPES)).toBe(true)
+    expect(() => {
+      ;(s as { PORT: number }).PORT = 1
+    }).toThrow(TypeError)
+  })
+
+  it('never prints the signing key', () => {
+    const s = loadSettings({ env: { TESSERA_SIGNING_KEY: 'very-secret-signing-key-value-123456' } })
+    expect(s.SIGNING_KEY).toBeInstanceOf(Secret)
+    expect(JSON.stringify(s)).not.toContain('very-secret')
+    expect(inspect(s, { depth: 5 })).not.toContain('very-secret')
+    expect(String(s.SIGNING_KEY)).toBe('[redacted]')
+    expect(s.SIGNING_KEY?.reveal()).toBe('very-secret-signing-key-value-123456')
+  })
+
+  it('maps Django META header names', () => {
+    expect(headerNameFromMeta('HTTP_AUTHORIZATION')).toBe('authorization')
+    expect(headerNameFromMeta('HTTP_X_CSRFTOKEN')).toBe('x-csrftoken')
+    expect(headerNameFromMeta('X-Api-Token')).toBe('x-api-token')
+  })
+
+  it('every default passes its own kind', () => {
+    for (const [name, spec] of Object.entries(SPECS)) {
+      expect(spec.kind.accepts(spec.default), name).toBe(true)
+    }
+  })
+})
+
+describe('duration parser', () => {
+  it('accepts seconds and units and round-trips', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(100_000),
+        fc.constantFrom(['s', 1], ['m', 60], ['h', 3600], ['d', 86_400], ['w', 604_800]),
+        (n, [unit, factor]) => {
+          expect(duration.parse(`${n}${unit}`)).toBe(n * (factor as number))
+          expect(duration.parse(String(n))).toBe(n)
+        },
+      ),
+    )
+  })
+
+  it('any other string throws a plain Error, never something else', () => {
+    fc.assert(
+      fc.property(fc.string(), (raw) => {
+        try {
+          const value = duration.parse(raw)
+          expect(Number.isSafeInteger(value)).toBe(true)
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error)
+          expect((error as Error).message).toMatch(/^expected seconds/)
+        }
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
