@@ -5,6 +5,7 @@ import type { CustomClaimsHook } from '../tokens/claims.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { TokenType, VerifiedToken } from '../tokens/types.js'
 import type { OutstandingToken, TokenLedger, UserRecord, UserStore } from '../store/ports.js'
+import type { AuditLog } from './audit.js'
 import type { RequestContext } from './context.js'
 import type { UserGate } from './user-gate.js'
 
@@ -12,6 +13,7 @@ export type SessionSettings = Pick<
   Settings,
   | 'ROTATE_REFRESH_TOKENS'
   | 'BLACKLIST_AFTER_ROTATION'
+  | 'REFRESH_REUSE_INTERVAL'
   | 'SLIDING_TOKEN_REFRESH_LIFETIME'
   | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
 >
@@ -24,6 +26,9 @@ export interface SessionDeps {
   gate: UserGate
   clock: Clock
   customClaims: CustomClaimsHook
+  audit: AuditLog
+  /** Ends every session of a user (theft response). */
+  revokeAll: (userId: number) => Promise<unknown>
 }
 
 export interface IssuedPair {
@@ -105,7 +110,10 @@ export class SessionService {
   async refresh(raw: string, ctx: RequestContext): Promise<{ access: string; refresh?: string }> {
     const { settings, codec, ledger, clock } = this.deps
     const old = await codec.verify(raw, 'refresh')
-    if (await ledger.isBlacklisted(old.jti)) throw new TokenInvalid('blacklisted')
+    const atomic = settings.ROTATE_REFRESH_TOKENS && settings.BLACKLIST_AFTER_ROTATION
+    // With atomic rotation the ledger answers "blacklisted" itself, and tells a rotated token
+    // (a race or a replay) from a logged-out one; otherwise look the blacklist up first.
+    if (!atomic && (await ledger.isBlacklisted(old.jti))) throw new TokenInvalid('blacklisted')
     const user = await this.#activeUserOf(old)
     const claims = await this.#claimsFor(user)
     let rotated: string | undefined
@@ -113,9 +121,12 @@ export class SessionService {
       const next = await this.#issue('refresh', user.id, claims)
       const oldRecord = this.#record(old.jti, user.id, old.iat, old.exp, null, null, ctx)
       const nextRecord = this.#record(next.jti, user.id, next.iat, next.exp, null, old.jti, ctx)
-      if (settings.BLACKLIST_AFTER_ROTATION) {
+      if (atomic) {
         const result = await ledger.rotate(oldRecord, nextRecord, new Date(clock.now()), true)
-        if (result.outcome !== 'rotated') throw new TokenInvalid('blacklisted')
+        if (result.outcome === 'blacklisted') throw new TokenInvalid('blacklisted')
+        if (result.outcome === 'already_rotated') {
+          await this.#repeatedRefresh(old, result, { ...nextRecord, familyId: result.familyId }, ctx)
+        }
       } else {
         // simplejwt semantics with blacklisting off: the old token stays usable.
         await ledger.recordIssued(nextRecord)
@@ -123,7 +134,43 @@ export class SessionService {
       rotated = next.token
     }
     const access = await this.#issue('access', user.id, claims)
+    void this.deps.audit.record('refresh', { userId: user.id, context: ctx })
     return rotated === undefined ? { access: access.token } : { access: access.token, refresh: rotated }
+  }
+
+  /**
+   * A refresh token that was already rotated came back. Within `REFRESH_REUSE_INTERVAL` of its
+   * rotation this is a race (two tabs, a retried request whose answer was lost): the caller gets
+   * a sibling token in the same family, so nobody is logged out and no second family appears.
+   * Later it is a replay of a stolen token: every session of the user ends (the family's refresh
+   * tokens are blacklisted and a cut-off voids the access tokens), and the event is audited.
+   *
+   * @throws TokenInvalid (`reused`, or `blacklisted` when the session was already ended)
+   */
+  async #repeatedRefresh(
+    old: VerifiedToken,
+    result: { rotatedAt: Date; replacedBy: string | null; familyId: string },
+    sibling: OutstandingToken,
+    ctx: RequestContext,
+  ): Promise<void> {
+    const { settings, ledger, clock, audit } = this.deps
+    const age = (clock.now() - result.rotatedAt.getTime()) / 1000
+    if (age < settings.REFRESH_REUSE_INTERVAL) {
+      // The winner's session must still be alive: a logout or revocation since then ends this too.
+      if (result.replacedBy !== null && (await ledger.isBlacklisted(result.replacedBy))) {
+        throw new TokenInvalid('blacklisted')
+      }
+      await ledger.recordIssued(sibling)
+      return
+    }
+    await ledger.revokeFamily(result.familyId, new Date(clock.now()))
+    await this.deps.revokeAll(old.userId)
+    await audit.record('refresh_reuse_detected', {
+      userId: old.userId,
+      context: ctx,
+      detail: { family: result.familyId, jti: old.jti, rotated_seconds_ago: Math.round(age) },
+    })
+    throw new TokenInvalid('reused')
   }
 
   /**
@@ -146,6 +193,7 @@ export class SessionService {
     const record = this.#record(verified.jti, verified.userId, verified.iat, verified.exp, null, null, ctx)
     const fresh = await this.deps.ledger.blacklist(record, new Date(this.deps.clock.now()))
     if (!fresh) throw new TokenInvalid('blacklisted')
+    void this.deps.audit.record('logout', { userId: verified.userId, context: ctx })
     return verified
   }
 

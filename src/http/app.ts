@@ -10,6 +10,7 @@ import type { HttpDeps, RouteDeps } from './deps.js'
 import { installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
 import { serviceRoutes } from './routes/service.js'
+import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
 
 export interface AppOptions {
@@ -84,6 +85,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   app.register(async (scope) => {
     await scope.register(fastifyCookie, { hook: 'onRequest' })
     tokenRoutes(scope, routeDeps, prefix, browser)
+    sessionRoutes(scope, routeDeps, prefix, browser)
   })
   accountRoutes(app, routeDeps, prefix)
   serviceRoutes(app, routeDeps, prefix)

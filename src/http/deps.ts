@@ -1,9 +1,12 @@
+import type { AccountAdmin } from '../accounts/admin.js'
+import type { AuditLog } from '../accounts/audit.js'
 import type { LoginService, PasswordVerifier } from '../accounts/login.js'
 import type { SessionService } from '../accounts/sessions.js'
 import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
 import type { Settings } from '../settings/types.js'
-import type { StoreLifecycle, UserStore } from '../store/ports.js'
+import type { Clock } from '../core/clock.js'
+import type { StoreLifecycle, TokenLedger, UserStore } from '../store/ports.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { Authenticator } from './authenticate.js'
 
@@ -17,6 +20,12 @@ export interface HttpDeps {
   readonly users: UserStore
   readonly hasher: PasswordVerifier
   readonly gate: UserGate
+  readonly ledger: TokenLedger
+  readonly accounts: Pick<AccountAdmin, 'revokeAll'>
+  readonly audit: AuditLog
+  readonly clock: Clock
+  /** Django's password validators, for password changes. */
+  readonly validatePassword: (password: string, user: Record<string, string>) => string[]
   readonly database: StoreLifecycle
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>

@@ -53,8 +53,9 @@ export class NotFound extends TesseraError {
 /** simplejwt's wire text for each reason a token is refused. */
 export function tokenFailureText(reason: TokenFailure): string {
   if (reason === 'wrong_type') return 'Token has wrong type'
-  if (reason === 'blacklisted') return 'Token is blacklisted'
-  if (reason === 'revoked' || reason === 'reused') return 'Token has been revoked'
+  // A replayed (reused) refresh token is blacklisted by its rotation: say so, as simplejwt does.
+  if (reason === 'blacklisted' || reason === 'reused') return 'Token is blacklisted'
+  if (reason === 'revoked') return 'Token has been revoked'
   return 'Token is invalid or expired'
 }
 

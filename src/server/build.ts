@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
+import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
 import { createPasswordHasher } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
+import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import { buildApp } from '../http/app.js'
 import type { KeyRing } from '../keys/ring.js'
@@ -61,6 +63,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       parallelism: settings.ARGON2_PARALLELISM,
     })
     const gate = new UserGate(stores.users, stores.revocations, clock)
+    const logger =
+      options.logStream === false
+        ? undefined
+        : pino(loggerOptions(settings), options.logStream ?? process.stdout)
+    const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock)
+    const accounts = new AccountAdmin({
+      users: stores.users,
+      ledger: stores.ledger,
+      revocations: stores.revocations,
+      gate,
+      clock,
+    })
     const sessions = new SessionService({
       settings,
       codec,
@@ -69,6 +83,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       gate,
       clock,
       customClaims: options.customClaims ?? defaultCustomClaims,
+      audit,
+      revokeAll: (userId) => accounts.revokeAll(userId),
     })
     const login = new LoginService({
       users: stores.users,
@@ -85,6 +101,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         sessions,
         login,
         users: stores.users,
+        ledger: stores.ledger,
+        accounts,
+        audit,
+        clock,
+        validatePassword,
         hasher,
         gate,
         database: stores.lifecycle,
@@ -101,13 +122,6 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     }, settings.REVOCATION_POLL_INTERVAL * 1000)
     poll.unref()
 
-    const accounts = new AccountAdmin({
-      users: stores.users,
-      ledger: stores.ledger,
-      revocations: stores.revocations,
-      gate,
-      clock,
-    })
     return {
       app,
       settings,

@@ -52,6 +52,7 @@ describe('browser mode', () => {
     server = await startTestServer('sqlite', {
       CSRF_TRUSTED_ORIGINS: [TRUSTED],
       CORS_ALLOWED_ORIGINS: [TRUSTED],
+      REFRESH_REUSE_INTERVAL: 0,
     })
     app = server.app
     await server.createUser({ ...ALICE, groups: ['staff'] })

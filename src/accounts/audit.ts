@@ -1,0 +1,65 @@
+import type { Clock } from '../core/clock.js'
+import type { AuditStore } from '../store/ports.js'
+import type { RequestContext } from './context.js'
+
+export const AUDIT_EVENTS = [
+  'login_succeeded',
+  'login_failed',
+  'register',
+  'refresh',
+  'refresh_reuse_detected',
+  'logout',
+  'logout_all',
+  'password_changed',
+  'session_revoked',
+  'rate_limited',
+  'key_rotated',
+] as const
+export type AuditEventName = (typeof AUDIT_EVENTS)[number]
+
+/** The part of a pino logger the audit log writes to. */
+export interface AuditLogger {
+  info(object: object, message: string): void
+  warn(object: object, message: string): void
+}
+
+export interface AuditFacts {
+  userId?: number | null
+  context?: RequestContext
+  /** Extra facts. Never a password, token, key or cookie: the logger redacts those names anyway. */
+  detail?: Record<string, unknown>
+}
+
+/**
+ * Security events, in the `audit_events` table and as structured log lines. Writing is
+ * best-effort and off the request's path: a failing audit write is logged, never turned into a
+ * failed login or refresh.
+ */
+export class AuditLog {
+  constructor(
+    private readonly store: AuditStore,
+    private readonly logger: AuditLogger,
+    private readonly clock: Clock,
+  ) {}
+
+  record(event: AuditEventName, facts: AuditFacts = {}): Promise<void> {
+    const entry = {
+      at: new Date(this.clock.now()),
+      event,
+      userId: facts.userId ?? null,
+      ip: facts.context?.ip ?? null,
+      userAgent: facts.context?.userAgent ?? null,
+      detail: facts.detail ?? {},
+    }
+    this.logger.info(
+      { audit: event, userId: entry.userId, ip: entry.ip, detail: entry.detail },
+      `audit: ${event}`,
+    )
+    return this.store.write(entry).catch((error: unknown) => {
+      this.logger.warn({ err: error, audit: event }, 'audit event not stored')
+    })
+  }
+}
+
+/** For code paths built without a logger (tests, the CLI). */
+export const SILENT_AUDIT_LOGGER: AuditLogger = { info() {}, warn() {} }

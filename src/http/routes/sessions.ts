@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify'
+import { deviceLabel } from '../../accounts/devices.js'
+import { AuthenticationFailed, ValidationFailed } from '../../core/errors.js'
+import { PATHS } from '../../protocol/paths.js'
+import type { BrowserMode } from '../browser-mode.js'
+import type { RouteDeps } from '../deps.js'
+import { readCharFields } from '../fields.js'
+import { NotFound } from '../errors.js'
+import { contextOf, defineRoute, principalOf } from '../route.js'
+
+const FAMILY_ID = /^[0-9a-f]{32}$/
+
+/**
+ * A user's own sessions: end all of them, change the password (which ends them too), list the
+ * devices holding a live refresh token, and end one of them.
+ */
+export function sessionRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  prefix: string,
+  browser: BrowserMode,
+): void {
+  const { authenticate, accounts, audit, users, hasher, sessions, ledger, clock } = deps
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.logoutAll,
+    authenticated: true,
+    handlers: {
+      POST: async (request, reply) => {
+        const { userId } = principalOf(request)
+        const ended = await accounts.revokeAll(userId)
+        void audit.record('logout_all', { userId, context: contextOf(request), detail: { sessions: ended } })
+        if (browser.wantsCookie(request) || browser.refreshCookie(request) !== undefined) {
+          browser.clearSessionCookies(reply)
+        }
+        return {}
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.mePassword,
+    authenticated: true,
+    handlers: {
+      POST: async (request, reply) => {
+        const { userId } = principalOf(request)
+        const input = readCharFields(request.body, {
+          old_password: { trim: false, maxLength: 4096 },
+          new_password: { trim: false, maxLength: 4096 },
+        })
+        const user = await users.findById(userId)
+        if (user === undefined) throw new AuthenticationFailed('User not found')
+        const check = await hasher.verify(user.passwordHash, input.old_password)
+        if (!check.ok) {
+          throw new ValidationFailed({
+            old_password: ['Your old password was entered incorrectly. Please enter it again.'],
+          })
+        }
+        const problems = deps.validatePassword(input.new_password, {
+          username: user.username,
+          email: user.email,
+          first_name: user.firstName,
+          last_name: user.lastName,
+        })
+        if (problems.length > 0) throw new ValidationFailed({ new_password: problems })
+        const updated = await users.update(userId, { passwordHash: await hasher.hash(input.new_password) })
+        await accounts.revokeAll(userId)
+        const context = contextOf(request)
+        void audit.record('password_changed', { userId, context })
+        // Every other session ended; this one continues with a fresh pair.
+        const pair = await sessions.obtainPair(updated ?? user, context)
+        if (!browser.wantsCookie(request)) return { refresh: pair.refresh, access: pair.access }
+        browser.setSessionCookies(reply, pair.refresh)
+        return { access: pair.access }
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.sessions,
+    authenticated: true,
+    handlers: {
+      GET: async (request) => {
+        const { userId } = principalOf(request)
+        const live = await ledger.liveSessions(userId, new Date(clock.now()))
+        return live.map((session) => ({
+          id: session.familyId,
+          device: deviceLabel(session.userAgent),
+          user_agent: session.userAgent,
+          ip: session.ip,
+          created: session.createdAt.toISOString(),
+          last_used: (session.lastUsedAt ?? session.createdAt).toISOString(),
+          expires: session.expiresAt.toISOString(),
+        }))
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: `${prefix + PATHS.sessions}:id/`,
+    authenticated: true,
+    handlers: {
+      DELETE: async (request, reply) => {
+        const { userId } = principalOf(request)
+        const { id } = request.params as { id: string }
+        if (!FAMILY_ID.test(id)) throw new NotFound()
+        const live = await ledger.liveSessions(userId, new Date(clock.now()))
+        if (!live.some((session) => session.familyId === id)) throw new NotFound()
+        await ledger.revokeFamily(id, new Date(clock.now()))
+        void audit.record('session_revoked', { userId, context: contextOf(request), detail: { session: id } })
+        reply.code(204)
+        return null
+      },
+    },
+  })
+}
