@@ -15,6 +15,8 @@ export class AccountAdmin {
       revocations: RevocationStore
       gate: UserGate
       clock: Clock
+      /** Tells other instances at once (Redis); they also poll the database, so this may fail. */
+      announce?: (userId: number, notBefore: number) => Promise<void>
     },
   ) {}
 
@@ -29,6 +31,7 @@ export class AccountAdmin {
     const cutoff = toEpochSeconds(now) + 1
     await revocations.setCutoff(userId, cutoff)
     gate.noteCutoff(userId, cutoff)
+    await this.deps.announce?.(userId, cutoff).catch(() => {})
     return ledger.revokeUser(userId, new Date(now))
   }
 

@@ -32,6 +32,8 @@ export async function freshPgSchema(): Promise<{ url: string; drop: () => Promis
 
 export interface TestServer extends TesseraServer {
   readonly clock: ManualClock
+  /** The database this server uses; pass it as `DATABASE_URL` to start a second instance on it. */
+  readonly databaseUrl: string
   createUser(input: {
     username: string
     email?: string
@@ -54,7 +56,8 @@ export async function startTestServer(
   const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'))
   let databaseUrl = `sqlite:${join(dir, 'db.sqlite3')}`
   let dropSchema = async () => {}
-  if (backend === 'postgres') {
+  const shared = typeof overrides.DATABASE_URL === 'string'
+  if (backend === 'postgres' && !shared) {
     const schema = await freshPgSchema()
     databaseUrl = schema.url
     dropSchema = schema.drop
@@ -78,6 +81,7 @@ export async function startTestServer(
   })
   return Object.assign(server, {
     clock,
+    databaseUrl: typeof overrides.DATABASE_URL === 'string' ? overrides.DATABASE_URL : databaseUrl,
     async createUser(input: Parameters<TestServer['createUser']>[0]) {
       const user = await server.stores.users.create({
         username: input.username,

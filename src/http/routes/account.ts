@@ -5,7 +5,7 @@ import { UserNotFound, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { RouteDeps } from '../deps.js'
 import { readCharFields, requireObject } from '../fields.js'
-import { defineRoute, principalOf } from '../route.js'
+import { contextOf, defineRoute, principalOf } from '../route.js'
 
 const EDITABLE_PROFILE_FIELDS = new Set(['email'])
 
@@ -18,6 +18,7 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     handlers: {
       POST: async (request, reply) => {
         const user = await registerUser(users, hasher, request.body)
+        void deps.audit.record('register', { userId: user.id, context: contextOf(request) })
         reply.code(201)
         return { id: user.id, username: user.username, email: user.email }
       },

@@ -83,7 +83,10 @@ export function sessionRoutes(
       GET: async (request) => {
         const { userId } = principalOf(request)
         const live = await ledger.liveSessions(userId, new Date(clock.now()))
-        return live.map((session) => ({
+        // One entry per login (token family): siblings from a benign refresh race are one session.
+        const newestPerFamily = new Map<string, (typeof live)[number]>()
+        for (const session of live) if (!newestPerFamily.has(session.familyId)) newestPerFamily.set(session.familyId, session)
+        return [...newestPerFamily.values()].map((session) => ({
           id: session.familyId,
           device: deviceLabel(session.userAgent),
           user_agent: session.userAgent,

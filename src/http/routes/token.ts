@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { RequestContext } from '../../accounts/context.js'
+import { NoActiveAccount } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
@@ -43,6 +45,20 @@ export function tokenRoutes(
     return { raw: readCharFields(body, { refresh: {} }).refresh, fromCookie: false }
   }
 
+  /** Logins are audited either way; the attempted login name is recorded, never the password. */
+  const audited = async <T extends { id: number }>(name: string, context: RequestContext, attempt: () => Promise<T>) => {
+    try {
+      const user = await attempt()
+      void deps.audit.record('login_succeeded', { userId: user.id, context })
+      return user
+    } catch (error) {
+      if (error instanceof NoActiveAccount) {
+        void deps.audit.record('login_failed', { context, detail: { login: name.slice(0, 254) } })
+      }
+      throw error
+    }
+  }
+
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenObtain,
     handlers: {
@@ -50,8 +66,9 @@ export function tokenRoutes(
         const cookieMode = browser.wantsCookie(request)
         if (cookieMode) browser.checkOrigin(request)
         const { login: name, password } = credentials(request.body)
-        const user = await login.authenticate(name, password)
-        const pair = await sessions.obtainPair(user, contextOf(request))
+        const context = contextOf(request)
+        const user = await audited(name, context, () => login.authenticate(name, password))
+        const pair = await sessions.obtainPair(user, context)
         if (!cookieMode) return { refresh: pair.refresh, access: pair.access }
         browser.setSessionCookies(reply, pair.refresh)
         return { access: pair.access }
@@ -104,7 +121,7 @@ export function tokenRoutes(
     handlers: {
       POST: async (request) => {
         const { login: name, password } = credentials(request.body)
-        const user = await login.authenticate(name, password)
+        const user = await audited(name, contextOf(request), () => login.authenticate(name, password))
         return { token: await sessions.obtainSliding(user) }
       },
     },

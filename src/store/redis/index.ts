@@ -1,0 +1,3 @@
+/** `tessera/store/redis`: cross-instance fan-out of revocations, and the shared Redis connection. */
+export { connectRedis } from './connection.js'
+export { type Revocation, RedisRevocationBus } from './revocation-bus.js'

@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis'
+import { connectRedis } from './connection.js'
+
+export interface Revocation {
+  userId: number
+  notBefore: number
+}
+
+const CHANNEL = 'tessera:revocations'
+
+function parse(message: string): Revocation | undefined {
+  try {
+    const value = JSON.parse(message) as Partial<Revocation>
+    if (Number.isSafeInteger(value.userId) && Number.isSafeInteger(value.notBefore)) {
+      return { userId: value.userId as number, notBefore: value.notBefore as number }
+    }
+  } catch {
+    // A foreign or corrupt message on the channel: ignore it, the database poll is the truth.
+  }
+  return undefined
+}
+
+/**
+ * Announces revocation cut-offs to every instance over Redis pub/sub, so a logout-all on one
+ * instance is honoured by the others within milliseconds. The database stays the source of
+ * truth: instances also poll it, so a lost message (or Redis down) only delays, never loses, a
+ * revocation.
+ */
+export class RedisRevocationBus {
+  readonly #publisher: Redis
+  readonly #subscriber: Redis
+
+  constructor(url: string, channelPrefix = '') {
+    this.#publisher = connectRedis(url, 'tessera-publish')
+    this.#subscriber = connectRedis(url, 'tessera-subscribe')
+    this.channel = channelPrefix + CHANNEL
+  }
+
+  readonly channel: string
+
+  async publish(revocation: Revocation): Promise<void> {
+    await this.#publisher.publish(this.channel, JSON.stringify(revocation))
+  }
+
+  /** Calls `handler` for each announced revocation (also those this instance published). */
+  async subscribe(handler: (revocation: Revocation) => void): Promise<void> {
+    this.#subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return
+      const revocation = parse(message)
+      if (revocation) handler(revocation)
+    })
+    // Subscribe now, and again whenever the connection comes back: Redis may be down at startup.
+    const subscribe = () => this.#subscriber.subscribe(this.channel).then(() => {})
+    this.#subscriber.on('ready', () => {
+      subscribe().catch(() => {})
+    })
+    await subscribe()
+  }
+
+  async ping(): Promise<void> {
+    await this.#publisher.ping()
+  }
+
+  /** The command connection, shared with the Redis rate-limit store. */
+  get client(): Redis {
+    return this.#publisher
+  }
+
+  async close(): Promise<void> {
+    this.#subscriber.disconnect()
+    this.#publisher.disconnect()
+  }
+}
