@@ -18,6 +18,7 @@ type Room =
   | 'store/ports'
   | 'store/sql'
   | 'store/redis'
+  | 'store/memory'
   | 'accounts'
   | 'http'
   | 'server'
@@ -36,6 +37,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
   'store/ports': [],
   'store/sql': ['core', 'protocol', 'store/ports'],
   'store/redis': ['core', 'protocol', 'store/ports'],
+  'store/memory': ['core', 'protocol', 'store/ports'],
   accounts: ['core', 'protocol', 'settings', 'tokens', 'store/ports'],
   http: ['protocol', 'core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports'],
   server: [
@@ -48,6 +50,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
     'store/ports',
     'store/sql',
     'store/redis',
+    'store/memory',
     'http',
   ],
   cli: ['server', 'settings', 'keys', 'store/ports', 'store/sql', 'core', 'protocol'],

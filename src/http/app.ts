@@ -6,6 +6,7 @@ import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
 import { createAuthenticator } from './authenticate.js'
 import { BrowserMode } from './browser-mode.js'
+import { installRateLimits } from './rate-limits.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
 import { installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
@@ -77,17 +78,18 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
     headerName: headerNameFromMeta(settings.AUTH_HEADER_NAME),
     headerTypes: settings.AUTH_HEADER_TYPES,
   })
-  const routeDeps: RouteDeps = { ...deps, authenticate }
+  const routeDeps: RouteDeps = { ...deps, authenticate, limit: () => [] }
   const prefix = settings.API_PREFIX
   const browser = new BrowserMode(settings)
   // Cookies are parsed only where they can authenticate: the token routes. Protected routes
   // read the Authorization header alone and skip that work.
   app.register(async (scope) => {
     await scope.register(fastifyCookie, { hook: 'onRequest' })
-    tokenRoutes(scope, routeDeps, prefix, browser)
-    sessionRoutes(scope, routeDeps, prefix, browser)
+    const limited: RouteDeps = { ...routeDeps, limit: await installRateLimits(scope, routeDeps) }
+    tokenRoutes(scope, limited, prefix, browser)
+    sessionRoutes(scope, limited, prefix, browser)
+    accountRoutes(scope, limited, prefix)
   })
-  accountRoutes(app, routeDeps, prefix)
   serviceRoutes(app, routeDeps, prefix)
   return app
 }

@@ -1,6 +1,7 @@
 import type { AccountAdmin } from '../accounts/admin.js'
 import type { AuditLog } from '../accounts/audit.js'
 import type { LoginService, PasswordVerifier } from '../accounts/login.js'
+import type { LoginThrottle } from '../accounts/login-throttle.js'
 import type { SessionService } from '../accounts/sessions.js'
 import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
@@ -9,6 +10,7 @@ import type { Clock } from '../core/clock.js'
 import type { StoreLifecycle, TokenLedger, UserStore } from '../store/ports.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { Authenticator } from './authenticate.js'
+import type { Limiter } from './rate-limits.js'
 
 /** Everything the HTTP layer uses, built by the composition root (`src/server`). */
 export interface HttpDeps {
@@ -27,10 +29,16 @@ export interface HttpDeps {
   /** Django's password validators, for password changes. */
   readonly validatePassword: (password: string, user: Record<string, string>) => string[]
   readonly database: StoreLifecycle
+  /** Failed-login throttling per account and address. */
+  readonly loginThrottle: LoginThrottle
+  /** An ioredis client for shared rate-limit counters; absent = per-instance memory. */
+  readonly rateLimitRedis?: unknown
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>
 }
 
 export interface RouteDeps extends HttpDeps {
   readonly authenticate: Authenticator
+  /** The rate-limit hooks for a kind of endpoint (none when limits are off). */
+  readonly limit: Limiter
 }

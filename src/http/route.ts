@@ -1,4 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  HTTPMethods,
+  onRequestAsyncHookHandler,
+} from 'fastify'
 import type { RequestContext } from '../accounts/context.js'
 import { type Authenticator, type Principal, requirePrincipal } from './authenticate.js'
 import { MethodNotAllowed } from './errors.js'
@@ -20,6 +26,8 @@ export interface RouteSpec {
   /** Requires a valid access token, checked before the method (DRF answers 401 before 405). */
   readonly authenticated?: boolean
   readonly handlers: Partial<Record<Method, Handler>>
+  /** Hooks that run first (rate limits), before authentication. */
+  readonly before?: readonly onRequestAsyncHookHandler[]
 }
 
 /**
@@ -30,11 +38,14 @@ export interface RouteSpec {
 export function defineRoute(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
   const allowed = Object.keys(spec.handlers) as Method[]
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
-  const onRequest = spec.authenticated
-    ? async (request: FastifyRequest) => {
-        request.principal = await requirePrincipal(authenticate, request)
-      }
-    : undefined
+  const hooks: onRequestAsyncHookHandler[] = [...(spec.before ?? [])]
+  if (spec.authenticated) {
+    hooks.push(async (request: FastifyRequest) => {
+      request.principal = await requirePrincipal(authenticate, request)
+    })
+  }
+  // A single hook is passed bare: Fastify runs it without the array machinery (the hot path).
+  const onRequest = hooks.length === 0 ? undefined : hooks.length === 1 ? hooks[0] : hooks
   for (const method of allowed) {
     const handler = spec.handlers[method] as Handler
     app.route({ method, url: spec.path, handler, ...(onRequest ? { onRequest } : {}) })

@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
+import { LoginThrottle } from '../accounts/login-throttle.js'
 import { createPasswordHasher } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
@@ -12,7 +13,8 @@ import { buildApp } from '../http/app.js'
 import type { KeyRing } from '../keys/ring.js'
 import { type LoadOptions, loadSettings } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
-import { RedisRevocationBus } from '../store/redis/index.js'
+import { MemoryCounterStore } from '../store/memory/counters.js'
+import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
 import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
@@ -122,7 +124,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         hasher,
         gate,
         database: stores.lifecycle,
-        ...(bus ? { probes: { redis: () => bus.ping() } } : {}),
+        loginThrottle: new LoginThrottle(bus ? new RedisCounterStore(bus.client) : new MemoryCounterStore(), {
+          maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+          windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+        }),
+        ...(bus ? { probes: { redis: () => bus.ping() }, rateLimitRedis: bus.client } : {}),
       },
       options.logStream === false
         ? {}

@@ -176,3 +176,12 @@ export interface Stores {
   audit: AuditStore
   lifecycle: StoreLifecycle
 }
+
+/** Expiring counters for rate limits and login throttling (memory, or Redis across instances). */
+export interface CounterStore {
+  /** Adds one to `key`, starting a window of `windowMs` on the first hit; returns the count and the time left. */
+  increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>
+  /** The current count and time left (0 and 0 when the window has passed). */
+  peek(key: string): Promise<{ count: number; ttlMs: number }>
+  reset(key: string): Promise<void>
+}

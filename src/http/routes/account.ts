@@ -15,6 +15,7 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.register,
+    before: deps.limit('register'),
     handlers: {
       POST: async (request, reply) => {
         const user = await registerUser(users, hasher, request.body)

@@ -41,6 +41,7 @@ export function sessionRoutes(
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mePassword,
     authenticated: true,
+    before: deps.limit('password'),
     handlers: {
       POST: async (request, reply) => {
         const { userId } = principalOf(request)
@@ -85,7 +86,8 @@ export function sessionRoutes(
         const live = await ledger.liveSessions(userId, new Date(clock.now()))
         // One entry per login (token family): siblings from a benign refresh race are one session.
         const newestPerFamily = new Map<string, (typeof live)[number]>()
-        for (const session of live) if (!newestPerFamily.has(session.familyId)) newestPerFamily.set(session.familyId, session)
+        for (const session of live)
+          if (!newestPerFamily.has(session.familyId)) newestPerFamily.set(session.familyId, session)
         return [...newestPerFamily.values()].map((session) => ({
           id: session.familyId,
           device: deviceLabel(session.userAgent),

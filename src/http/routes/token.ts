@@ -46,14 +46,21 @@ export function tokenRoutes(
   }
 
   /** Logins are audited either way; the attempted login name is recorded, never the password. */
-  const audited = async <T extends { id: number }>(name: string, context: RequestContext, attempt: () => Promise<T>) => {
+  const audited = async <T extends { id: number }>(
+    name: string,
+    context: RequestContext,
+    attempt: () => Promise<T>,
+  ) => {
+    await deps.loginThrottle.check(name, context.ip)
     try {
       const user = await attempt()
       void deps.audit.record('login_succeeded', { userId: user.id, context })
+      await deps.loginThrottle.succeeded(name, context.ip)
       return user
     } catch (error) {
       if (error instanceof NoActiveAccount) {
         void deps.audit.record('login_failed', { context, detail: { login: name.slice(0, 254) } })
+        await deps.loginThrottle.failed(name, context.ip)
       }
       throw error
     }
@@ -61,6 +68,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenObtain,
+    before: deps.limit('login'),
     handlers: {
       POST: async (request, reply) => {
         const cookieMode = browser.wantsCookie(request)
@@ -78,6 +86,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenRefresh,
+    before: deps.limit('refresh'),
     handlers: {
       POST: async (request, reply) => {
         const { raw, fromCookie } = refreshTokenOf(request)
@@ -118,6 +127,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenSliding,
+    before: deps.limit('login'),
     handlers: {
       POST: async (request) => {
         const { login: name, password } = credentials(request.body)
@@ -129,6 +139,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenSlidingRefresh,
+    before: deps.limit('refresh'),
     handlers: {
       POST: async (request) => {
         const { token } = readCharFields(request.body, { token: {} })
