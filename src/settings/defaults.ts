@@ -92,7 +92,11 @@ export const SPECS: Specs = {
   ARGON2_ITERATIONS: s(kind.integer(1, 100), 2, 'argon2id passes (OWASP: 2)'),
   ARGON2_PARALLELISM: s(kind.integer(1, 16), 1, 'argon2id lanes (OWASP: 1)'),
   REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
-  REVOCATION_POLL_INTERVAL: s(kind.duration, 1, 'without Redis, other instances see a revocation within this many seconds (database poll)'),
+  REVOCATION_POLL_INTERVAL: s(
+    kind.duration,
+    1,
+    'without Redis, other instances see a revocation within this many seconds (database poll)',
+  ),
   REFRESH_COOKIE_ENABLED: s(kind.boolean, true, 'honour X-Auth-Transport: cookie'),
   REFRESH_COOKIE_NAME: s(kind.string, 'refresh_token', 'name of the HttpOnly refresh cookie'),
   REFRESH_COOKIE_SECURE: s(kind.boolean, true, 'Secure flag; may be off only in development'),
