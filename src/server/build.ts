@@ -71,7 +71,13 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         ? undefined
         : pino(loggerOptions(settings), options.logStream ?? process.stdout)
     const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock)
-    const bus = settings.REDIS_URL === null ? undefined : new RedisRevocationBus(settings.REDIS_URL)
+    const bus =
+      settings.REDIS_URL === null
+        ? undefined
+        : new RedisRevocationBus(settings.REDIS_URL, {
+            onError: (error) =>
+              logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
+          })
     const accounts = new AccountAdmin({
       users: stores.users,
       ledger: stores.ledger,

@@ -24,23 +24,34 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     handlers: { GET: async () => ({ status: 'ok' }) },
   })
 
+  /**
+   * Readiness: the database is required (503 without it); Redis only speeds things up and is
+   * reported as `degraded` with 200, so a Redis outage never takes every instance out of a load
+   * balancer at once.
+   */
   defineRoute(app, authenticate, {
     path: '/readyz',
     handlers: {
       GET: async (_request, reply) => {
-        const checks: Record<string, () => Promise<void>> = { database: () => database.ping(), ...probes }
-        const results: Record<string, 'ok' | 'unavailable'> = {}
-        await Promise.all(
-          Object.entries(checks).map(async ([name, check]) => {
-            results[name] = await check().then(
-              () => 'ok' as const,
-              () => 'unavailable' as const,
-            )
-          }),
-        )
-        const ready = Object.values(results).every((result) => result === 'ok')
-        if (!ready) reply.code(503).header('retry-after', '1')
-        return { status: ready ? 'ok' : 'unavailable', checks: results }
+        const check = (probe: () => Promise<void>) =>
+          probe().then(
+            () => 'ok' as const,
+            () => 'unavailable' as const,
+          )
+        const names = Object.keys(probes ?? {})
+        const [databaseState, ...optional] = await Promise.all([
+          check(() => database.ping()),
+          ...names.map((name) => check(probes?.[name] ?? (async () => {}))),
+        ])
+        const checks: Record<string, 'ok' | 'unavailable'> = { database: databaseState ?? 'unavailable' }
+        names.forEach((name, index) => {
+          checks[name] = optional[index] ?? 'unavailable'
+        })
+        if (checks.database !== 'ok') {
+          reply.code(503).header('retry-after', '1')
+          return { status: 'unavailable', checks }
+        }
+        return { status: optional.every((state) => state === 'ok') ? 'ok' : 'degraded', checks }
       },
     },
   })

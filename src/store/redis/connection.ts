@@ -5,8 +5,8 @@ import { Redis } from 'ioredis'
  * error at once (and degrade as documented) rather than requests hanging on a dead socket.
  * Reconnection keeps trying in the background, so recovery needs no restart.
  */
-export function connectRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+export function connectRedis(url: string, name: string, onError?: (error: Error) => void): Redis {
+  const redis = new Redis(url, {
     connectionName: name,
     lazyConnect: false,
     enableOfflineQueue: false,
@@ -14,4 +14,14 @@ export function connectRedis(url: string, name: string): Redis {
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   })
+  // Without a listener ioredis prints every failed reconnect; report once per outage instead.
+  let reported = false
+  redis.on('error', (error: Error) => {
+    if (!reported) onError?.(error)
+    reported = true
+  })
+  redis.on('ready', () => {
+    reported = false
+  })
+  return redis
 }

@@ -30,10 +30,10 @@ export class RedisRevocationBus {
   readonly #publisher: Redis
   readonly #subscriber: Redis
 
-  constructor(url: string, channelPrefix = '') {
-    this.#publisher = connectRedis(url, 'tessera-publish')
+  constructor(url: string, options: { channelPrefix?: string; onError?: (error: Error) => void } = {}) {
+    this.#publisher = connectRedis(url, 'tessera-publish', options.onError)
     this.#subscriber = connectRedis(url, 'tessera-subscribe')
-    this.channel = channelPrefix + CHANNEL
+    this.channel = (options.channelPrefix ?? '') + CHANNEL
   }
 
   readonly channel: string

@@ -92,6 +92,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // An idle client losing its connection emits 'error' on the pool, which would crash the process
   // if nobody listened. The next query reports the outage instead (as ServiceUnavailable).
   pool.on('error', () => {})
+  // A client checked out between two statements (inside a transaction) has no pool listener: the
+  // same outage would surface as an uncaught 'error' there. The pending or next query reports it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   const database = handle(new PostgresDialect({ pool }), 'postgres', schema)
   if (schema !== null) {
     try {

@@ -1,0 +1,79 @@
+/**
+ * Redis unreachable (issue 5): Tessera degrades as documented in SECURITY.md. Logins and
+ * refreshes keep working (rate limits fail open, the login throttle fails open), revocations
+ * still reach other instances through the database poll, readiness says "degraded", and
+ * everything recovers when Redis returns.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { TcpProxy } from '../helpers/tcp-proxy.js'
+
+const ALICE = { username: 'alice', password: 'Wonderland-42!' }
+
+describe('Redis outage', () => {
+  const proxy = new TcpProxy(6379)
+  let a: TestServer
+  let b: TestServer
+
+  beforeAll(async () => {
+    const port = await proxy.start()
+    const overrides = {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      RATE_LIMIT_ENABLED: true,
+      REVOCATION_POLL_INTERVAL: 1,
+    }
+    a = await startTestServer('postgres', overrides)
+    b = await startTestServer('postgres', { ...overrides, DATABASE_URL: a.databaseUrl })
+    await a.createUser(ALICE)
+  })
+  afterAll(async () => {
+    await b.dispose()
+    await a.dispose()
+    await proxy.cut()
+  })
+
+  it('serves logins and refreshes, and revocations still propagate, while Redis is down', async () => {
+    expect((await a.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({
+      status: 'ok',
+      checks: { database: 'ok', redis: 'ok' },
+    })
+    await proxy.cut()
+    const login = await a.app.inject({ method: 'POST', url: '/api/token/', payload: ALICE })
+    expect(login.statusCode).toBe(200)
+    const { access, refresh } = login.json()
+    expect(
+      (await a.app.inject({ method: 'POST', url: '/api/token/refresh/', payload: { refresh } })).statusCode,
+    ).toBe(200)
+
+    const ready = await a.app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toEqual({ status: 'degraded', checks: { database: 'ok', redis: 'unavailable' } })
+
+    const hello = () =>
+      b.app.inject({ method: 'GET', url: '/api/hello/', headers: { authorization: `Bearer ${access}` } })
+    expect((await hello()).statusCode).toBe(200)
+    expect(
+      (
+        await a.app.inject({
+          method: 'POST',
+          url: '/api/logout/all/',
+          headers: { authorization: `Bearer ${access}` },
+        })
+      ).statusCode,
+    ).toBe(200)
+    let refused = false
+    for (let i = 0; i < 30 && !refused; i++) {
+      refused = (await hello()).statusCode === 401
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(refused).toBe(true)
+
+    await proxy.restore()
+    let back = ''
+    for (let i = 0; i < 50 && back !== 'ok'; i++) {
+      back = (await a.app.inject({ method: 'GET', url: '/readyz' })).json().status
+      if (back !== 'ok') await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(back).toBe('ok')
+  })
+})
