@@ -1,5 +1,8 @@
 import { buildServer, type ServerOptions, type TesseraServer } from './build.js'
 
+/** How long in-flight requests may take to finish after SIGTERM. */
+const DRAIN_DEADLINE_MS = 10_000
+
 export interface RunningServer {
   readonly server: TesseraServer
   readonly url: string
@@ -18,6 +21,10 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
     if (stopping) return
     stopping = true
     server.app.log.info({ signal }, 'draining')
+    // Responses sent while draining carry `Connection: close` (src/http/app.ts), so each
+    // keep-alive connection ends after its last answer. A request stuck past the deadline does not hold the shutdown forever.
+    const deadline = setTimeout(() => server.app.server.closeAllConnections(), DRAIN_DEADLINE_MS)
+    deadline.unref()
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),
