@@ -40,6 +40,8 @@ export class AuditLog {
     private readonly store: AuditStore,
     private readonly logger: AuditLogger,
     private readonly clock: Clock,
+    /** Also told of every event (metrics counters). */
+    private readonly listener: (event: AuditEventName) => void = () => {},
   ) {}
 
   record(event: AuditEventName, facts: AuditFacts = {}): Promise<void> {
@@ -51,6 +53,7 @@ export class AuditLog {
       userAgent: facts.context?.userAgent ?? null,
       detail: facts.detail ?? {},
     }
+    this.listener(event)
     this.logger.info(
       { audit: event, userId: entry.userId, ip: entry.ip, detail: entry.detail },
       `audit: ${event}`,

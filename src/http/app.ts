@@ -88,6 +88,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
     gate: deps.gate,
     headerName: headerNameFromMeta(settings.AUTH_HEADER_NAME),
     headerTypes: settings.AUTH_HEADER_TYPES,
+    ...(deps.metrics ? { observe: deps.metrics.observeVerification } : {}),
   })
   const routeDeps: RouteDeps = { ...deps, authenticate, limit: () => [] }
   const prefix = settings.API_PREFIX

@@ -33,6 +33,11 @@ export interface HttpDeps {
   readonly loginThrottle: LoginThrottle
   /** An ioredis client for shared rate-limit counters; absent = per-instance memory. */
   readonly rateLimitRedis?: unknown
+  /** Prometheus text for `/metrics`, and the verification-time observer. */
+  readonly metrics?: {
+    render: () => Promise<{ contentType: string; body: string }>
+    observeVerification: (seconds: number) => void
+  }
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>
 }

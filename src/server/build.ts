@@ -20,6 +20,7 @@ import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { loadOrCreateKeyRing } from './dev-keys.js'
 import { loggerOptions } from './logger.js'
+import { TesseraMetrics } from './metrics.js'
 
 export interface ServerOptions {
   /** Settings input; `env` defaults to `process.env`. */
@@ -29,6 +30,8 @@ export interface ServerOptions {
   /** The custom-claims hook (default: `email` and `roles`). */
   customClaims?: CustomClaimsHook
   clock?: Clock
+  /** Renders `/metrics` (cluster mode aggregates every worker's registry this way). */
+  renderMetrics?: () => Promise<{ contentType: string; body: string }>
   /** Log to this stream instead of stdout (tests capture logs this way); false = no logs. */
   logStream?: NodeJS.WritableStream | false
 }
@@ -43,6 +46,7 @@ export interface TesseraServer {
   /** Deactivate, delete, revoke: changes that end a user's sessions everywhere. */
   readonly accounts: AccountAdmin
   readonly hasher: ReturnType<typeof createPasswordHasher>
+  readonly metrics: TesseraMetrics
   /** Stops background work, drains the app, closes the database. */
   close(): Promise<void>
 }
@@ -70,7 +74,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       options.logStream === false
         ? undefined
         : pino(loggerOptions(settings), options.logStream ?? process.stdout)
-    const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock)
+    const metrics = new TesseraMetrics()
+    const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock, metrics.onAudit)
     const bus =
       settings.REDIS_URL === null
         ? undefined
@@ -130,6 +135,15 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         hasher,
         gate,
         database: stores.lifecycle,
+        metrics: {
+          render:
+            options.renderMetrics ??
+            (async () => ({
+              contentType: metrics.registry.contentType,
+              body: await metrics.registry.metrics(),
+            })),
+          observeVerification: metrics.observeVerification,
+        },
         loginThrottle: new LoginThrottle(bus ? new RedisCounterStore(bus.client) : new MemoryCounterStore(), {
           maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
           windowMs: settings.RATE_LIMIT_WINDOW * 1000,
@@ -158,6 +172,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       sessions,
       accounts,
       hasher,
+      metrics,
       async close() {
         clearInterval(poll)
         await app.close()

@@ -56,6 +56,20 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     },
   })
 
+  const { metrics } = deps
+  if (metrics) {
+    defineRoute(app, authenticate, {
+      path: '/metrics',
+      handlers: {
+        GET: async (_request, reply) => {
+          const { contentType, body } = await metrics.render()
+          reply.type(contentType)
+          return body
+        },
+      },
+    })
+  }
+
   defineRoute(app, authenticate, {
     path: JWKS_PATH,
     handlers: {
