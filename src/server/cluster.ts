@@ -1,0 +1,113 @@
+import cluster, { type Worker } from 'node:cluster'
+import { availableParallelism } from 'node:os'
+import { AggregatorRegistry } from 'prom-client'
+import { loadSettings } from '../settings/load.js'
+import type { Settings } from '../settings/types.js'
+import { migrateToLatest, openStores } from '../store/sql/index.js'
+import type { ServerOptions } from './build.js'
+import { loadOrCreateKeyRing } from './dev-keys.js'
+import { serve } from './serve.js'
+
+const METRICS_REQUEST = 'tessera:metrics-request'
+const METRICS_ANSWER = 'tessera:metrics-answer'
+
+export interface ClusterOptions extends ServerOptions {
+  /** Worker processes; 0 = one per core. */
+  workers: number
+  /** Where the primary reports (the CLI passes stderr). */
+  report?: (line: string) => void
+}
+
+/**
+ * `tessera serve --workers N`: one process per core on one machine (node:cluster shares the
+ * listening socket). The primary prepares what must happen once (migrations, the development key),
+ * restarts workers that crash, aggregates `/metrics` over all workers, and on SIGTERM lets each
+ * worker drain. Workers are stateless: revocations reach all of them through the database poll
+ * or Redis, exactly as they reach other machines.
+ */
+export async function serveCluster(options: ClusterOptions): Promise<void> {
+  if (cluster.isWorker) return runWorker(options)
+  const settings = loadSettings({ env: process.env, ...options.settings })
+  await prepareOnce(settings)
+  const count = options.workers > 0 ? options.workers : availableParallelism()
+  const aggregator = new AggregatorRegistry()
+  let stopping = false
+  const fork = (): Worker => {
+    const worker = cluster.fork()
+    worker.on('message', (message: { type?: string; id?: number }) => {
+      if (message?.type !== METRICS_REQUEST) return
+      aggregator.clusterMetrics().then(
+        (body) =>
+          worker.send({ type: METRICS_ANSWER, id: message.id, body, contentType: aggregator.contentType }),
+        () =>
+          worker.send({
+            type: METRICS_ANSWER,
+            id: message.id,
+            body: '',
+            contentType: aggregator.contentType,
+          }),
+      )
+    })
+    return worker
+  }
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return
+    options.report?.(`worker ${worker.process.pid} died (${signal ?? code}); starting another\n`)
+    fork()
+  })
+  let listening = 0
+  cluster.on('listening', (_worker, address) => {
+    listening++
+    if (listening === count) {
+      options.report?.(`tessera listening on http://${settings.HOST}:${address.port} (${count} workers)\n`)
+    }
+  })
+  for (let i = 0; i < count; i++) fork()
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+    })
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+}
+
+/** Work that N workers must not race on: migrations and the generated development key. */
+async function prepareOnce(settings: Readonly<Settings>): Promise<void> {
+  if (settings.MIGRATE_ON_START ?? settings.MODE !== 'production') {
+    const stores = await openStores(settings.DATABASE_URL, { poolSize: 1 })
+    try {
+      await migrateToLatest(stores.db)
+    } finally {
+      await stores.lifecycle.close()
+    }
+  }
+  await loadOrCreateKeyRing(settings)
+}
+
+async function runWorker(options: ClusterOptions): Promise<void> {
+  let nextId = 0
+  const pending = new Map<number, (answer: { body: string; contentType: string }) => void>()
+  process.on('message', (message: { type?: string; id?: number; body?: string; contentType?: string }) => {
+    if (message?.type !== METRICS_ANSWER || message.id === undefined) return
+    pending.get(message.id)?.({ body: message.body ?? '', contentType: message.contentType ?? 'text/plain' })
+    pending.delete(message.id)
+  })
+  const running = await serve({
+    ...options,
+    settings: { ...options.settings, overrides: { ...options.settings?.overrides, MIGRATE_ON_START: false } },
+    renderMetrics: () =>
+      new Promise((resolve) => {
+        const id = nextId++
+        pending.set(id, resolve)
+        process.send?.({ type: METRICS_REQUEST, id })
+      }),
+  })
+  // The primary's aggregator asks every worker for this process's registry; constructing one
+  // here installs prom-client's worker-side listener that answers it.
+  new AggregatorRegistry()
+  AggregatorRegistry.setRegistries([running.server.metrics.registry])
+}
