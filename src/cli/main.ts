@@ -5,6 +5,7 @@ import type { CliIO, Command } from './command.js'
 import { changePasswordCommand } from './commands/changepassword.js'
 import { createSuperuserCommand } from './commands/createsuperuser.js'
 import { flushExpiredTokensCommand } from './commands/flushexpiredtokens.js'
+import { keysCommand } from './commands/keys.js'
 
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   changePasswordCommand,
   flushExpiredTokensCommand,
   usersCommand,
+  keysCommand,
 ]
 
 function usage(): string {

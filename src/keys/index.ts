@@ -1,2 +1,24 @@
 export { hmacKeyRing, isHmacAlgorithm } from './hmac.js'
+export {
+  createKeyRing,
+  type KeyRingDocument,
+  type KeyStatus,
+  loadDocument,
+  newStoredKey,
+  promoteInDocument,
+  type RingKey,
+  retireInDocument,
+  rotateDocument,
+  type StoredKey,
+} from './keyring.js'
+export {
+  generatePrivateJwk,
+  isAsymmetricAlgorithm,
+  kidOf,
+  type LoadedKey,
+  loadPrivateJwk,
+  loadPrivatePem,
+  loadPublicKey,
+  publicJwkOf,
+} from './material.js'
 export type { KeyMaterial, KeyRing, KeySelector, SigningKey } from './ring.js'

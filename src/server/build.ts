@@ -10,7 +10,6 @@ import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import { buildApp } from '../http/app.js'
-import type { KeyRing } from '../keys/ring.js'
 import { type LoadOptions, loadSettings } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { MemoryCounterStore } from '../store/memory/counters.js'
@@ -18,7 +17,7 @@ import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
 import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
-import { loadOrCreateKeyRing } from './dev-keys.js'
+import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
 import { TesseraMetrics } from './metrics.js'
 
@@ -40,7 +39,7 @@ export interface TesseraServer {
   readonly app: FastifyInstance
   readonly settings: Readonly<Settings>
   readonly stores: SqlStores
-  readonly keys: KeyRing
+  readonly keys: ReloadingKeyRing
   readonly gate: UserGate
   readonly sessions: SessionService
   /** Deactivate, delete, revoke: changes that end a user's sessions everywhere. */
@@ -62,8 +61,9 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
     if (migrate) await migrateToLatest(stores.db)
-    const keys = await loadOrCreateKeyRing(settings)
-    const codec = new TokenCodec(settings, keys, clock)
+    let codec: TokenCodec | undefined
+    const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
+    codec = new TokenCodec(settings, keys, clock)
     const hasher = createPasswordHasher({
       memoryKib: settings.ARGON2_MEMORY_KIB,
       iterations: settings.ARGON2_ITERATIONS,
@@ -175,6 +175,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       metrics,
       async close() {
         clearInterval(poll)
+        keys.stop()
         await app.close()
         await bus?.close()
         await stores.lifecycle.close()

@@ -5,7 +5,7 @@ import { loadSettings } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { migrateToLatest, openStores } from '../store/sql/index.js'
 import type { ServerOptions } from './build.js'
-import { loadOrCreateKeyRing } from './dev-keys.js'
+import { loadOrCreateKeyRing } from './key-files.js'
 import { serve } from './serve.js'
 
 const METRICS_REQUEST = 'tessera:metrics-request'

@@ -34,7 +34,11 @@ export const SPECS: Specs = {
   ROTATE_REFRESH_TOKENS: s(kind.boolean, true, '/refresh/ also returns a new refresh token'),
   BLACKLIST_AFTER_ROTATION: s(kind.boolean, true, 'a rotated refresh token is blacklisted'),
   UPDATE_LAST_LOGIN: s(kind.boolean, false, 'obtain writes the user last_login'),
-  ALGORITHM: s(kind.oneOf(ALGORITHMS), 'HS256', 'signing algorithm; the only one accepted on verify'),
+  ALGORITHM: s(
+    kind.oneOf(ALGORITHMS),
+    'HS256',
+    'algorithm of new signing keys; tokens verify only with the key ring algorithms',
+  ),
   SIGNING_KEY: s(
     kind.optionalSecret,
     null,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { JWKS_PATH, PATHS } from '../../protocol/paths.js'
 import type { RouteDeps } from '../deps.js'
@@ -70,12 +71,19 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     })
   }
 
+  /**
+   * The public keys other services verify with: asymmetric public keys only (an HMAC secret is
+   * never published). Cacheable, with an ETag so verifiers revalidate cheaply after a rotation.
+   */
   defineRoute(app, authenticate, {
     path: JWKS_PATH,
     handlers: {
-      GET: async (_request, reply) => {
-        reply.header('cache-control', 'public, max-age=300')
-        return keys.jwks()
+      GET: async (request, reply) => {
+        const body = JSON.stringify(keys.jwks())
+        const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+        reply.header('cache-control', 'public, max-age=300, must-revalidate').header('etag', etag)
+        if (request.headers['if-none-match'] === etag) return reply.code(304).send()
+        return reply.type('application/json').send(body)
       },
     },
   })

@@ -1,0 +1,149 @@
+import type { JWK } from 'jose'
+import { SettingsError } from '../core/errors.js'
+import { ALGORITHMS, type Algorithm } from '../settings/types.js'
+import { isHmacAlgorithm } from './hmac.js'
+import { generatePrivateJwk, type LoadedKey, loadPrivateJwk } from './material.js'
+import type { KeyMaterial, KeyRing, SigningKey } from './ring.js'
+
+/**
+ * `active`: verifies, and the newest active key signs. `next`: verifies and is published in the
+ * JWKS but does not sign yet (stage it on every instance, then promote it: no instance ever sees a
+ * token signed with a key it does not know). `retired`: verifies nothing.
+ */
+export type KeyStatus = 'active' | 'next' | 'retired'
+
+/** One key as stored in `keyring.json` (or `SIGNING_KEYS`): the private JWK plus Tessera's facts. */
+export interface StoredKey {
+  kid: string
+  alg: Algorithm
+  status: KeyStatus
+  /** ISO 8601; the newest active key signs. */
+  created_at: string
+  /** Generated automatically in development: production refuses to start with it. */
+  generated_for_development?: boolean
+  jwk: JWK
+}
+
+export interface KeyRingDocument {
+  keys: StoredKey[]
+}
+
+export interface RingKey extends LoadedKey {
+  readonly status: KeyStatus
+  readonly createdAt: number
+  /** Verification only (a peer's `VERIFYING_KEY`). */
+  readonly verifyOnly?: boolean
+}
+
+/**
+ * The key ring: the newest active key signs; every key not retired verifies, chosen by the
+ * token's `kid` and only for the algorithm it was made for (RFC 8725 §3.1: an HMAC secret is
+ * never tried as a public key, nor the reverse). Retiring a key stops its tokens at once.
+ */
+export function createKeyRing(keys: readonly RingKey[]): KeyRing & { readonly keys: readonly RingKey[] } {
+  const live = keys.filter((key) => key.status !== 'retired')
+  const signer = live
+    .filter((key) => key.status === 'active' && !key.verifyOnly)
+    .sort((a, b) => b.createdAt - a.createdAt)[0]
+  if (signer === undefined) throw new SettingsError('SIGNING_KEY', 'the key ring has no active signing key')
+  const byKid = new Map(live.map((key) => [key.kid, key]))
+  // A lone HMAC secret signs without `kid`, as simplejwt does, so its tokens match a Django peer's
+  // byte for byte; once a second secret of that algorithm is live, `kid` tells them apart.
+  const loneHmac =
+    isHmacAlgorithm(signer.alg) &&
+    live.filter((key) => key.alg === signer.alg && isHmacAlgorithm(key.alg)).length === 1
+  const signing: SigningKey = { kid: loneHmac ? undefined : signer.kid, alg: signer.alg, key: signer.signing }
+  const algorithms = [...new Set(live.map((key) => key.alg))]
+  const jwks = { keys: live.flatMap((key) => (key.publicJwk === undefined ? [] : [{ ...key.publicJwk }])) }
+  return {
+    keys,
+    algorithms,
+    signingKey: () => signing,
+    verificationKey(header): KeyMaterial | undefined {
+      if (header.kid !== undefined) {
+        const key = byKid.get(header.kid)
+        return key !== undefined && key.alg === header.alg ? key.verifying : undefined
+      }
+      // No kid: only an HMAC secret can be meant (simplejwt's tokens carry none), and only when
+      // exactly one live HMAC key of that algorithm exists.
+      const candidates = live.filter((key) => isHmacAlgorithm(key.alg) && key.alg === header.alg)
+      return candidates.length === 1 ? candidates[0]?.verifying : undefined
+    },
+    jwks: () => structuredClone(jwks),
+  }
+}
+
+/** A new key for the ring document (pure: the caller writes the file). */
+export async function newStoredKey(alg: Algorithm, now: Date, developmentOnly = false): Promise<StoredKey> {
+  const jwk = await generatePrivateJwk(alg)
+  const loaded = await loadPrivateJwk(jwk, alg)
+  return {
+    kid: loaded.kid,
+    alg,
+    status: 'active',
+    created_at: now.toISOString(),
+    ...(developmentOnly ? { generated_for_development: true } : {}),
+    jwk: { ...jwk, kid: loaded.kid },
+  }
+}
+
+/**
+ * Rotation: a new key that signs from now on (or, with `stage`, only verifies until promoted);
+ * older keys keep verifying until retired, so no token still within its lifetime breaks.
+ */
+export async function rotateDocument(
+  document: KeyRingDocument,
+  alg: Algorithm,
+  now: Date,
+  stage = false,
+): Promise<StoredKey> {
+  const key = await newStoredKey(alg, now)
+  if (stage) key.status = 'next'
+  document.keys.push(key)
+  return key
+}
+
+/** A staged (`next`) key becomes the signing key. */
+export function promoteInDocument(document: KeyRingDocument, kid: string, now: Date): void {
+  const key = document.keys.find((candidate) => candidate.kid === kid)
+  if (key === undefined || key.status !== 'next')
+    throw new SettingsError('kid', `no staged key ${kid} in the ring`)
+  key.status = 'active'
+  key.created_at = now.toISOString()
+}
+
+/** Retirement: the key no longer verifies anything. The signing key cannot be retired. */
+export function retireInDocument(document: KeyRingDocument, kid: string): void {
+  const key = document.keys.find((candidate) => candidate.kid === kid)
+  if (key === undefined) throw new SettingsError('kid', `no key ${kid} in the ring`)
+  const active = document.keys.filter((candidate) => candidate.status === 'active')
+  const signer = [...active].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0]
+  if (signer?.kid === kid)
+    throw new SettingsError('kid', `${kid} signs new tokens: rotate first, then retire it`)
+  key.status = 'retired'
+}
+
+/** Checks and loads a ring document (from the file or `SIGNING_KEYS`). */
+export async function loadDocument(document: unknown, source: string): Promise<RingKey[]> {
+  if (
+    typeof document !== 'object' ||
+    document === null ||
+    !Array.isArray((document as KeyRingDocument).keys)
+  ) {
+    throw new SettingsError(source, 'expected a JSON object with a "keys" array')
+  }
+  const keys: RingKey[] = []
+  for (const stored of (document as KeyRingDocument).keys) {
+    const alg = stored?.alg ?? stored?.jwk?.alg
+    if (!(ALGORITHMS as readonly string[]).includes(alg as string)) {
+      throw new SettingsError(source, `unsupported or missing "alg" ${JSON.stringify(alg)}`)
+    }
+    const loaded = await loadPrivateJwk(stored.jwk, alg as Algorithm, stored.kid)
+    keys.push({
+      ...loaded,
+      status: stored.status === 'retired' || stored.status === 'next' ? stored.status : 'active',
+      createdAt: Date.parse(stored.created_at ?? '') || 0,
+    })
+  }
+  return keys
+}
