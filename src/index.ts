@@ -1,1 +1,16 @@
-export {}
+/**
+ * `tessera`: verify Tessera (and simplejwt) tokens anywhere, with no Fastify and no SQL. For the
+ * server, see `tessera/server`; for guards in your own Fastify app, `tessera/fastify`.
+ */
+export { ServiceUnavailable, TesseraError, TokenInvalid } from './core/errors.js'
+export {
+  createKeyRing,
+  generatePrivateJwk,
+  type KeyRing,
+  loadPrivateJwk,
+  loadPrivatePem,
+  loadPublicKey,
+} from './keys/index.js'
+export { TokenCodec } from './tokens/codec.js'
+export type { TokenType, VerifiedToken } from './tokens/types.js'
+export { createVerifier, type Verifier, type VerifierOptions } from './verifier/index.js'

@@ -39,7 +39,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
   'store/redis': ['core', 'protocol', 'store/ports'],
   'store/memory': ['core', 'protocol', 'store/ports'],
   accounts: ['core', 'protocol', 'settings', 'tokens', 'store/ports'],
-  http: ['protocol', 'core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports'],
+  http: ['protocol', 'core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports', 'verifier'],
   server: [
     'protocol',
     'core',

@@ -1,8 +1,8 @@
 import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose'
 import { type Clock, systemClock, toEpochSeconds } from '../core/clock.js'
-import { type TokenFailure, TokenInvalid } from '../core/errors.js'
+import { TesseraError, type TokenFailure, TokenInvalid } from '../core/errors.js'
 import { newJti } from '../core/ids.js'
-import type { KeyRing } from '../keys/ring.js'
+import type { KeyMaterial, KeyRing, KeySelector } from '../keys/ring.js'
 import {
   type CustomClaims,
   RESERVED_CLAIMS,
@@ -20,6 +20,15 @@ export const MAX_TOKEN_LENGTH = 8192
  */
 const FORBIDDEN_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+/**
+ * What verification needs of a key source: the algorithm allow-list and a key per header. A
+ * `KeyRing` is one; a remote JWKS is another (it may have to fetch, so it may answer a promise).
+ */
+export interface KeyResolver {
+  readonly algorithms: readonly string[]
+  verificationKey(header: KeySelector): KeyMaterial | undefined | Promise<KeyMaterial | undefined>
+}
 
 export interface IssueOptions {
   /** Issued-at override, epoch seconds (sliding refresh keeps its original deadline this way). */
@@ -43,7 +52,7 @@ export class TokenCodec {
   readonly #cache: VerifiedTokenCache
   constructor(
     private readonly settings: TokenSettings,
-    private readonly keys: KeyRing,
+    private readonly keys: KeyRing | (KeyResolver & { signingKey?: never }),
     private readonly clock: Clock = systemClock,
     cacheSize = 10_000,
   ) {
@@ -80,6 +89,9 @@ export class TokenCodec {
     }
     if (s.AUDIENCE !== null) payload.aud = s.AUDIENCE
     if (s.ISSUER !== null) payload.iss = s.ISSUER
+    if (!('signingKey' in this.keys) || this.keys.signingKey === undefined) {
+      throw new TypeError('this codec only verifies: it has no signing key')
+    }
     const signer = this.keys.signingKey()
     const header: JWTHeaderParameters = { alg: signer.alg, typ: 'JWT' }
     if (signer.kid !== undefined) header.kid = signer.kid
@@ -118,11 +130,11 @@ export class TokenCodec {
     try {
       const result = await jwtVerify(
         token,
-        (header) => {
+        async (header) => {
           for (const param of FORBIDDEN_HEADER_PARAMS) {
             if (param in header) throw new TokenInvalid('bad_header')
           }
-          const key = this.keys.verificationKey({ alg: header.alg, kid: header.kid })
+          const key = await this.keys.verificationKey({ alg: header.alg, kid: header.kid })
           if (key === undefined) throw new TokenInvalid('unknown_key')
           return key
         },
@@ -138,7 +150,8 @@ export class TokenCodec {
       )
       payload = result.payload as Record<string, unknown>
     } catch (error) {
-      throw error instanceof TokenInvalid ? error : new TokenInvalid(failureOf(error), { cause: error })
+      // Tessera's own errors pass through (TokenInvalid, or ServiceUnavailable from a JWKS fetch).
+      throw error instanceof TesseraError ? error : new TokenInvalid(failureOf(error), { cause: error })
     }
     const verified = this.#claimsOf(payload)
     this.#cache.set(token, verified)

@@ -1,0 +1,138 @@
+import { createRemoteJWKSet, errors as joseErrors, importJWK, importSPKI, type JWK } from 'jose'
+import type { Clock } from '../core/clock.js'
+import { ServiceUnavailable, TokenInvalid } from '../core/errors.js'
+import type { KeyMaterial } from '../keys/ring.js'
+import { type KeyResolver, TokenCodec } from '../tokens/codec.js'
+import type { TokenSettings, TokenType, VerifiedToken } from '../tokens/types.js'
+
+const HMAC = ['HS256', 'HS384', 'HS512']
+
+export interface VerifierOptions {
+  /** Shared HMAC secret (the issuer's `SIGNING_KEY`). */
+  secret?: string
+  /** The issuer's public key: SPKI PEM or a JWK. */
+  publicKey?: string | JWK
+  /** The issuer's JWKS (Tessera serves `/.well-known/jwks.json`). */
+  jwksUrl?: string
+  /** Accepted algorithms: required, never `none` (RFC 8725 §3.1). */
+  algorithms: readonly string[]
+  issuer?: string
+  audience?: string
+  /** Clock skew allowed on exp/nbf, seconds. */
+  leeway?: number
+  /** Expected `token_type` claim (default `access`; null accepts any). */
+  tokenType?: TokenType | null
+  /** JWKS: least time between two fetches caused by unknown `kid`s, ms (default 30 s). */
+  cooldownMs?: number
+  /** JWKS: how long a fetch may take before failing, ms (default 5 s). */
+  timeoutMs?: number
+  /** JWKS: keys are refetched after this long even without an unknown kid, ms (default 10 min). */
+  cacheMaxAgeMs?: number
+  /** Claim names, when the issuer renamed them (simplejwt's settings of the same names). */
+  claims?: Partial<Pick<TokenSettings, 'USER_ID_CLAIM' | 'TOKEN_TYPE_CLAIM' | 'JTI_CLAIM'>>
+  /** Time source (tests); defaults to the system clock. */
+  clock?: Clock
+}
+
+export interface Verifier {
+  /**
+   * @returns the verified token: type, user id, jti, iat, exp and every claim
+   * @throws TokenInvalid (`token_not_valid`) for any token that is not acceptable;
+   *   ServiceUnavailable when the JWKS cannot be fetched (a clear error, never a hang)
+   */
+  verify(token: string): Promise<VerifiedToken>
+}
+
+/**
+ * Verifies Tessera (or simplejwt) tokens in another service, locally: no call to the issuer per
+ * request. With `jwksUrl` the key set is cached, refetched on an unknown `kid` (after a key
+ * rotation) at most once per cool-down, and a JWKS host that is down gives a clear error.
+ *
+ * @example
+ * const verifier = createVerifier({ jwksUrl: 'https://auth.example.com/.well-known/jwks.json', algorithms: ['EdDSA'] })
+ * const token = await verifier.verify(bearerToken) // token.userId, token.claims.roles
+ * @throws TypeError at creation for contradictory or unsafe options
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const sources = [options.secret, options.publicKey, options.jwksUrl].filter(
+    (source) => source !== undefined,
+  )
+  if (sources.length !== 1)
+    throw new TypeError('createVerifier: give exactly one of secret, publicKey or jwksUrl')
+  const algorithms = [...options.algorithms]
+  if (algorithms.length === 0)
+    throw new TypeError('createVerifier: algorithms must list at least one algorithm')
+  if (algorithms.some((alg) => alg.toLowerCase() === 'none'))
+    throw new TypeError('createVerifier: "none" is never allowed')
+  const hmac = algorithms.filter((alg) => HMAC.includes(alg))
+  if (options.secret !== undefined && hmac.length !== algorithms.length) {
+    throw new TypeError('createVerifier: a secret verifies HS256/HS384/HS512 only')
+  }
+  if (options.secret === undefined && hmac.length > 0) {
+    throw new TypeError('createVerifier: HMAC algorithms need a secret, never a public key (RFC 8725 §2.1)')
+  }
+  const settings: TokenSettings = {
+    ACCESS_TOKEN_LIFETIME: 300,
+    REFRESH_TOKEN_LIFETIME: 86_400,
+    SLIDING_TOKEN_LIFETIME: 300,
+    SLIDING_TOKEN_REFRESH_LIFETIME: 86_400,
+    LEEWAY: options.leeway ?? 0,
+    AUDIENCE: options.audience ?? null,
+    ISSUER: options.issuer ?? null,
+    USER_ID_CLAIM: options.claims?.USER_ID_CLAIM ?? 'user_id',
+    TOKEN_TYPE_CLAIM: options.claims?.TOKEN_TYPE_CLAIM ?? 'token_type',
+    JTI_CLAIM: options.claims?.JTI_CLAIM ?? 'jti',
+    SLIDING_TOKEN_REFRESH_EXP_CLAIM: 'refresh_exp',
+  }
+  const codec = new TokenCodec(settings, resolverFor(options, algorithms), options.clock)
+  const expected = options.tokenType === undefined ? 'access' : options.tokenType
+  return { verify: (token) => codec.verify(token, expected) }
+}
+
+function resolverFor(options: VerifierOptions, algorithms: string[]): KeyResolver {
+  if (options.secret !== undefined) {
+    const secret = new TextEncoder().encode(options.secret)
+    return { algorithms, verificationKey: () => secret }
+  }
+  if (options.publicKey !== undefined) {
+    const source = options.publicKey
+    const imported = new Map<string, Promise<KeyMaterial>>()
+    const keyFor = (alg: string) => {
+      let key = imported.get(alg)
+      if (key === undefined) {
+        key = (
+          typeof source === 'string' && source.trim().startsWith('-----BEGIN')
+            ? importSPKI(source, alg)
+            : importJWK(typeof source === 'string' ? (JSON.parse(source) as JWK) : source, alg)
+        ) as Promise<KeyMaterial>
+        imported.set(alg, key)
+      }
+      return key
+    }
+    return { algorithms, verificationKey: (header) => keyFor(header.alg) }
+  }
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl as string), {
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    timeoutDuration: options.timeoutMs ?? 5_000,
+    cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+  })
+  return {
+    algorithms,
+    async verificationKey(header) {
+      try {
+        return (await jwks({
+          alg: header.alg,
+          ...(header.kid !== undefined ? { kid: header.kid } : {}),
+        })) as KeyMaterial
+      } catch (error) {
+        if (
+          error instanceof joseErrors.JWKSNoMatchingKey ||
+          error instanceof joseErrors.JWKSMultipleMatchingKeys
+        ) {
+          throw new TokenInvalid('unknown_key', { cause: error })
+        }
+        throw new ServiceUnavailable('jwks', { cause: error })
+      }
+    },
+  }
+}

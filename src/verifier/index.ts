@@ -1,0 +1,1 @@
+export { createVerifier, type Verifier, type VerifierOptions } from './create-verifier.js'
