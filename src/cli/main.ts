@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { CliIO, Command } from './command.js'
 import { changePasswordCommand } from './commands/changepassword.js'
+import { clientsCommand } from './commands/clients.js'
 import { createSuperuserCommand } from './commands/createsuperuser.js'
 import { flushExpiredTokensCommand } from './commands/flushexpiredtokens.js'
 import { keysCommand } from './commands/keys.js'
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   flushExpiredTokensCommand,
   usersCommand,
   keysCommand,
+  clientsCommand,
 ]
 
 function usage(): string {

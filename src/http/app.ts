@@ -10,6 +10,7 @@ import { installRateLimits } from './rate-limits.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
 import { installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
+import { introspectRoutes } from './routes/introspect.js'
 import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
@@ -101,6 +102,11 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
     tokenRoutes(scope, limited, prefix, browser)
     sessionRoutes(scope, limited, prefix, browser)
     accountRoutes(scope, limited, prefix)
+    const { clients } = deps
+    if (clients) {
+      // Its own scope: only this endpoint accepts a form-encoded body (RFC 7662 §2.1).
+      await scope.register(async (form) => introspectRoutes(form, limited, prefix, clients))
+    }
   })
   serviceRoutes(app, routeDeps, prefix)
   return app

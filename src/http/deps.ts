@@ -7,7 +7,7 @@ import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
 import type { Settings } from '../settings/types.js'
 import type { Clock } from '../core/clock.js'
-import type { StoreLifecycle, TokenLedger, UserStore } from '../store/ports.js'
+import type { ApiClientStore, StoreLifecycle, TokenLedger, UserStore } from '../store/ports.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { Authenticator } from './authenticate.js'
 import type { Limiter } from './rate-limits.js'
@@ -29,6 +29,8 @@ export interface HttpDeps {
   /** Django's password validators, for password changes. */
   readonly validatePassword: (password: string, user: Record<string, string>) => string[]
   readonly database: StoreLifecycle
+  /** RFC 7662 introspection clients; without them the endpoint is not served. */
+  readonly clients?: ApiClientStore
   /** Failed-login throttling per account and address. */
   readonly loginThrottle: LoginThrottle
   /** An ioredis client for shared rate-limit counters; absent = per-instance memory. */

@@ -120,7 +120,12 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
     return { status: 401, body: { detail: error.message, code: error.code } }
   }
   if (error instanceof InvalidClient) {
-    return { status: 401, body: { detail: error.message, code: error.code } }
+    // RFC 7662 §2.1 / RFC 6749 §5.2: the client authenticates with HTTP Basic, so say so.
+    return {
+      status: 401,
+      body: { detail: error.message, code: error.code },
+      headers: { 'www-authenticate': 'Basic realm="api"' },
+    }
   }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof PermissionDenied) return { status: 403, body: { detail: error.message } }
@@ -164,7 +169,9 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
 export function installErrorHandling(app: FastifyInstance, options: { authScheme: string }): void {
   const challenge = `${options.authScheme} realm="api"`
   const send = (reply: FastifyReply, response: Response): FastifyReply => {
-    if (response.status === 401) reply.header('www-authenticate', challenge)
+    if (response.status === 401 && response.headers?.['www-authenticate'] === undefined) {
+      reply.header('www-authenticate', challenge)
+    }
     for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value)
     return reply.code(response.status).type('application/json').send(response.body)
   }

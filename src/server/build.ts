@@ -135,6 +135,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         hasher,
         gate,
         database: stores.lifecycle,
+        clients: stores.clients,
         metrics: {
           render:
             options.renderMetrics ??

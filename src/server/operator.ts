@@ -3,6 +3,7 @@ import { loadSettings } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { openStores, type SqlStores } from '../store/sql/index.js'
 
+export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
 export { validateEmail, validatePassword, validateUsername } from '../accounts/validators/index.js'
 
 /** What an operator command (the CLI) works with: the settings, the database and the hasher. */
