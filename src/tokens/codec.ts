@@ -55,8 +55,10 @@ export class TokenCodec {
     private readonly keys: KeyRing | (KeyResolver & { signingKey?: never }),
     private readonly clock: Clock = systemClock,
     cacheSize = 10_000,
+    /** How long a verification may be reused, ms (remote key sets can withdraw keys). */
+    cacheMaxAgeMs = Number.POSITIVE_INFINITY,
   ) {
-    this.#cache = new VerifiedTokenCache(cacheSize)
+    this.#cache = new VerifiedTokenCache(cacheSize, cacheMaxAgeMs)
   }
 
   lifetimeOf(type: TokenType): number {
@@ -106,7 +108,7 @@ export class TokenCodec {
    * @throws TokenInvalid with the reason (`malformed`, `bad_signature`, `expired`, `wrong_type`, …)
    */
   async verify(token: string, expected: TokenType | null): Promise<VerifiedToken> {
-    const verified = this.#cache.get(token) ?? (await this.#verifyUncached(token))
+    const verified = this.#cache.get(token, this.clock.now()) ?? (await this.#verifyUncached(token))
     const now = toEpochSeconds(this.clock.now())
     if (verified.exp + this.settings.LEEWAY <= now) {
       this.#cache.delete(token)
@@ -154,7 +156,7 @@ export class TokenCodec {
       throw error instanceof TesseraError ? error : new TokenInvalid(failureOf(error), { cause: error })
     }
     const verified = this.#claimsOf(payload)
-    this.#cache.set(token, verified)
+    this.#cache.set(token, verified, this.clock.now())
     return verified
   }
 

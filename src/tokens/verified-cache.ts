@@ -3,24 +3,34 @@ import type { VerifiedToken } from './types.js'
 /**
  * Verified tokens, keyed by the whole token string, so that a token seen again skips the
  * signature check. Safe because the key is the exact signed bytes: any change is a miss. Expiry
- * is still checked by the caller on every hit, and revocation is consulted separately. Bounded:
- * when full, the oldest entry goes (Map keeps insertion order).
+ * is still checked by the caller on every hit, and revocation is consulted separately. An entry
+ * is also forgotten `maxAgeMs` after it was verified, so a key withdrawn elsewhere (a remote JWKS)
+ * stops being trusted within that time. Bounded: when full, the oldest entry goes.
  */
 export class VerifiedTokenCache {
-  readonly #entries = new Map<string, VerifiedToken>()
-  constructor(private readonly maxEntries = 10_000) {}
+  readonly #entries = new Map<string, { verified: VerifiedToken; at: number }>()
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly maxAgeMs = Number.POSITIVE_INFINITY,
+  ) {}
 
-  get(token: string): VerifiedToken | undefined {
-    return this.#entries.get(token)
+  get(token: string, now: number): VerifiedToken | undefined {
+    const entry = this.#entries.get(token)
+    if (entry === undefined) return undefined
+    if (now - entry.at > this.maxAgeMs) {
+      this.#entries.delete(token)
+      return undefined
+    }
+    return entry.verified
   }
 
-  set(token: string, verified: VerifiedToken): void {
+  set(token: string, verified: VerifiedToken, now: number): void {
     if (this.maxEntries <= 0) return
     if (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next().value
       if (oldest !== undefined) this.#entries.delete(oldest)
     }
-    this.#entries.set(token, verified)
+    this.#entries.set(token, { verified, at: now })
   }
 
   delete(token: string): void {

@@ -1,0 +1,29 @@
+// A resource service that trusts Tessera only through its JWKS URL: no shared secret, no call to
+// Tessera per request. Run Tessera with an asymmetric key (TESSERA_ALGORITHM=EdDSA), then:
+//   TESSERA_JWKS_URL=http://127.0.0.1:8000/.well-known/jwks.json node examples/resource-service/server.mjs
+import Fastify from 'fastify'
+import { authenticated, hasRole, tesseraAuth } from 'tessera/fastify'
+
+const app = Fastify({ logger: false })
+
+await app.register(tesseraAuth, {
+  jwksUrl: process.env.TESSERA_JWKS_URL ?? 'http://127.0.0.1:8000/.well-known/jwks.json',
+  algorithms: ['EdDSA', 'ES256', 'RS256'],
+  // After a key rotation, an unknown kid triggers a refetch at most this often.
+  cooldownMs: Number(process.env.JWKS_COOLDOWN_MS ?? 30_000),
+  // Keys are refetched at least this often, so a retired key stops being accepted.
+  cacheMaxAgeMs: Number(process.env.JWKS_MAX_AGE_MS ?? 600_000),
+})
+
+app.get('/orders', { preHandler: authenticated }, async (request) => ({
+  user: request.user.id,
+  email: request.user.email ?? null,
+  orders: [],
+}))
+
+app.get('/reports', { preHandler: [authenticated, hasRole('staff')] }, async () => ({ reports: ['q3'] }))
+
+const address = await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 8001) })
+console.log(`resource service listening on ${address}`)
+for (const signal of ['SIGTERM', 'SIGINT'])
+  process.once(signal, () => app.close().then(() => process.exit(0)))

@@ -1,0 +1,130 @@
+/**
+ * Issue 3 end to end, real processes: Tessera signing with EdDSA, and the example resource service
+ * trusting it only through its JWKS. Rotation keeps old and new tokens working there; retirement
+ * refuses the old key's tokens.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../src/cli/main.js'
+import { headerOf } from '../helpers/jwt.js'
+import { postJson, type ServerProcess, spawnServer } from '../helpers/process.js'
+
+const EXAMPLE = resolve(import.meta.dirname, '../../examples/resource-service/server.mjs')
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+async function startResourceService(jwksUrl: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [EXAMPLE], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      TESSERA_JWKS_URL: jwksUrl,
+      PORT: '0',
+      JWKS_COOLDOWN_MS: '0',
+      JWKS_MAX_AGE_MS: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr?.on('data', (chunk) => {
+    output += chunk
+  })
+  for (let i = 0; i < 200; i++) {
+    const match = /listening on (http:\/\/\S+)/.exec(output)
+    if (match?.[1]) return { child, url: match[1] }
+    await sleep(25)
+  }
+  child.kill()
+  throw new Error(`resource service did not start:\n${output}`)
+}
+
+async function keys(env: Record<string, string>, ...args: string[]): Promise<string> {
+  const stdout = new PassThrough()
+  let out = ''
+  stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  const code = await runCli(['keys', ...args], {
+    env,
+    cwd: process.cwd(),
+    stdin: Readable.from([]),
+    stdout,
+    stderr: new PassThrough(),
+    interactive: false,
+  })
+  expect(code).toBe(0)
+  return out
+}
+
+describe('resource service trusting Tessera through its JWKS', () => {
+  let dir: string
+  let env: Record<string, string>
+  let tessera: ServerProcess
+  let resource: { child: ChildProcess; url: string }
+  const user = { username: 'reader', email: 'reader@example.com', password: 'Reader-Pass-123' }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'))
+    env = {
+      TESSERA_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+      TESSERA_KEY_DIR: join(dir, 'keys'),
+      TESSERA_ALGORITHM: 'EdDSA',
+      TESSERA_RATE_LIMIT_ENABLED: 'false',
+      TESSERA_ARGON2_MEMORY_KIB: '1024',
+      TESSERA_ARGON2_ITERATIONS: '1',
+    }
+    await keys(env, 'generate', '--alg', 'EdDSA')
+    tessera = await spawnServer(env)
+    resource = await startResourceService(`${tessera.url}/.well-known/jwks.json`)
+    expect((await postJson(`${tessera.url}/api/register/`, user)).status).toBe(201)
+  }, 60_000)
+
+  afterAll(async () => {
+    resource?.child.kill('SIGTERM')
+    tessera?.child.kill('SIGTERM')
+    await tessera?.exited
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const login = async () => (await postJson(`${tessera.url}/api/token/`, user)).body.access as string
+  const orders = (token: string) =>
+    fetch(`${resource.url}/orders`, { headers: { authorization: `Bearer ${token}` } })
+
+  it('accepts Tessera tokens, refuses missing and forged ones, and enforces roles', async () => {
+    const token = await login()
+    const res = await orders(token)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ user: 1, email: 'reader@example.com' })
+    expect((await fetch(`${resource.url}/orders`)).status).toBe(401)
+    const forged = `${token.slice(0, -4)}AAAA`
+    expect((await orders(forged)).status).toBe(401)
+    const reports = await fetch(`${resource.url}/reports`, { headers: { authorization: `Bearer ${token}` } })
+    expect(reports.status).toBe(403)
+  })
+
+  it('after a rotation old and new tokens both work; after retirement the old key is refused', async () => {
+    const oldToken = await login()
+    const oldKid = headerOf(oldToken).kid as string
+    await keys(env, 'rotate', '--alg', 'EdDSA')
+    await sleep(2500) // Tessera reloads keyring.json within 2 s
+    const newToken = await login()
+    expect(headerOf(newToken).kid).not.toBe(oldKid)
+    expect((await orders(newToken)).status).toBe(200) // unknown kid: the JWKS is refetched
+    expect((await orders(oldToken)).status).toBe(200)
+
+    await keys(env, 'retire', oldKid)
+    await sleep(2500) // Tessera drops the key; the resource service's cached set expires (1 s)
+    expect((await orders(oldToken)).status).toBe(401)
+    expect((await orders(newToken)).status).toBe(200)
+    // Tessera itself refuses the retired key's tokens too.
+    const hello = await fetch(`${tessera.url}/api/hello/`, {
+      headers: { authorization: `Bearer ${oldToken}` },
+    })
+    expect(hello.status).toBe(401)
+  }, 30_000)
+})
