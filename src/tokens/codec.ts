@@ -108,9 +108,24 @@ export class TokenCodec {
    * @throws TokenInvalid with the reason (`malformed`, `bad_signature`, `expired`, `wrong_type`, …)
    */
   async verify(token: string, expected: TokenType | null): Promise<VerifiedToken> {
-    const verified = this.#cache.get(token, this.clock.now()) ?? (await this.#verifyUncached(token))
-    const now = toEpochSeconds(this.clock.now())
-    if (verified.exp + this.settings.LEEWAY <= now) {
+    return (
+      this.verifyCached(token, expected) ?? this.#check(await this.#verifyUncached(token), token, expected)
+    )
+  }
+
+  /**
+   * The hot path: a token verified before is answered synchronously (no promise, no signature
+   * check), still checked for expiry and type. Undefined when the token must be verified in full.
+   *
+   * @throws TokenInvalid (`expired`, `wrong_type`)
+   */
+  verifyCached(token: string, expected: TokenType | null): VerifiedToken | undefined {
+    const verified = this.#cache.get(token, this.clock.now())
+    return verified === undefined ? undefined : this.#check(verified, token, expected)
+  }
+
+  #check(verified: VerifiedToken, token: string, expected: TokenType | null): VerifiedToken {
+    if (verified.exp + this.settings.LEEWAY <= toEpochSeconds(this.clock.now())) {
       this.#cache.delete(token)
       throw new TokenInvalid('expired')
     }
