@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { UserGate, UserState } from '../accounts/user-gate.js'
-import { NotAuthenticated, TokenInvalid, UserInactive, UserNotFound } from '../core/errors.js'
+import { TokenInvalid, UserInactive, UserNotFound } from '../core/errors.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { VerifiedToken } from '../tokens/types.js'
 import { tokenFromAuthorization } from './auth-header.js'
