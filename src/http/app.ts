@@ -9,6 +9,7 @@ import { installRateLimits } from './rate-limits.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
 import { installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
+import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -109,6 +110,13 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
       await scope.register(async (form) => introspectRoutes(form, limited, prefix, clients))
     }
   })
-  serviceRoutes(app, routeDeps, prefix)
+  if (deps.demoDir !== undefined && settings.SERVE_DEMO) {
+    const demoDir = deps.demoDir
+    app.register(async (scope) =>
+      serviceRoutes(scope, routeDeps, prefix, await demoPageRoutes(scope, demoDir)),
+    )
+  } else {
+    serviceRoutes(app, routeDeps, prefix)
+  }
   return app
 }

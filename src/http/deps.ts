@@ -29,6 +29,8 @@ export interface HttpDeps {
   /** Django's password validators, for password changes. */
   readonly validatePassword: (password: string, user: Record<string, string>) => string[]
   readonly database: StoreLifecycle
+  /** The built demo front end (web/dist) served at `/` to browsers. */
+  readonly demoDir?: string
   /** RFC 7662 introspection clients; without them the endpoint is not served. */
   readonly clients?: ApiClientStore
   /** Failed-login throttling per account and address. */

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
@@ -29,6 +30,8 @@ export interface ServerOptions {
   /** The custom-claims hook (default: `email` and `roles`). */
   customClaims?: CustomClaimsHook
   clock?: Clock
+  /** Where the built demo page is (default: the package's web/dist). */
+  demoDir?: string
   /** Renders `/metrics` (cluster mode aggregates every worker's registry this way). */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>
   /** Log to this stream instead of stdout (tests capture logs this way); false = no logs. */
@@ -136,6 +139,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         gate,
         database: stores.lifecycle,
         clients: stores.clients,
+        demoDir: options.demoDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
         metrics: {
           render:
             options.renderMetrics ??

@@ -103,7 +103,11 @@ export const SPECS: Specs = {
   ),
   REFRESH_COOKIE_ENABLED: s(kind.boolean, true, 'honour X-Auth-Transport: cookie'),
   REFRESH_COOKIE_NAME: s(kind.string, 'refresh_token', 'name of the HttpOnly refresh cookie'),
-  REFRESH_COOKIE_SECURE: s(kind.boolean, true, 'Secure flag; may be off only in development'),
+  REFRESH_COOKIE_SECURE: s(
+    kind.boolean,
+    true,
+    'Secure flag (default: on, except in development mode); may be off only in development',
+  ),
   REFRESH_COOKIE_SAMESITE: s(kind.oneOf(SAME_SITE_VALUES), 'strict', 'SameSite of the refresh cookie'),
   REFRESH_COOKIE_PATH: s(kind.optionalString, null, 'cookie path (default: API_PREFIX + /token/)'),
   REFRESH_COOKIE_DOMAIN: s(kind.optionalString, null, 'cookie domain (default: host only)'),

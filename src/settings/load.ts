@@ -63,6 +63,11 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
     else throw new SettingsError(name, `expected ${spec.kind.type}`)
   }
   if (typeof values.SIGNING_KEY === 'string') values.SIGNING_KEY = new Secret(values.SIGNING_KEY)
+  // Development runs on plain http://127.0.0.1, where browsers drop Secure cookies: unless told
+  // otherwise, development sends the refresh cookie without Secure (every other mode with it).
+  const cookieSecureGiven =
+    env.TESSERA_REFRESH_COOKIE_SECURE !== undefined || overrides.REFRESH_COOKIE_SECURE !== undefined
+  if (!cookieSecureGiven && values.MODE === 'development') values.REFRESH_COOKIE_SECURE = false
 
   const settings = values as unknown as Settings
   checkConsistency(settings)

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { JWKS_PATH, PATHS } from '../../protocol/paths.js'
 import type { RouteDeps } from '../deps.js'
 import { defineRoute } from '../route.js'
+import type { DemoPage } from './demo-page.js'
 
 /** The demo protected route, the API index, health, readiness and the JWKS document. */
-export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string): void {
+export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string, demo?: DemoPage): void {
   const { authenticate, keys, database, probes } = deps
 
   defineRoute(app, authenticate, {
@@ -17,7 +18,13 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
   const index = Object.fromEntries(Object.entries(PATHS).map(([name, path]) => [name, prefix + path]))
   defineRoute(app, authenticate, {
     path: '/',
-    handlers: { GET: async () => ({ name: 'tessera', endpoints: { ...index, jwks: JWKS_PATH } }) },
+    handlers: {
+      // Browsers get the demo page; API clients the JSON index.
+      GET: async (request, reply) =>
+        demo?.serveIndex(request, reply)
+          ? reply
+          : { name: 'tessera', endpoints: { ...index, jwks: JWKS_PATH } },
+    },
   })
 
   defineRoute(app, authenticate, {
