@@ -76,7 +76,7 @@ export async function postJson(url, body) {
   return { status: res.status, body: await res.json().catch(() => ({})) }
 }
 
-const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;')
+const escapeXml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
 /** A horizontal bar chart as an SVG string. */
 export function barChart(title, bars, unit = '') {
@@ -88,10 +88,10 @@ export function barChart(title, bars, unit = '') {
     .map((bar, index) => {
       const y = 40 + index * rowHeight
       const length = Math.max(2, (bar.value / max) * 380)
-      return `<text x="10" y="${y + 17}" font-size="13">${escape(bar.label)}</text><rect x="200" y="${y + 4}" width="${length.toFixed(1)}" height="20" fill="${bar.color ?? '#3b6ea5'}"/><text x="${(205 + length).toFixed(1)}" y="${y + 19}" font-size="12">${escape(bar.text ?? `${Math.round(bar.value).toLocaleString('en')}${unit}`)}</text>`
+      return `<text x="10" y="${y + 17}" font-size="13">${escapeXml(bar.label)}</text><rect x="200" y="${y + 4}" width="${length.toFixed(1)}" height="20" fill="${bar.color ?? '#3b6ea5'}"/><text x="${(205 + length).toFixed(1)}" y="${y + 19}" font-size="12">${escapeXml(bar.text ?? `${Math.round(bar.value).toLocaleString('en')}${unit}`)}</text>`
     })
     .join('')
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><text x="10" y="22" font-size="15" font-weight="bold">${escape(title)}</text>${rows}</svg>\n`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><title>${escapeXml(title)}</title><text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>${rows}</svg>\n`
 }
 
 /** A line chart (x: requests, y: MiB) as an SVG string. */
@@ -110,5 +110,5 @@ export function lineChart(title, points, xLabel, yLabel) {
       (f) => `<text x="5" y="${(py(f * maxY) + 4).toFixed(1)}" font-size="11">${Math.round(f * maxY)}</text>`,
     )
     .join('')
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><text x="10" y="20" font-size="15" font-weight="bold">${escape(title)}</text><line x1="60" y1="260" x2="610" y2="260" stroke="#888"/><line x1="60" y1="40" x2="60" y2="260" stroke="#888"/>${yTicks}<text x="300" y="290" font-size="12">${escape(xLabel)} (0 – ${maxX.toLocaleString('en')})</text><text x="5" y="35" font-size="12">${escape(yLabel)}</text><path d="${path}" fill="none" stroke="#3b6ea5" stroke-width="2"/></svg>\n`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><title>${escapeXml(title)}</title><text x="10" y="20" font-size="15" font-weight="bold">${escapeXml(title)}</text><line x1="60" y1="260" x2="610" y2="260" stroke="#888"/><line x1="60" y1="40" x2="60" y2="260" stroke="#888"/>${yTicks}<text x="300" y="290" font-size="12">${escapeXml(xLabel)} (0 – ${maxX.toLocaleString('en')})</text><text x="5" y="35" font-size="12">${escapeXml(yLabel)}</text><path d="${path}" fill="none" stroke="#3b6ea5" stroke-width="2"/></svg>\n`
 }

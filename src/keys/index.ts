@@ -1,6 +1,9 @@
+export { exportRing, importRingDocument, METADATA_MEMBER, parseRingDocument } from './document.js'
 export { hmacKeyRing, isHmacAlgorithm } from './hmac.js'
 export {
+  completeDocument,
   createKeyRing,
+  importRing,
   type KeyRingDocument,
   type KeyStatus,
   loadDocument,

@@ -1,6 +1,7 @@
 import type { JWK } from 'jose'
 import { SettingsError } from '../core/errors.js'
-import { ALGORITHMS, type Algorithm } from '../settings/types.js'
+import type { Algorithm } from '../settings/types.js'
+import { importRingDocument, parseRingDocument } from './document.js'
 import { isHmacAlgorithm } from './hmac.js'
 import { generatePrivateJwk, type LoadedKey, loadPrivateJwk } from './material.js'
 import type { KeyMaterial, KeyRing, SigningKey } from './ring.js'
@@ -47,6 +48,8 @@ export function createKeyRing(keys: readonly RingKey[]): KeyRing & { readonly ke
     .sort((a, b) => b.createdAt - a.createdAt)[0]
   if (signer === undefined) throw new SettingsError('SIGNING_KEY', 'the key ring has no active signing key')
   const byKid = new Map(live.map((key) => [key.kid, key]))
+  // Two live keys under one kid would make the choice of key depend on order: refuse the ring.
+  if (byKid.size !== live.length) throw new SettingsError('SIGNING_KEYS', 'two keys share one kid')
   // A lone HMAC secret signs without `kid`, as simplejwt does, so its tokens match a Django peer's
   // byte for byte; once a second secret of that algorithm is live, `kid` tells them apart.
   const loneHmac =
@@ -123,27 +126,48 @@ export function retireInDocument(document: KeyRingDocument, kid: string): void {
   key.status = 'retired'
 }
 
-/** Checks and loads a ring document (from the file or `SIGNING_KEYS`). */
+/**
+ * Checks and loads a ring document (the file, `SIGNING_KEYS`, or `importRingDocument`'s result):
+ * every key imported once, its public half checked against its private half.
+ *
+ * @throws SettingsError naming `source` for a malformed document or key
+ */
 export async function loadDocument(document: unknown, source: string): Promise<RingKey[]> {
-  if (
-    typeof document !== 'object' ||
-    document === null ||
-    !Array.isArray((document as KeyRingDocument).keys)
-  ) {
-    throw new SettingsError(source, 'expected a JSON object with a "keys" array')
-  }
   const keys: RingKey[] = []
-  for (const stored of (document as KeyRingDocument).keys) {
-    const alg = stored?.alg ?? stored?.jwk?.alg
-    if (!(ALGORITHMS as readonly string[]).includes(alg as string)) {
-      throw new SettingsError(source, `unsupported or missing "alg" ${JSON.stringify(alg)}`)
+  for (const stored of parseRingDocument(document, source).keys) {
+    let loaded: LoadedKey
+    try {
+      loaded = await loadPrivateJwk(stored.jwk, stored.alg, stored.kid === '' ? undefined : stored.kid)
+    } catch (error) {
+      if (error instanceof SettingsError) throw error
+      // jose's message names the member at fault, never its value.
+      throw new SettingsError(source, `key ${stored.kid || stored.alg}: ${(error as Error).message}`)
     }
-    const loaded = await loadPrivateJwk(stored.jwk, alg as Algorithm, stored.kid)
-    keys.push({
-      ...loaded,
-      status: stored.status === 'retired' || stored.status === 'next' ? stored.status : 'active',
-      createdAt: Date.parse(stored.created_at ?? '') || 0,
-    })
+    keys.push({ ...loaded, status: stored.status, createdAt: Date.parse(stored.created_at) })
   }
   return keys
+}
+
+/**
+ * Fills in the `kid` of keys that came without one (a hand-written JWK Set): the RFC 7638
+ * thumbprint of the public key, so the CLI can name every key.
+ */
+export async function completeDocument(document: KeyRingDocument, source: string): Promise<KeyRingDocument> {
+  const loaded = await loadDocument(document, source)
+  return {
+    keys: document.keys.map((stored, index) => ({ ...stored, kid: loaded[index]?.kid ?? stored.kid })),
+  }
+}
+
+/**
+ * A key ring from its serialized form (`exportRing`'s JWK Set, a plain private JWK Set, or the
+ * older Tessera document). Pure: the caller reads the text from wherever it is kept.
+ *
+ * @throws SettingsError for text that is not a usable key ring
+ */
+export async function importRing(
+  json: string,
+  source = 'key ring',
+): Promise<KeyRing & { readonly keys: readonly RingKey[] }> {
+  return createKeyRing(await loadDocument(importRingDocument(json, source), source))
 }

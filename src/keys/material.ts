@@ -1,5 +1,7 @@
 import {
+  CompactSign,
   calculateJwkThumbprint,
+  compactVerify,
   exportJWK,
   generateKeyPair,
   importJWK,
@@ -86,12 +88,35 @@ export async function loadPrivateJwk(jwk: JWK, alg: Algorithm, kid?: string): Pr
   }
   if (typeof (jwk as { d?: unknown }).d !== 'string')
     throw new SettingsError('SIGNING_KEYS', 'a private JWK needs its "d" member')
-  const publicJwk = publicJwkOf(jwk, '', alg)
-  const id = kid ?? jwk.kid ?? (await kidOf(publicJwk))
   const signing = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey
-  const { kid: _unused, use: _use, ...bare } = publicJwk
-  const verifying = (await importJWK({ ...bare, alg }, alg)) as CryptoKey
-  return { kid: id, alg, signing, verifying, publicJwk: { ...publicJwk, kid: id } }
+  // The published JWK is built from the imported PUBLIC key, never from the private JWK: WebCrypto
+  // has no private member to export from it (RFC 8725 §3.2 spirit: no secret can leak by mistake).
+  const verifying = await importPublic(publicJwkOf(jwk, '', alg), alg)
+  const bare = await exportJWK(verifying)
+  const id = kid ?? jwk.kid ?? (await kidOf(bare))
+  await selfTest(signing, verifying, alg)
+  return { kid: id, alg, signing, verifying, publicJwk: publicJwkOf(bare, id, alg) }
+}
+
+/** Imports the public members only, extractable (a public key has nothing secret to export). */
+async function importPublic(jwk: JWK, alg: Algorithm): Promise<CryptoKey> {
+  const { kid: _kid, use: _use, alg: _alg, ...bare } = jwk
+  return (await importJWK({ ...bare, alg }, alg, { extractable: true })) as CryptoKey
+}
+
+/**
+ * Signs a probe and verifies it with the public half: a JWK whose public members do not belong
+ * to its private key would otherwise publish a key that verifies none of our tokens.
+ */
+async function selfTest(signing: CryptoKey, verifying: CryptoKey, alg: Algorithm): Promise<void> {
+  const probe = await new CompactSign(new TextEncoder().encode('tessera key check'))
+    .setProtectedHeader({ alg })
+    .sign(signing)
+  try {
+    await compactVerify(probe, verifying, { algorithms: [alg] })
+  } catch {
+    throw new SettingsError('SIGNING_KEYS', `an ${alg} key's public part does not match its private part`)
+  }
 }
 
 /** Loads a PEM private key (PKCS#8), deriving the public key from it. */
@@ -109,12 +134,20 @@ export async function loadPublicKey(
     typeof input === 'string' && input.trim().startsWith('-----BEGIN')
       ? await exportJWK(await importSPKI(input, alg, { extractable: true }))
       : typeof input === 'string'
-        ? (JSON.parse(input) as JWK)
+        ? parseJwk(input)
         : input
-  const publicJwk = publicJwkOf(jwk, '', alg)
-  const kid = jwk.kid ?? (await kidOf(publicJwk))
-  const { kid: _unused, use: _use, ...bare } = publicJwk
-  return { kid, key: (await importJWK({ ...bare, alg }, alg)) as CryptoKey, jwk: { ...publicJwk, kid } }
+  const key = await importPublic(publicJwkOf(jwk, '', alg), alg)
+  const bare = await exportJWK(key)
+  const kid = jwk.kid ?? (await kidOf(bare))
+  return { kid, key, jwk: publicJwkOf(bare, kid, alg) }
+}
+
+function parseJwk(text: string): JWK {
+  try {
+    return JSON.parse(text) as JWK
+  } catch {
+    throw new SettingsError('VERIFYING_KEY', 'expected a PEM public key (SPKI) or a JWK')
+  }
 }
 
 async function importHmac(secret: Uint8Array<ArrayBuffer>, alg: string): Promise<CryptoKey> {

@@ -45,19 +45,24 @@ async function startResourceService(jwksUrl: string): Promise<{ child: ChildProc
 
 async function keys(env: Record<string, string>, ...args: string[]): Promise<string> {
   const stdout = new PassThrough()
+  const stderr = new PassThrough()
   let out = ''
+  let err = ''
   stdout.on('data', (chunk) => {
     out += chunk
+  })
+  stderr.on('data', (chunk) => {
+    err += chunk
   })
   const code = await runCli(['keys', ...args], {
     env,
     cwd: process.cwd(),
     stdin: Readable.from([]),
     stdout,
-    stderr: new PassThrough(),
+    stderr,
     interactive: false,
   })
-  expect(code).toBe(0)
+  expect({ code, err }).toEqual({ code: 0, err: '' })
   return out
 }
 

@@ -50,11 +50,19 @@ export const keysCommand: Command = {
   summary: 'manage signing keys: generate, list, rotate, promote, retire',
   async run(args, io) {
     const [sub, ...rest] = args
-    const { values, positionals } = parseCommandArgs(rest, {
-      alg: { type: 'string' },
-      force: { type: 'boolean' },
-      stage: { type: 'boolean' },
-    })
+    // A kid is a base64url thumbprint and may begin with "-": promote and retire take it as is,
+    // never through the option parser.
+    const takesKid = sub === 'promote' || sub === 'retire'
+    const { values, positionals } = takesKid
+      ? {
+          values: {} as { alg?: string; force?: boolean; stage?: boolean },
+          positionals: rest.filter((arg) => arg !== '--'),
+        }
+      : parseCommandArgs(rest, {
+          alg: { type: 'string' },
+          force: { type: 'boolean' },
+          stage: { type: 'boolean' },
+        })
     const settings = loadSettings({ env: io.env })
     const dir = settings.KEY_DIR
     const now = new Date()
