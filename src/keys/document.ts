@@ -4,12 +4,11 @@ import { ALGORITHMS, type Algorithm } from '../settings/types.js'
 import type { KeyRingDocument, KeyStatus, StoredKey } from './keyring.js'
 
 /**
- * Tessera's facts about one key, carried inside its JWK under one member. RFC 7517 §4 lets a JWK
- * carry members a reader does not understand (it must ignore them), so an exported ring is still
- * a plain JWK Set for any JOSE library; one namespaced member avoids clashing with future
- * registered names.
+ * Tessera's facts about a key ride as extra members of its JWK: RFC 7517 §4 lets a JWK carry
+ * members a reader does not understand (it must ignore them), so an exported ring is still a plain
+ * JWK Set for any JOSE library. None of these names is registered in IANA's JWK parameters.
  */
-export const METADATA_MEMBER = 'tessera'
+export const METADATA_MEMBERS = ['status', 'created_at', 'generated_for_development'] as const
 
 interface Metadata {
   status?: unknown
@@ -33,18 +32,16 @@ export function exportRing(document: KeyRingDocument): string {
     kid: stored.kid,
     alg: stored.alg,
     use: 'sig',
-    [METADATA_MEMBER]: {
-      status: stored.status,
-      created_at: stored.created_at,
-      ...(stored.generated_for_development ? { generated_for_development: true } : {}),
-    },
+    status: stored.status,
+    created_at: stored.created_at,
+    ...(stored.generated_for_development ? { generated_for_development: true } : {}),
   }))
   return `${JSON.stringify({ keys }, null, 2)}\n`
 }
 
 /**
  * Reads a ring document in either shape Tessera has written or an operator may hand it: a JWK
- * Set (metadata under `tessera`, or none: every key active, the first one signing) or the older
+ * Set (with Tessera's metadata members, or none: every key active, the first one signing) or the older
  * `{keys: [{kid, alg, status, created_at, jwk}]}`. Checks shape only; keys load in `loadDocument`.
  *
  * @throws SettingsError naming `source`, for anything that is not a key ring
@@ -68,18 +65,17 @@ export function parseRingDocument(value: unknown, source: string): KeyRingDocume
 
 function fromJwk(entry: JWK, source: string, index: number, fallbackCreated: string): StoredKey {
   const {
-    [METADATA_MEMBER]: rawMetadata,
+    status,
+    created_at,
+    generated_for_development,
     kid,
     alg,
     use: _use,
     key_ops: _ops,
     ...jwk
-  } = entry as JWK & {
-    [METADATA_MEMBER]?: unknown
-  }
-  const metadata: Metadata = isObject(rawMetadata) ? rawMetadata : {}
+  } = entry as JWK & Metadata
   return stored(
-    { kid, alg, ...metadata },
+    { kid, alg, status, created_at, generated_for_development },
     { ...jwk, ...(typeof alg === 'string' ? { alg } : {}) },
     source,
     index,

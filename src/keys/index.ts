@@ -1,4 +1,4 @@
-export { exportRing, importRingDocument, METADATA_MEMBER, parseRingDocument } from './document.js'
+export { exportRing, importRingDocument, METADATA_MEMBERS, parseRingDocument } from './document.js'
 export { hmacKeyRing, isHmacAlgorithm } from './hmac.js'
 export {
   completeDocument,
