@@ -37,6 +37,7 @@ export interface HttpDeps {
   readonly loginThrottle: LoginThrottle
   /** An ioredis client for shared rate-limit counters; absent = per-instance memory. */
   readonly rateLimitRedis?: unknown
+  readonly rateLimitPrefix?: string
   /** Prometheus text for `/metrics`, and the verification-time observer. */
   readonly metrics?: {
     render: () => Promise<{ contentType: string; body: string }>

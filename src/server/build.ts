@@ -83,6 +83,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       settings.REDIS_URL === null
         ? undefined
         : new RedisRevocationBus(settings.REDIS_URL, {
+            channelPrefix: settings.REDIS_PREFIX,
             onError: (error) =>
               logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
           })
@@ -149,11 +150,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
             })),
           observeVerification: metrics.observeVerification,
         },
-        loginThrottle: new LoginThrottle(bus ? new RedisCounterStore(bus.client) : new MemoryCounterStore(), {
+        loginThrottle: new LoginThrottle(bus ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`) : new MemoryCounterStore(), {
           maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
           windowMs: settings.RATE_LIMIT_WINDOW * 1000,
         }),
-        ...(bus ? { probes: { redis: () => bus.ping() }, rateLimitRedis: bus.client } : {}),
+        ...(bus ? { probes: { redis: () => bus.ping() }, rateLimitRedis: bus.client, rateLimitPrefix: `${settings.REDIS_PREFIX}ratelimit:` } : {}),
       },
       options.logStream === false
         ? {}

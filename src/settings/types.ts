@@ -61,6 +61,7 @@ export interface Settings {
   DATABASE_POOL_SIZE: number
   MIGRATE_ON_START: boolean | null
   REDIS_URL: string | null
+  REDIS_PREFIX: string
   API_PREFIX: string
   BODY_LIMIT: number
   TRUST_PROXY: boolean

@@ -6,41 +6,19 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeDjangoPbkdf2 } from '../../src/accounts/passwords/index.js'
-import type { CliIO } from '../../src/cli/command.js'
 import { runCli } from '../../src/cli/main.js'
 import { buildServer } from '../../src/server/build.js'
 import { openStores } from '../../src/store/sql/index.js'
+import { cliIO as cliIOAt } from '../helpers/cli.js'
 
 const run = promisify(execFile)
 const REPO = resolve(import.meta.dirname, '../..')
 const FAST = { TESSERA_ARGON2_MEMORY_KIB: '1024', TESSERA_ARGON2_ITERATIONS: '1' }
 
-function cliIO(env: Record<string, string>, input = ''): CliIO & { out: () => string; err: () => string } {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  stderr.on('data', (chunk) => {
-    err += chunk
-  })
-  return {
-    env,
-    cwd: REPO,
-    stdin: Readable.from([input]),
-    stdout,
-    stderr,
-    interactive: false,
-    out: () => out,
-    err: () => err,
-  }
-}
+const cliIO = (env: Record<string, string>, input = '') => cliIOAt(env, input, REPO)
 
 describe('tessera CLI', () => {
   let dir: string

@@ -1,37 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/main.js'
 import type { KeyRingDocument } from '../../src/keys/index.js'
+import { runCommand } from '../helpers/cli.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-keys-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const env = { TESSERA_KEY_DIR: join(dir, 'keys') }
 const ring = () => JSON.parse(readFileSync(join(dir, 'keys', 'keyring.json'), 'utf8')) as KeyRingDocument
 
-async function keys(...args: string[]) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  stderr.on('data', (chunk) => {
-    err += chunk
-  })
-  const code = await runCli(['keys', ...args], {
-    env,
-    cwd: dir,
-    stdin: Readable.from([]),
-    stdout,
-    stderr,
-    interactive: false,
-  })
-  return { code, out, err }
-}
+const keys = (...args: string[]) => runCommand(env, 'keys', ...args)
 
 describe('tessera keys', () => {
   it('generates a private ring file (0600 in a 0700 folder) and refuses to overwrite it', async () => {

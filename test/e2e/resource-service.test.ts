@@ -7,9 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../src/cli/main.js'
+import { runCommand } from '../helpers/cli.js'
 import { headerOf } from '../helpers/jwt.js'
 import { postJson, type ServerProcess, spawnServer } from '../helpers/process.js'
 
@@ -44,26 +43,9 @@ async function startResourceService(jwksUrl: string): Promise<{ child: ChildProc
 }
 
 async function keys(env: Record<string, string>, ...args: string[]): Promise<string> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  stderr.on('data', (chunk) => {
-    err += chunk
-  })
-  const code = await runCli(['keys', ...args], {
-    env,
-    cwd: process.cwd(),
-    stdin: Readable.from([]),
-    stdout,
-    stderr,
-    interactive: false,
-  })
-  expect({ code, err }).toEqual({ code: 0, err: '' })
-  return out
+  const result = await runCommand(env, 'keys', ...args)
+  expect({ code: result.code, err: result.err }).toEqual({ code: 0, err: '' })
+  return result.out
 }
 
 describe('resource service trusting Tessera through its JWKS', () => {

@@ -23,7 +23,11 @@ describe('Redis outage', () => {
       REVOCATION_POLL_INTERVAL: 1,
     }
     a = await startTestServer('postgres', overrides)
-    b = await startTestServer('postgres', { ...overrides, DATABASE_URL: a.databaseUrl })
+    b = await startTestServer('postgres', {
+      ...overrides,
+      DATABASE_URL: a.databaseUrl,
+      REDIS_PREFIX: a.redisPrefix,
+    })
     await a.createUser(ALICE)
   })
   afterAll(async () => {

@@ -34,6 +34,8 @@ export interface TestServer extends TesseraServer {
   readonly clock: ManualClock
   /** The database this server uses; pass it as `DATABASE_URL` to start a second instance on it. */
   readonly databaseUrl: string
+  /** Its Redis key prefix; pass it as `REDIS_PREFIX` to a second instance of the same deployment. */
+  readonly redisPrefix: string
   createUser(input: {
     username: string
     email?: string
@@ -74,6 +76,8 @@ export async function startTestServer(
         KEY_DIR: join(dir, 'keys'),
         SIGNING_KEY: 'test-signing-key-that-is-long-enough-for-hs256!',
         RATE_LIMIT_ENABLED: false,
+        // Test files run in parallel against one Redis: each server group gets its own keys.
+        REDIS_PREFIX: `test-${Math.random().toString(36).slice(2, 10)}:`,
         ...FAST_HASHING,
         ...overrides,
       },
@@ -82,6 +86,7 @@ export async function startTestServer(
   return Object.assign(server, {
     clock,
     databaseUrl: typeof overrides.DATABASE_URL === 'string' ? overrides.DATABASE_URL : databaseUrl,
+    redisPrefix: server.settings.REDIS_PREFIX,
     async createUser(input: Parameters<TestServer['createUser']>[0]) {
       const user = await server.stores.users.create({
         username: input.username,

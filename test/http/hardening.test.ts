@@ -246,7 +246,11 @@ describe('revocation across instances', () => {
     it(`a logout-all on one instance is honoured by another within a second (${name})`, async () => {
       const overrides = redis ? { REDIS_URL: 'redis://127.0.0.1:6379' } : { REVOCATION_POLL_INTERVAL: 1 }
       const a = await startTestServer('postgres', overrides)
-      const b = await startTestServer('postgres', { ...overrides, DATABASE_URL: a.databaseUrl })
+      const b = await startTestServer('postgres', {
+        ...overrides,
+        DATABASE_URL: a.databaseUrl,
+        REDIS_PREFIX: a.redisPrefix,
+      })
       try {
         // Both clocks are real-time here: the revocation is judged against wall time on both.
         b.clock.set(a.clock.now())

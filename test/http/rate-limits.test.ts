@@ -93,7 +93,11 @@ describe('rate limits shared through Redis', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
     }
     const a = await startTestServer('postgres', overrides)
-    const b = await startTestServer('postgres', { ...overrides, DATABASE_URL: a.databaseUrl })
+    const b = await startTestServer('postgres', {
+      ...overrides,
+      DATABASE_URL: a.databaseUrl,
+      REDIS_PREFIX: a.redisPrefix,
+    })
     try {
       await a.createUser(ALICE)
       const ip = address()

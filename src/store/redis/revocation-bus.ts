@@ -6,7 +6,7 @@ export interface Revocation {
   notBefore: number
 }
 
-const CHANNEL = 'tessera:revocations'
+const CHANNEL = 'revocations'
 
 function parse(message: string): Revocation | undefined {
   try {
