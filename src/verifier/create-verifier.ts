@@ -1,7 +1,9 @@
 import { createRemoteJWKSet, errors as joseErrors, importJWK, importSPKI, type JWK } from 'jose'
 import type { Clock } from '../core/clock.js'
 import { ServiceUnavailable, TokenInvalid } from '../core/errors.js'
+import { publicJwkOf } from '../keys/material.js'
 import type { KeyMaterial } from '../keys/ring.js'
+import { ALGORITHMS, type Algorithm } from '../settings/types.js'
 import { type KeyResolver, TokenCodec } from '../tokens/codec.js'
 import type { TokenSettings, TokenType, VerifiedToken } from '../tokens/types.js'
 
@@ -64,12 +66,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
     throw new TypeError('createVerifier: algorithms must list at least one algorithm')
   if (algorithms.some((alg) => alg.toLowerCase() === 'none'))
     throw new TypeError('createVerifier: "none" is never allowed')
+  const unknown = algorithms.filter((alg) => !(ALGORITHMS as readonly string[]).includes(alg))
+  if (unknown.length > 0) {
+    throw new TypeError(`createVerifier: unsupported algorithms ${unknown.join(', ')}`)
+  }
   const hmac = algorithms.filter((alg) => HMAC.includes(alg))
   if (options.secret !== undefined && hmac.length !== algorithms.length) {
     throw new TypeError('createVerifier: a secret verifies HS256/HS384/HS512 only')
   }
   if (options.secret === undefined && hmac.length > 0) {
     throw new TypeError('createVerifier: HMAC algorithms need a secret, never a public key (RFC 8725 §2.1)')
+  }
+  // The classic confusion (RFC 8725 §2.1): a public key handed over as the HMAC secret would let
+  // anyone who reads the JWKS forge tokens.
+  if (options.secret !== undefined && /-----BEGIN |"kty"\s*:/.test(options.secret)) {
+    throw new TypeError('createVerifier: the secret looks like a key; a public key goes in publicKey')
+  }
+  if (options.jwksUrl !== undefined && !/^https?:$/.test(new URL(options.jwksUrl).protocol)) {
+    throw new TypeError('createVerifier: jwksUrl must be an http(s) URL')
   }
   const settings: TokenSettings = {
     ACCESS_TOKEN_LIFETIME: 300,
@@ -97,23 +111,7 @@ function resolverFor(options: VerifierOptions, algorithms: string[]): KeyResolve
     const secret = new TextEncoder().encode(options.secret)
     return { algorithms, verificationKey: () => secret }
   }
-  if (options.publicKey !== undefined) {
-    const source = options.publicKey
-    const imported = new Map<string, Promise<KeyMaterial>>()
-    const keyFor = (alg: string) => {
-      let key = imported.get(alg)
-      if (key === undefined) {
-        key = (
-          typeof source === 'string' && source.trim().startsWith('-----BEGIN')
-            ? importSPKI(source, alg)
-            : importJWK(typeof source === 'string' ? (JSON.parse(source) as JWK) : source, alg)
-        ) as Promise<KeyMaterial>
-        imported.set(alg, key)
-      }
-      return key
-    }
-    return { algorithms, verificationKey: (header) => keyFor(header.alg) }
-  }
+  if (options.publicKey !== undefined) return publicKeyResolver(options.publicKey, algorithms)
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl as string), {
     cooldownDuration: options.cooldownMs ?? 30_000,
     timeoutDuration: options.timeoutMs ?? 5_000,
@@ -138,4 +136,62 @@ function resolverFor(options: VerifierOptions, algorithms: string[]): KeyResolve
       }
     },
   }
+}
+
+/**
+ * A fixed public key (SPKI PEM or JWK), checked at creation: a private key or a symmetric JWK is a
+ * configuration mistake, refused with TypeError rather than discovered on the first request.
+ * Only the public members are imported; a JWK with a `kid` verifies only tokens naming it.
+ */
+function publicKeyResolver(source: string | JWK, algorithms: string[]): KeyResolver {
+  const pem = typeof source === 'string' && source.trim().startsWith('-----BEGIN') ? source.trim() : undefined
+  if (pem !== undefined && !pem.startsWith('-----BEGIN PUBLIC KEY-----')) {
+    throw new TypeError('createVerifier: publicKey must be a PEM public key (SPKI), never a private key')
+  }
+  let jwk: JWK | undefined
+  if (pem === undefined) {
+    try {
+      jwk = typeof source === 'string' ? (JSON.parse(source) as JWK) : source
+    } catch {
+      throw new TypeError('createVerifier: publicKey must be an SPKI PEM or a JWK')
+    }
+    if (typeof jwk !== 'object' || jwk === null || 'd' in jwk || 'k' in jwk) {
+      throw new TypeError('createVerifier: publicKey must be a public JWK (no "d", no symmetric key)')
+    }
+    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty ?? '')) {
+      throw new TypeError('createVerifier: publicKey must be an RSA, EC or OKP public JWK')
+    }
+  }
+  const expectedKid = jwk?.kid
+  const imported = new Map<string, Promise<KeyMaterial>>()
+  const keyFor = (alg: string): Promise<KeyMaterial> => {
+    let key = imported.get(alg)
+    if (key === undefined) {
+      key = (
+        jwk === undefined
+          ? importSPKI(pem as string, alg)
+          : importJWK(bareJwk(publicJwkOf(jwk, '', alg as Algorithm)), alg)
+      ) as Promise<KeyMaterial>
+      imported.set(alg, key)
+    }
+    return key
+  }
+  return {
+    algorithms,
+    async verificationKey(header) {
+      if (expectedKid !== undefined && header.kid !== undefined && header.kid !== expectedKid)
+        return undefined
+      try {
+        return await keyFor(header.alg)
+      } catch {
+        // The key does not fit this algorithm (an RSA key and an ES256 header): no key, not a crash.
+        return undefined
+      }
+    },
+  }
+}
+
+function bareJwk(jwk: JWK): JWK {
+  const { kid: _kid, use: _use, alg: _alg, ...bare } = jwk
+  return bare
 }
