@@ -17,7 +17,7 @@ import {
   rotateDocument,
 } from '../../src/keys/index.js'
 import { loadSettings } from '../../src/settings/load.js'
-import { ALGORITHMS, type Algorithm } from '../../src/settings/types.js'
+import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, type Algorithm } from '../../src/settings/types.js'
 import { TokenCodec } from '../../src/tokens/codec.js'
 
 const settings = loadSettings({ mode: 'test' })
@@ -146,13 +146,36 @@ describe('key ring', () => {
 describe('RFC 8725 §2 attacks are refused with token_not_valid', () => {
   it('alg none', async () => {
     const codec = codecOf(await ringOf({ keys: [await newStoredKey('EdDSA', now())] }))
-    expect(await refused(codec, `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload())}.`)).not.toBe(
-      'accepted',
-    )
+    const hmac = codecOf(await ringOf({ keys: [await newStoredKey('HS256', now())] }))
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      for (const target of [codec, hmac]) {
+        const unsigned = `${b64({ alg, typ: 'JWT' })}.${b64(payload())}.`
+        expect(await refused(target, unsigned)).toBe('alg_not_allowed')
+        // A stray signature changes nothing: "none" is never on an allow-list.
+        expect(await refused(target, `${unsigned}c2ln`)).toBe('alg_not_allowed')
+      }
+    }
+  })
+
+  it('an HMAC ring never takes an asymmetric token, nor a kid it does not hold', async () => {
+    const secret = await newStoredKey('HS256', now())
+    const codec = codecOf(await ringOf({ keys: [secret] }))
+    const other = await newStoredKey('ES256', now())
+    const asymmetric = await new SignJWT(payload())
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: other.kid })
+      .sign(await importJWK(other.jwk, 'ES256'))
+    expect(await refused(codec, asymmetric)).toBe('alg_not_allowed')
+    const key = await importJWK(secret.jwk, 'HS256')
+    for (const kid of ['../../etc/passwd', "x' UNION SELECT k FROM keys --", 'unknown']) {
+      const token = await new SignJWT(payload())
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid })
+        .sign(key)
+      expect(await refused(codec, token)).toBe('unknown_key')
+    }
   })
 
   it('algorithm confusion: an HS256 token keyed with the public key', async () => {
-    for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
+    for (const alg of ASYMMETRIC_ALGORITHMS) {
       const stored = await newStoredKey(alg, now())
       const ring = await ringOf({ keys: [stored] })
       const codec = codecOf(ring)
