@@ -7,22 +7,16 @@
  * served over plain http://127.0.0.1, where Chromium drops Secure cookies (only http://localhost
  * counts as a secure context).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import {
-  type Browser,
-  type BrowserContext,
-  chromium,
-  type Page,
-  type Request,
-  type Response,
-} from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
+import { cookieOf, type Exchange, type RecordingProxy, startRecordingProxy } from './recording-proxy.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -43,27 +37,30 @@ const ARGS = [
   '--disable-sync',
 ]
 
-/** One refresh request as the browser sent it, and what the server answered. */
-interface RefreshSeen {
-  readonly page: Page | null
-  readonly cookie: string
-  status?: number
-}
-
-function refreshCookieOf(cookieHeader: string | undefined): string {
-  return /(?:^|;\s*)refresh_token=([^;]*)/.exec(cookieHeader ?? '')?.[1] ?? ''
-}
+/**
+ * The refresh requests of a session that reached the server, in order (not the ones a page makes
+ * on load to learn whether there is a session: without a cookie, those answer 400).
+ */
+const refreshesIn = (log: readonly Exchange[]) =>
+  log.filter(
+    (exchange) =>
+      exchange.method === 'POST' &&
+      exchange.path === '/api/token/refresh/' &&
+      cookieOf(exchange.headers, 'refresh_token') !== '',
+  )
 
 describe('demo page in Chromium', () => {
   let server: TesseraServer
+  let proxy: RecordingProxy
+  /** The proxy's address: what the browser talks to. */
   let url: string
   let dir: string
   let browser: Browser
   let context: BrowserContext
   let page: Page
-  const refreshes: RefreshSeen[] = []
-  const pending: Promise<unknown>[] = []
   const unauthorized: string[] = []
+  /** Script errors and CSP violations in the demo's tabs. */
+  const problems: string[] = []
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -77,6 +74,10 @@ describe('demo page in Chromium', () => {
       logLevel: 'warn',
       build: { outDir: demoDir, emptyOutDir: true },
     })
+    // The page must run under `script-src 'self'; style-src 'self'`: nothing inline.
+    const built = readFileSync(join(demoDir, 'index.html'), 'utf8')
+    expect(built).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=/)
+    expect(built).toMatch(/<link rel="stylesheet"[^>]* href="\/assets\/[^"]+\.css"/)
     server = await buildServer({
       logStream: false,
       demoDir,
@@ -93,37 +94,33 @@ describe('demo page in Chromium', () => {
         },
       },
     })
-    url = await server.app.listen({ host: '127.0.0.1', port: 0 })
+    // The browser talks to the server through a recording proxy: the refresh requests, with the
+    // cookies they really carried, as the server saw them.
+    proxy = await startRecordingProxy(await server.app.listen({ host: '127.0.0.1', port: 0 }))
+    url = proxy.url
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
     context = await browser.newContext()
-    // Every refresh request, with the refresh token its cookie carried: two tabs racing would send
-    // the same one twice.
-    context.on('request', (request: Request) => {
-      if (request.method() !== 'POST' || !request.url().endsWith('/api/token/refresh/')) return
-      const seen: RefreshSeen = { page: request.frame().page(), cookie: '' }
-      refreshes.push(seen)
-      pending.push(
-        request.allHeaders().then(async (headers) => {
-          ;(seen as { cookie: string }).cookie = refreshCookieOf(headers.cookie)
-          seen.status = (await request.response())?.status()
-        }),
-      )
-    })
     context.on('response', (response: Response) => {
       if (response.status() === 401) unauthorized.push(`${response.request().method()} ${response.url()}`)
+    })
+    context.on('page', (tab) => {
+      tab.on('pageerror', (error) => problems.push(`${tab.url()}: ${error.message}`))
+      tab.on('console', (message) => {
+        if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
+      })
     })
     page = await context.newPage()
   }, 60_000)
 
   afterAll(async () => {
     await browser?.close()
+    await proxy?.close()
     await server?.close()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
   const shot = (target: Page, name: string) =>
     target.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-  const settled = () => Promise.all(pending)
   const text = (target: Page, testId: string) => target.getByTestId(testId).textContent()
   const callHello = async (target: Page) => {
     await target.evaluate(() => {
@@ -144,7 +141,7 @@ describe('demo page in Chromium', () => {
     await page.getByTestId('register-submit').click()
     await expect.poll(() => text(page, 'profile-username')).toBe(USER.username)
     expect(await text(page, 'profile-email')).toBe(USER.email)
-    expect(Number(await text(page, 'expires'))).toBeGreaterThan(ACCESS_LIFETIME - 5)
+    await expect.poll(() => text(page, 'expires').then(Number)).toBeGreaterThan(ACCESS_LIFETIME - 5)
     // The refresh token is in an HttpOnly cookie, invisible to scripts; the CSRF token is not.
     const cookies = await context.cookies()
     expect(cookies.find((cookie) => cookie.name === 'refresh_token')).toMatchObject({
@@ -156,6 +153,8 @@ describe('demo page in Chromium', () => {
     expect(await page.evaluate(() => document.cookie)).toContain('csrftoken=')
     // No script can find the access token in storage either.
     expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0)
+    // The stylesheet applied (a CSP block would leave the page unstyled).
+    expect(await page.evaluate(() => getComputedStyle(document.body).maxWidth)).toBe('720px')
     await shot(page, '2-profile')
   }, 30_000)
 
@@ -171,9 +170,12 @@ describe('demo page in Chromium', () => {
       .toBeGreaterThan(before)
     await expect.poll(() => text(page, 'expires').then(Number)).toBeGreaterThan(30)
     await callHello(page)
-    await settled()
+    const refreshes = refreshesIn(proxy.log)
     expect(refreshes.length).toBeGreaterThan(0)
-    expect(refreshes.every((seen) => seen.status === 200 && seen.cookie !== '')).toBe(true)
+    for (const refresh of refreshes) {
+      expect(refresh.status).toBe(200)
+      expect(refresh.headers['x-csrftoken']).toBe(cookieOf(refresh.headers, 'csrftoken'))
+    }
     expect(unauthorized).toEqual([])
     await shot(page, '3-refreshed')
   }, 30_000)
@@ -188,21 +190,21 @@ describe('demo page in Chromium', () => {
     const second = await context.newPage()
     await second.goto(url)
     await expect.poll(() => text(second, 'profile-username')).toBe(USER.username)
-    const from = refreshes.length
+    const from = refreshesIn(proxy.log).length
     // Two renewals' worth, while both tabs also call the protected route at the same moment.
     await page.waitForTimeout(RENEWAL_MS + 1000)
     await Promise.all([callHello(page), callHello(second)])
     await page.waitForTimeout(RENEWAL_MS)
     await Promise.all([callHello(page), callHello(second)])
-    await settled()
+    const refreshes = refreshesIn(proxy.log)
     const window = refreshes.slice(from)
     // Tabs take turns: each expiry costs one request, sent by whichever tab got there first...
     expect(window.length).toBeGreaterThanOrEqual(2)
     expect(window.length).toBeLessThanOrEqual(3)
     // ...and no refresh token was ever presented twice (which a race would do), or refused.
-    const all = refreshes.map((seen) => seen.cookie)
-    expect(new Set(all).size).toBe(all.length)
-    expect(window.every((seen) => seen.status === 200)).toBe(true)
+    const spent = refreshes.map((refresh) => cookieOf(refresh.headers, 'refresh_token'))
+    expect(new Set(spent).size).toBe(spent.length)
+    expect(window.map((refresh) => refresh.status)).toEqual(window.map(() => 200))
     expect(unauthorized).toEqual([])
     // Both tabs hold the same, latest access token.
     expect(
@@ -248,7 +250,7 @@ describe('demo page in Chromium', () => {
     await callHello(page)
   }, 30_000)
 
-  it('a forged request from another origin of the same site is refused, though the cookie rides along', async () => {
+  it('forged requests from another origin of the same site are refused, though the cookie rides along', async () => {
     // SameSite=Strict cookies still travel between origins of one site (http://localhost:A and
     // http://localhost:B): here only the CSRF defences stand between the attacker and the session.
     const victimUser = { username: 'victim', email: 'victim@example.com', password: 'Victim-Pass-123' }
@@ -258,88 +260,103 @@ describe('demo page in Chromium', () => {
       body: JSON.stringify(victimUser),
     })
     expect(registered.status).toBe(201)
+    // The attacker's page, on its own little server.
+    const evilServer = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      response.end('<!doctype html><title>Prize</title><h1>You won a prize!</h1>')
+    })
+    await new Promise<void>((done) => evilServer.listen(0, '127.0.0.1', done))
+    const attacker = `http://localhost:${(evilServer.address() as AddressInfo).port}`
+    const origin = url.replace('127.0.0.1', 'localhost')
     const victim = await browser.newContext()
-    const cleanups: (() => Promise<void>)[] = [() => victim.close()]
     try {
-      const origin = url.replace('127.0.0.1', 'localhost')
       const tab = await victim.newPage()
       await tab.goto(origin)
       await tab.getByTestId('login-username').fill(victimUser.username)
       await tab.getByTestId('login-password').fill(victimUser.password)
       await tab.getByTestId('login-submit').click()
       await expect.poll(() => text(tab, 'status')).toBe('Logged in')
-      const cookieBefore = (await victim.cookies()).find((cookie) => cookie.name === 'refresh_token')?.value
-      expect(cookieBefore).toBeTruthy()
+      const refreshCookie = async () =>
+        (await victim.cookies()).find((cookie) => cookie.name === 'refresh_token')?.value
+      const before = await refreshCookie()
+      expect(before).toBeTruthy()
 
-      // The attacker's page, on its own little server: same site (localhost), another origin.
-      const evilServer = createServer((_request, response) => {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        response.end('<!doctype html><title>Prize</title><h1>You won a prize!</h1>')
-      })
-      await new Promise<void>((done) => evilServer.listen(0, '127.0.0.1', done))
-      cleanups.push(() => new Promise<void>((done) => evilServer.close(() => done())))
-      const attacker = `http://localhost:${(evilServer.address() as AddressInfo).port}`
       const evil = await victim.newPage()
       await evil.goto(`${attacker}/`)
-      const seen: { method: string; status: number; cookie: string; body: string }[] = []
-      const watched: Promise<void>[] = []
-      evil.on('response', (response) => {
-        const request = response.request()
-        if (!request.url().startsWith(`${origin}/api/`)) return
-        watched.push(
-          (async () => {
-            console.log(await request.allHeaders(), await request.headersArray())
-            seen.push({
-              method: request.method(),
-              status: response.status(),
-              cookie: refreshCookieOf((await request.allHeaders()).cookie),
-              body: await response.text().catch(() => ''),
-            })
-          })(),
-        )
-      })
+      const from = proxy.log.length
       const outcomes = await evil.evaluate(async (target) => {
-        const attempt = async (init: RequestInit) => {
+        const attempt = async (path: string, init: RequestInit) => {
           try {
-            const response = await fetch(`${target}/api/token/refresh/`, {
+            const response = await fetch(target + path, {
               method: 'POST',
               credentials: 'include',
               body: '{}',
               ...init,
             })
             return response.type === 'opaque' ? 'opaque' : response.status
-          } catch (error) {
-            return `blocked ${error}`
+          } catch {
+            return 'blocked'
           }
         }
         return {
           // What a form or a no-cors fetch can send: no custom header, a "simple" content type.
-          simple: await attempt({ mode: 'no-cors', headers: { 'content-type': 'text/plain' } }),
+          refresh: await attempt('/api/token/refresh/', {
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+          }),
+          logout: await attempt('/api/token/blacklist/', {
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+          }),
           // JSON and the transport header need a CORS preflight, which the server does not grant.
-          json: await attempt({
+          json: await attempt('/api/token/blacklist/', {
             headers: { 'content-type': 'application/json', 'x-auth-transport': 'cookie' },
           }),
         }
       }, origin)
-      console.log(outcomes)
-      await new Promise((r) => setTimeout(r, 500))
-      console.log(seen)
-      expect(outcomes).toEqual({ simple: 'opaque', json: 'blocked' })
-      await expect.poll(() => seen.length).toBeGreaterThanOrEqual(1)
-      // The simple request did reach the server with the victim's cookie, and was refused.
-      const posted = seen.filter((entry) => entry.cookie !== '')
-      expect(posted.length).toBeGreaterThanOrEqual(1)
-      for (const entry of posted) expect(entry.status).toBeGreaterThanOrEqual(400)
-      expect(seen.some((entry) => entry.status === 200)).toBe(false)
-      await shot(evil, '7-attacker')
+      expect(outcomes).toEqual({ refresh: 'opaque', logout: 'opaque', json: 'blocked' })
+      // The classic forged form, posted by a top-level navigation.
+      await evil.evaluate((target) => {
+        const form = document.createElement('form')
+        form.method = 'POST'
+        form.enctype = 'text/plain'
+        form.action = `${target}/api/token/blacklist/`
+        const field = document.createElement('input')
+        field.name = '{"a":"'
+        field.value = '"}'
+        form.append(field)
+        document.body.append(form)
+        form.submit()
+      }, origin)
+      await evil.waitForURL(`${origin}/api/token/blacklist/`)
+      await shot(evil, '7-forged-form')
+
+      const forged = proxy.log.slice(from).filter((exchange) => exchange.headers.origin === attacker)
+      const posts = forged.filter((exchange) => exchange.method === 'POST')
+      expect(posts.map((exchange) => exchange.path)).toEqual([
+        '/api/token/refresh/',
+        '/api/token/blacklist/',
+        '/api/token/blacklist/',
+      ])
+      for (const post of posts) {
+        // The cookie was sent: SameSite alone would not have stopped these...
+        expect(cookieOf(post.headers, 'refresh_token')).toBe(before)
+        // ...but the server refused every one (JSON only, before any token is read).
+        expect(post.status).toBe(415)
+      }
+      // The JSON attempt never got past its preflight.
+      expect(forged.filter((exchange) => exchange.method === 'OPTIONS').length).toBeLessThanOrEqual(1)
 
       // The victim's session is untouched: same refresh cookie, and the page still works.
-      expect((await victim.cookies()).find((cookie) => cookie.name === 'refresh_token')?.value).toBe(
-        cookieBefore,
-      )
+      expect(await refreshCookie()).toBe(before)
       await callHello(tab)
     } finally {
-      for (const cleanup of cleanups) await cleanup()
+      await victim.close()
+      await new Promise<void>((done) => evilServer.close(() => done()))
     }
   }, 30_000)
+
+  it('ran without a script error or a CSP violation', () => {
+    expect(problems).toEqual([])
+  })
 })

@@ -2,9 +2,20 @@
 // protected route, silent refreshes and log out. No inline script or style (the page's CSP).
 import { createTesseraClient, TesseraClientError, type UserView } from '../../src/client/index.js'
 
-const client = createTesseraClient({ mode: 'cookie', baseUrl: window.location.origin })
+/** The client renews the access token this long before it expires (its default, spelled out). */
+const REFRESH_SKEW_SECONDS = 30
+/** A silent renewal at most this often, even with access tokens shorter than the skew. */
+const MIN_RENEWAL_GAP_MS = 5000
+
+const client = createTesseraClient({
+  mode: 'cookie',
+  baseUrl: window.location.origin,
+  refreshSkewSeconds: REFRESH_SKEW_SECONDS,
+})
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 let refreshes = 0
+let renewing = false
+let lastRenewal = 0
 
 function show(message: string, error = false): void {
   const target = $(error ? 'error' : 'status')
@@ -27,6 +38,7 @@ async function render(): Promise<void> {
   $('anonymous').hidden = authenticated
   $('authenticated').hidden = !authenticated
   show(authenticated ? 'Logged in' : 'Not logged in')
+  tick()
   if (!authenticated) return
   const user = await client.me<UserView>()
   $('profile-username').textContent = user.username
@@ -34,15 +46,31 @@ async function render(): Promise<void> {
   $('profile-joined').textContent = new Date(user.date_joined).toLocaleString()
 }
 
+/**
+ * Shows the countdown, and renews the access token in the background once it is due, so the page
+ * never holds an expired token (tabs share the renewal: one refresh request per expiry).
+ */
 function tick(): void {
   const expires = client.expiresAt()
   $('expires').textContent =
     expires === undefined ? '–' : String(Math.max(0, Math.round(expires - Date.now() / 1000)))
+  const now = Date.now()
+  const due = expires !== undefined && expires * 1000 - REFRESH_SKEW_SECONDS * 1000 <= now
+  if (!due || renewing || now - lastRenewal < MIN_RENEWAL_GAP_MS) return
+  renewing = true
+  lastRenewal = now
+  client
+    .getAccessToken()
+    .catch((error: unknown) => show(describe(error), true))
+    .finally(() => {
+      renewing = false
+    })
 }
 
 client.on('refresh', () => {
   refreshes++
   $('refreshes').textContent = String(refreshes)
+  tick()
 })
 for (const event of ['login', 'logout', 'session-expired'] as const) {
   client.on(event, () => {

@@ -12,7 +12,8 @@ const TYPES: Record<string, string> = {
 }
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tessera</title></head>
-<body><h1>Tessera</h1><p>The API is running. The demo page is not built: run <code>npm run build</code>.</p></body></html>`
+<body><h1>Tessera</h1><p>The API is running. The demo page is not built: run <code>npm run build</code>
+(or just the page: <code>npx vite build --config web/vite.config.ts</code>) and restart.</p></body></html>`
 
 export interface DemoPage {
   /** Answers the page when the request prefers HTML; returns false to let the JSON index answer. */
