@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifyCors from '@fastify/cors'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
 import { createAuthenticator } from './authenticate.js'
@@ -27,6 +27,10 @@ const API_SECURITY_HEADERS = {
 export interface AppOptions {
   /** A pino logger (already configured with redaction); none by default. */
   logger?: FastifyBaseLogger
+  /** Makes each request's child logger (the server passes a lazy one). */
+  childLoggerFactory?: FastifyServerOptions['childLoggerFactory']
+  /** Decides which per-request lines Fastify writes. */
+  logController?: FastifyServerOptions['logController']
 }
 
 /**
@@ -37,6 +41,8 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   const { settings } = deps
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.childLoggerFactory ? { childLoggerFactory: options.childLoggerFactory } : {}),
+    ...(options.logController ? { logController: options.logController } : {}),
     bodyLimit: settings.BODY_LIMIT,
     trustProxy: settings.TRUST_PROXY,
     // Request lines carry the request id; the Authorization header and cookies are redacted by

@@ -20,7 +20,9 @@ export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): 
   await app.register(fastifyRateLimit, {
     global: false,
     skipOnError: true,
-    ...(deps.rateLimitRedis ? { redis: deps.rateLimitRedis, nameSpace: deps.rateLimitPrefix ?? 'tessera:ratelimit:' } : {}),
+    ...(deps.rateLimitRedis
+      ? { redis: deps.rateLimitRedis, nameSpace: deps.rateLimitPrefix ?? 'tessera:ratelimit:' }
+      : {}),
   })
   const max: Record<LimitName, number> = {
     login: settings.RATE_LIMIT_LOGIN_PER_IP,

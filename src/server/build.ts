@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { pino } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
@@ -19,7 +19,7 @@ import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { ReloadingKeyRing } from './key-reload.js'
-import { loggerOptions } from './logger.js'
+import { lazyChildLoggerFactory, loggerOptions, quietWhenDisabledLogController } from './logger.js'
 import { TesseraMetrics } from './metrics.js'
 
 export interface ServerOptions {
@@ -150,15 +150,30 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
             })),
           observeVerification: metrics.observeVerification,
         },
-        loginThrottle: new LoginThrottle(bus ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`) : new MemoryCounterStore(), {
-          maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
-          windowMs: settings.RATE_LIMIT_WINDOW * 1000,
-        }),
-        ...(bus ? { probes: { redis: () => bus.ping() }, rateLimitRedis: bus.client, rateLimitPrefix: `${settings.REDIS_PREFIX}ratelimit:` } : {}),
+        loginThrottle: new LoginThrottle(
+          bus
+            ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`)
+            : new MemoryCounterStore(),
+          {
+            maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+            windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+          },
+        ),
+        ...(bus
+          ? {
+              probes: { redis: () => bus.ping() },
+              rateLimitRedis: bus.client,
+              rateLimitPrefix: `${settings.REDIS_PREFIX}ratelimit:`,
+            }
+          : {}),
       },
-      options.logStream === false
+      logger === undefined
         ? {}
-        : { logger: pino(loggerOptions(settings), options.logStream ?? process.stdout) },
+        : {
+            logger,
+            childLoggerFactory: lazyChildLoggerFactory as FastifyServerOptions['childLoggerFactory'],
+            logController: quietWhenDisabledLogController(),
+          },
     )
 
     await gate.sync().catch(() => {})

@@ -79,7 +79,11 @@ export const SPECS: Specs = {
     'apply migrations at startup (default: yes unless production)',
   ),
   REDIS_URL: s(kind.optionalString, null, 'redis://… for revocation fan-out and shared rate limits'),
-  REDIS_PREFIX: s(kind.string, 'tessera:', 'prefix of every Redis key and channel (one per deployment sharing a Redis)'),
+  REDIS_PREFIX: s(
+    kind.string,
+    'tessera:',
+    'prefix of every Redis key and channel (one per deployment sharing a Redis)',
+  ),
   API_PREFIX: s(kind.string, '/api', 'path prefix of the API routes'),
   BODY_LIMIT: s(kind.integer(1024, 1_048_576), 16_384, 'largest accepted request body, bytes'),
   TRUST_PROXY: s(kind.boolean, false, 'take the client IP from X-Forwarded-For'),

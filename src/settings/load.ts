@@ -113,7 +113,7 @@ const isHmac = (settings: Settings): boolean =>
 /** OWASP and RFC 8725 §3.5: production never runs on a guessable or development setup. */
 function checkProduction(settings: Settings): void {
   const secret = settings.SIGNING_KEY?.reveal()
-  if (isHmac(settings)) {
+  if (isHmac(settings) && settings.SIGNING_KEYS === null) {
     if (secret === undefined) {
       throw new SettingsError(
         'SIGNING_KEY',
