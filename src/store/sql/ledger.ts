@@ -282,34 +282,36 @@ export class SqlTokenLedger implements TokenLedger {
       throw new RangeError('batchSize must be a positive integer')
     const cutoff = toMillis(now)
     const outstanding = await this.#deleteInBatches(batchSize, (db) =>
-      db
-        .deleteFrom('outstanding_tokens')
-        .where(
-          'jti',
-          'in',
-          db
-            .selectFrom('outstanding_tokens')
-            .select('jti')
-            .where('expires_at', '<=', cutoff)
-            .limit(batchSize),
-        )
-        .executeTakeFirst(),
+      this.#deleteExpired(db, 'outstanding_tokens', cutoff, batchSize),
     )
     const blacklisted = await this.#deleteInBatches(batchSize, (db) =>
-      db
-        .deleteFrom('blacklisted_tokens')
-        .where(
-          'jti',
-          'in',
-          db
-            .selectFrom('blacklisted_tokens')
-            .select('jti')
-            .where('expires_at', '<=', cutoff)
-            .limit(batchSize),
-        )
-        .executeTakeFirst(),
+      this.#deleteExpired(db, 'blacklisted_tokens', cutoff, batchSize),
     )
     return { outstanding, blacklisted }
+  }
+
+  /**
+   * One batch: the oldest expired rows, found through the expires_at index and deleted by primary
+   * key. PostgreSQL plans `jti IN (subquery)` as a hash join over the whole table; `= ANY(ARRAY(…))`
+   * makes it look each one up by key (test/store/query-plans.test.ts). SQLite has no arrays and
+   * plans the IN form by key anyway.
+   */
+  #deleteExpired(
+    db: Kysely<Database>,
+    table: 'outstanding_tokens' | 'blacklisted_tokens',
+    cutoff: number,
+    batchSize: number,
+  ) {
+    const expired = db
+      .selectFrom(table)
+      .select('jti')
+      .where('expires_at', '<=', cutoff)
+      .orderBy('expires_at')
+      .limit(batchSize)
+    const query = this.#rowLocks
+      ? db.deleteFrom(table).where(sql<boolean>`jti = any(array(${expired}))`)
+      : db.deleteFrom(table).where('jti', 'in', expired)
+    return query.executeTakeFirst()
   }
 
   async #deleteInBatches(
