@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { pino } from 'pino'
@@ -5,7 +6,11 @@ import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
-import { createPasswordHasher } from '../accounts/passwords/index.js'
+import {
+  createPasswordHasher,
+  type PasswordHasher,
+  withConcurrencyLimit,
+} from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
@@ -47,7 +52,7 @@ export interface TesseraServer {
   readonly sessions: SessionService
   /** Deactivate, delete, revoke: changes that end a user's sessions everywhere. */
   readonly accounts: AccountAdmin
-  readonly hasher: ReturnType<typeof createPasswordHasher>
+  readonly hasher: PasswordHasher
   readonly metrics: TesseraMetrics
   /** Stops background work, drains the app, closes the database. */
   close(): Promise<void>
@@ -67,11 +72,14 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     let codec: TokenCodec | undefined
     const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
     codec = new TokenCodec(settings, keys, clock)
-    const hasher = createPasswordHasher({
-      memoryKib: settings.ARGON2_MEMORY_KIB,
-      iterations: settings.ARGON2_ITERATIONS,
-      parallelism: settings.ARGON2_PARALLELISM,
-    })
+    const hasher = withConcurrencyLimit(
+      createPasswordHasher({
+        memoryKib: settings.ARGON2_MEMORY_KIB,
+        iterations: settings.ARGON2_ITERATIONS,
+        parallelism: settings.ARGON2_PARALLELISM,
+      }),
+      settings.PASSWORD_HASH_CONCURRENCY || Math.max(1, availableParallelism() - 1),
+    )
     const gate = new UserGate(stores.users, stores.revocations, clock)
     const logger =
       options.logStream === false

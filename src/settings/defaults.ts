@@ -100,6 +100,11 @@ export const SPECS: Specs = {
   ARGON2_MEMORY_KIB: s(kind.integer(1024, 4_194_304), 19_456, 'argon2id memory, KiB (OWASP: 19 MiB)'),
   ARGON2_ITERATIONS: s(kind.integer(1, 100), 2, 'argon2id passes (OWASP: 2)'),
   ARGON2_PARALLELISM: s(kind.integer(1, 16), 1, 'argon2id lanes (OWASP: 1)'),
+  PASSWORD_HASH_CONCURRENCY: s(
+    kind.integer(0, 256),
+    0,
+    'password hashes computed at once (0: one less than the cores, at least 1), so logins never starve requests',
+  ),
   REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
   REVOCATION_POLL_INTERVAL: s(
     kind.duration,

@@ -76,6 +76,7 @@ export interface Settings {
   ARGON2_MEMORY_KIB: number
   ARGON2_ITERATIONS: number
   ARGON2_PARALLELISM: number
+  PASSWORD_HASH_CONCURRENCY: number
   // Tessera: sessions and revocation
   REFRESH_REUSE_INTERVAL: number
   REVOCATION_POLL_INTERVAL: number

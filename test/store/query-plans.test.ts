@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrateToLatest, openStores, type SqlStores } from '../../src/store/sql/index.js'
 import { freshPgSchema } from '../helpers/server.js'
 
-const TABLES = ['users', 'groups', 'user_groups', 'outstanding_tokens', 'blacklisted_tokens', 'user_cutoffs', 'api_clients']
+const TABLES = [
+  'users',
+  'groups',
+  'user_groups',
+  'outstanding_tokens',
+  'blacklisted_tokens',
+  'user_cutoffs',
+  'api_clients',
+]
 
 interface Recorded {
   text: string
@@ -37,8 +45,12 @@ describe('query plans on PostgreSQL', () => {
     await client.query(`insert into blacklisted_tokens (jti, blacklisted_at, expires_at)
       select md5('o' || g), ${now}, ${now} + g from generate_series(1, 60000, 2) g`)
     await client.query(`insert into groups (name) select 'group' || g from generate_series(1, 2000) g`)
-    await client.query(`insert into user_groups (user_id, group_id) select g, 1 + (g % 2000) from generate_series(1, 20000) g`)
-    await client.query(`insert into user_cutoffs (user_id, not_before, seq) select g, 1, g from generate_series(1, 20000) g`)
+    await client.query(
+      `insert into user_groups (user_id, group_id) select g, 1 + (g % 2000) from generate_series(1, 20000) g`,
+    )
+    await client.query(
+      `insert into user_cutoffs (user_id, not_before, seq) select g, 1, g from generate_series(1, 20000) g`,
+    )
     for (const table of TABLES) await client.query(`analyze ${table}`)
     await client.end()
 
@@ -63,7 +75,11 @@ describe('query plans on PostgreSQL', () => {
 
   it('uses an index for every read, update and delete of the token and user paths', async () => {
     const now = new Date()
-    const user = await stores.users.create({ username: 'planner', email: 'planner@example.com', passwordHash: '!' })
+    const user = await stores.users.create({
+      username: 'planner',
+      email: 'planner@example.com',
+      passwordHash: '!',
+    })
     await stores.users.setGroups(user.id, ['staff'])
     const token = (jti: string, parentJti: string | null = null) => ({
       jti,
@@ -93,7 +109,10 @@ describe('query plans on PostgreSQL', () => {
     await stores.ledger.flushExpired(new Date(now.getTime() + 500_000), 100)
     await stores.users.update(user.id, { lastLogin: now })
 
-    const statements = recorded.filter(({ text }) => /^\s*(select|update|delete)\b/i.test(text) && !/pg_|information_schema|kysely_migration/i.test(text))
+    const statements = recorded.filter(
+      ({ text }) =>
+        /^\s*(select|update|delete)\b/i.test(text) && !/pg_|information_schema|kysely_migration/i.test(text),
+    )
     expect(statements.length).toBeGreaterThan(12)
     pg.Client.prototype.query = originalQuery
     const client = new pg.Client(schema.url)
