@@ -1,15 +1,30 @@
 // Helpers for bench/run.mjs: child servers, wrk and autocannon runs, RSS sampling, SVG charts.
-import { execFile, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 
 const exec = promisify(execFile)
+/** Pin servers and load generators to separate cores when the machine has two or more. */
+export const PINNING = process.env.BENCH_PIN !== '0' && cpus().length >= 2 && hasTaskset()
+
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'])
+    return true
+  } catch {
+    return false
+  }
+}
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Starts a server process and waits for its "listening on URL" line. */
 export async function startProcess(args, env = {}) {
-  const child = spawn(process.execPath, args, {
+  // Servers on core 0, load generators on core 1 (when there are two): neither steals the other's
+  // core, so a ratio compares the servers, not the scheduler's mood.
+  const pinned = PINNING ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]
+  const child = spawn(pinned[0], pinned[1], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -40,10 +55,12 @@ export async function startProcess(args, env = {}) {
   }
 }
 
-/** wrk -t2 -c64 against one URL; requests/s and non-2xx count. */
+/** wrk -c64 against one URL (pinned to core 1 when pinning); requests/s and non-2xx count. */
 export async function wrk(url, { duration, header } = {}) {
-  const args = ['-t2', '-c64', `-d${duration}s`, '--latency', ...(header ? ['-H', header] : []), url]
-  const { stdout } = await exec('wrk', args, { maxBuffer: 1 << 20 })
+  const args = [PINNING ? '-t1' : '-t2', '-c64', `-d${duration}s`, '--latency', ...(header ? ['-H', header] : []), url]
+  const { stdout } = PINNING
+    ? await exec('taskset', ['-c', '1', 'wrk', ...args], { maxBuffer: 1 << 20 })
+    : await exec('wrk', args, { maxBuffer: 1 << 20 })
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0)
   const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0)
   const p99 = /99%\s+([\d.]+\w+)/.exec(stdout)?.[1] ?? ''

@@ -6,11 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { barChart, cannon, lineChart, postJson, rssMiB, sleep, startProcess, wrk } from './lib.mjs'
+import { barChart, cannon, lineChart, PINNING, postJson, rssMiB, sleep, startProcess, wrk } from './lib.mjs'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const quick = process.env.BENCH_QUICK === '1'
 const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10))
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3))
 const soakRequests = Number(process.env.BENCH_SOAK_REQUESTS ?? (quick ? 100_000 : 1_000_000))
 const only = process.env.BENCH_ONLY?.split(',')
 const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -47,25 +48,35 @@ async function accessToken(url) {
 }
 const wanted = (name) => only === undefined || only.includes(name)
 
+/**
+ * The protected route beside bare Fastify: both servers up, measured in alternating rounds, and the
+ * median of the per-round ratios reported (one round is at the mercy of whatever else the machine
+ * does for those seconds).
+ */
 async function helloScenario(name, extra) {
   const baseline = await bare()
   const server = await tessera(name, extra)
   const { access } = await accessToken(server.url)
-  await wrk(`${server.url}/api/hello/`, { duration: 2, header: `Authorization: Bearer ${access}` }) // warm up
-  const base = await wrk(`${baseline.url}/hello`, { duration })
-  const protectedRoute = await wrk(`${server.url}/api/hello/`, {
-    duration,
-    header: `Authorization: Bearer ${access}`,
-  })
+  const header = `Authorization: Bearer ${access}`
+  await wrk(`${server.url}/api/hello/`, { duration: 2, header }) // warm up both
+  await wrk(`${baseline.url}/hello`, { duration: 2 })
+  const rounds = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const base = await wrk(`${baseline.url}/hello`, { duration })
+    const protectedRoute = await wrk(`${server.url}/api/hello/`, { duration, header })
+    rounds.push({ base, protectedRoute, ratio: protectedRoute.rps / base.rps })
+  }
   await baseline.stop()
   await server.stop()
+  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]
   return {
-    bare_rps: base.rps,
-    tessera_rps: protectedRoute.rps,
-    ratio: protectedRoute.rps / base.rps,
-    non_2xx: protectedRoute.errors,
-    p99: protectedRoute.p99,
-    commands: [base.command, protectedRoute.command],
+    bare_rps: median.base.rps,
+    tessera_rps: median.protectedRoute.rps,
+    ratio: median.ratio,
+    round_ratios: rounds.map((round) => Number(round.ratio.toFixed(3))),
+    non_2xx: rounds.reduce((sum, round) => sum + round.protectedRoute.errors, 0),
+    p99: median.protectedRoute.p99,
+    commands: [median.base.command, median.protectedRoute.command],
   }
 }
 
@@ -271,7 +282,8 @@ function report(machine, r) {
     '',
     `Command: \`npm run bench\` (${machine.duration_s} s per load; \`BENCH_QUICK=1\` for a smoke run). Date ${machine.date},`,
     `${machine.cores} cores, Node ${machine.node}. Load generators (wrk, autocannon) run on the same machine as the`,
-    'servers, so every figure is a ratio against a baseline measured in the same run. Raw figures: `bench/results.json`.',
+    `servers${machine.pinned ? ' (servers pinned to core 0, wrk to core 1 with taskset)' : ''}, so every figure is a ratio against a baseline`,
+    'measured in the same run. Raw figures: `bench/results.json`.',
     '',
   ]
   const hello = (name, label) => {
