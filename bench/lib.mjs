@@ -20,10 +20,11 @@ function hasTaskset() {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Starts a server process and waits for its "listening on URL" line. */
-export async function startProcess(args, env = {}) {
+export async function startProcess(args, env = {}, pin = false) {
   // Servers on core 0, load generators on core 1 (when there are two): neither steals the other's
   // core, so a ratio compares the servers, not the scheduler's mood.
-  const pinned = PINNING ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]
+  const pinned =
+    PINNING && pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]
   const child = spawn(pinned[0], pinned[1], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,7 +58,14 @@ export async function startProcess(args, env = {}) {
 
 /** wrk -c64 against one URL (pinned to core 1 when pinning); requests/s and non-2xx count. */
 export async function wrk(url, { duration, header } = {}) {
-  const args = [PINNING ? '-t1' : '-t2', '-c64', `-d${duration}s`, '--latency', ...(header ? ['-H', header] : []), url]
+  const args = [
+    PINNING ? '-t1' : '-t2',
+    '-c64',
+    `-d${duration}s`,
+    '--latency',
+    ...(header ? ['-H', header] : []),
+    url,
+  ]
   const { stdout } = PINNING
     ? await exec('taskset', ['-c', '1', 'wrk', ...args], { maxBuffer: 1 << 20 })
     : await exec('wrk', args, { maxBuffer: 1 << 20 })
