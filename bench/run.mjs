@@ -289,6 +289,7 @@ const machine = {
   cores: cpus().length,
   node: process.version,
   duration_s: duration,
+  pinned: PINNING,
 }
 const outDir = new URL('.', import.meta.url).pathname
 mkdirSync(join(outDir, 'charts'), { recursive: true })
