@@ -1,27 +1,75 @@
 // `npm run bench`: every scenario in one run, each beside its baseline; writes bench/RESULTS.md,
-// bench/results.json and an SVG chart per scenario under bench/charts/. Loopback only; every load
-// is bounded in time or count. BENCH_DURATION (s, default 10), BENCH_ONLY=a,b, BENCH_QUICK=1
-// (3 s runs, 100k soak), BENCH_SOAK_REQUESTS (default 1,000,000).
+// bench/results.json and an SVG chart per scenario under bench/charts/.
+//
+// Servers are real child processes (`dist/cli/main.js serve` with a temp SQLite file or PostgreSQL
+// schema and a temp KEY_DIR; `bench/bare-fastify.mjs` as the baseline); load comes from this process
+// with autocannon, 64 connections. Loopback only; every load is bounded in time or count.
+//
+//   BENCH_DURATION=10        seconds per measured load (default 10; 3 with BENCH_QUICK=1)
+//   BENCH_QUICK=1            smoke run: short loads, 1 round, 100,000-request soak, fewer sessions
+//   BENCH_ONLY=a,b           only these scenarios (others keep their last figures in RESULTS.md)
+//   BENCH_ROUNDS=3           alternating rounds for the protected-route ratios (median reported)
+//   BENCH_SOAK_REQUESTS=N    soak length (default 1,000,000)
+//   BENCH_PIN=1              pin servers to core 0 and this load generator to core 1 (taskset)
+//   BENCH_DATABASE_URL=...   PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Algorithm, hashSync, verifySync } from '@node-rs/argon2'
 import pg from 'pg'
-import { barChart, cannon, lineChart, PINNING, postJson, rssMiB, sleep, startProcess, wrk } from './lib.mjs'
+import {
+  barChart,
+  CORES,
+  canPin,
+  cannon,
+  lineChart,
+  pin,
+  pool,
+  postJson,
+  rssMiB,
+  sleep,
+  startProcess,
+} from './lib.mjs'
 
-const ROOT = new URL('..', import.meta.url).pathname
+const BENCH = new URL('.', import.meta.url).pathname
+const ROOT = join(BENCH, '..')
 const quick = process.env.BENCH_QUICK === '1'
 const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10))
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3))
 const soakRequests = Number(process.env.BENCH_SOAK_REQUESTS ?? (quick ? 100_000 : 1_000_000))
-const only = process.env.BENCH_ONLY?.split(',')
-const PG = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const SECRET = 'bench-signing-key-that-is-long-enough-for-hs256'
-const USER = { username: 'bench', email: 'bench@example.com', password: 'Bench-Pass-123' }
+const PIN = process.env.BENCH_PIN === '1' && canPin()
+const CONNECTIONS = 64
+const PG_BASE = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const SECRET = 'bench-signing-key-that-is-long-enough-for-hs256-0123456789'
+const PASSWORD = 'Quartz-Falcon-9147-Lantern'
+const SCENARIOS = [
+  'hello-hs256',
+  'hello-eddsa',
+  'refresh-sqlite',
+  'refresh-postgres',
+  'login',
+  'login-flood',
+  'soak',
+]
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim())
+for (const name of only ?? []) {
+  if (!SCENARIOS.includes(name)) {
+    console.error(`unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`)
+    process.exit(2)
+  }
+}
+const wanted = (name) => only === undefined || only.includes(name)
+if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  console.error('dist/cli/main.js is missing: run `npm run build` first (npm run bench does)')
+  process.exit(2)
+}
+
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'))
 const results = {}
-const stops = []
+const cleanups = []
+const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args)
 
-const baseEnv = (name, extra = {}) => ({
+const tesseraEnv = (name, extra = {}) => ({
   TESSERA_PORT: '0',
   TESSERA_LOG_LEVEL: 'warn',
   TESSERA_RATE_LIMIT_ENABLED: 'false',
@@ -31,458 +79,825 @@ const baseEnv = (name, extra = {}) => ({
   ...extra,
 })
 
-/** `pin`: on core 0, for the wrk ratio scenarios; the others use every core, as in production. */
-async function tessera(name, extra, pin = false) {
-  const server = await startProcess([join(ROOT, 'dist/cli/main.js'), 'serve'], baseEnv(name, extra), pin)
-  stops.push(server.stop)
+async function tessera(name, extra) {
+  const server = await startProcess([join(ROOT, 'dist/cli/main.js'), 'serve'], tesseraEnv(name, extra))
+  cleanups.push(server.stop)
   return server
 }
-async function bare() {
-  const server = await startProcess([join(ROOT, 'bench/bare-fastify.mjs')], {}, true)
-  stops.push(server.stop)
+async function bareFastify() {
+  const server = await startProcess([join(BENCH, 'bare-fastify.mjs')])
+  cleanups.push(server.stop)
   return server
 }
-async function accessToken(url) {
-  await postJson(`${url}/api/register/`, USER)
-  const login = await postJson(`${url}/api/token/`, { username: USER.username, password: USER.password })
-  return login.body
+
+/** Registers a user (201) and logs in; returns the token pair. */
+async function userWithTokens(url, username) {
+  const reg = await postJson(`${url}/api/register/`, {
+    username,
+    email: `${username}@example.com`,
+    password: PASSWORD,
+  })
+  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${reg.text.slice(0, 300)}`)
+  return login(url, username)
 }
-const wanted = (name) => only === undefined || only.includes(name)
+async function login(url, username) {
+  const res = await postJson(`${url}/api/token/`, { username, password: PASSWORD })
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text.slice(0, 300)}`)
+  return res.body
+}
+const jwtHeader = (token) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'))
+
+async function expectHello(url, access) {
+  const res = await fetch(`${url}/api/hello/`, {
+    headers: { authorization: `Bearer ${access}` },
+    signal: AbortSignal.timeout(10_000),
+  })
+  if (res.status !== 200) throw new Error(`GET /api/hello/ answered ${res.status}: ${await res.text()}`)
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const round3 = (n) => Math.round(n * 1000) / 1000
+const portless = (url) => url.replace(/:\d+/, ':PORT')
+const helloCommand = (url) =>
+  `autocannon -c ${CONNECTIONS} -d ${duration} -H 'authorization=Bearer $ACCESS' ${portless(url)}/api/hello/`
+const bareCommand = (url) => `autocannon -c ${CONNECTIONS} -d ${duration} ${portless(url)}/hello`
+const summary = (run) => ({
+  rps: Math.round(run.rps),
+  non2xx: run.non2xx,
+  errors: run.errors,
+  timeouts: run.timeouts,
+  p99_ms: run.latency_ms.p99,
+  server_cpu_cores: run.server_cpu_cores === undefined ? undefined : round3(run.server_cpu_cores),
+  client_cpu_cores: round3(run.client_cpu_cores),
+})
+
+// ---- 1, 2: protected route vs bare Fastify ----
 
 /**
- * The protected route beside bare Fastify: both servers up, measured in alternating rounds, and the
- * median of the per-round ratios reported (one round is at the mercy of whatever else the machine
- * does for those seconds).
+ * Both servers up side by side, measured in alternating rounds (bare, Tessera, bare, ...), and the
+ * median of the per-round ratios reported.
  */
-async function helloScenario(name, extra) {
-  const baseline = await bare()
-  const server = await tessera(name, extra, true)
-  const { access } = await accessToken(server.url)
-  const header = `Authorization: Bearer ${access}`
-  await wrk(`${server.url}/api/hello/`, { duration: 2, header }) // warm up both
-  await wrk(`${baseline.url}/hello`, { duration: 2 })
-  const rounds = []
-  for (let round = 0; round < ROUNDS; round++) {
-    const base = await wrk(`${baseline.url}/hello`, { duration })
-    const protectedRoute = await wrk(`${server.url}/api/hello/`, { duration, header })
-    rounds.push({ base, protectedRoute, ratio: protectedRoute.rps / base.rps })
+async function helloScenario(name, extra, expectAlg) {
+  const base = await bareFastify()
+  let server
+  try {
+    server = await tessera(name, extra)
+  } catch (error) {
+    await base.stop()
+    return { skipped: true, reason: `Tessera did not start: ${String(error.message).slice(0, 1500)}` }
   }
-  await baseline.stop()
-  await server.stop()
-  const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]
-  return {
-    bare_rps: median.base.rps,
-    tessera_rps: median.protectedRoute.rps,
-    ratio: median.ratio,
-    round_ratios: rounds.map((round) => Number(round.ratio.toFixed(3))),
-    non_2xx: rounds.reduce((sum, round) => sum + round.protectedRoute.errors, 0),
-    p99: median.protectedRoute.p99,
-    commands: [median.base.command, median.protectedRoute.command],
+  const { access } = await userWithTokens(server.url, `hello_${name}`)
+  const alg = jwtHeader(access).alg
+  if (alg !== expectAlg) {
+    await Promise.all([base.stop(), server.stop()])
+    return { skipped: true, reason: `the server signed its access token with ${alg}, not ${expectAlg}` }
+  }
+  await expectHello(server.url, access)
+  if (PIN) {
+    pin(base.pid, '0')
+    pin(server.pid, '0')
+    pin(process.pid, '1')
+  }
+  const helloOpts = { url: `${server.url}/api/hello/`, headers: { authorization: `Bearer ${access}` } }
+  const bareOpts = { url: `${base.url}/hello` }
+  try {
+    const warm = quick ? 1 : 3
+    await cannon({ ...bareOpts, duration: warm }, { serverPid: base.pid })
+    await cannon({ ...helloOpts, duration: warm }, { serverPid: server.pid })
+    const rounds = []
+    for (let i = 0; i < ROUNDS; i++) {
+      log(`${name}: round ${i + 1}/${ROUNDS}`)
+      const b = await cannon({ ...bareOpts, duration }, { serverPid: base.pid })
+      const t = await cannon({ ...helloOpts, duration }, { serverPid: server.pid })
+      rounds.push({ bare: b, tessera: t, ratio: t.rps / b.rps })
+    }
+    const m = median(rounds.map((r) => r.ratio))
+    const mid = rounds.find((r) => r.ratio === m)
+    return {
+      algorithm: alg,
+      bare_rps: Math.round(mid.bare.rps),
+      tessera_rps: Math.round(mid.tessera.rps),
+      ratio: round3(m),
+      round_ratios: rounds.map((r) => round3(r.ratio)),
+      goal: name === 'hs256' ? 0.9 : 0.8,
+      bare: summary(mid.bare),
+      tessera: summary(mid.tessera),
+      tessera_rss_mib: Math.round(rssMiB(server.pid)),
+      commands: [bareCommand(base.url), helloCommand(server.url)],
+    }
+  } finally {
+    if (PIN) pin(process.pid, `0-${CORES - 1}`)
+    await Promise.all([base.stop(), server.stop()])
   }
 }
 
-/** Refreshes with rotation: each connection follows its own chain, using each token once. */
+// ---- 3: refresh with rotation ----
+
+/**
+ * Many users and sessions are created first; then every request refreshes a refresh token that was
+ * never sent before. Each connection follows a chain (a rotated token is that connection's next
+ * request) for HOPS links, then parks the chain's unused head at the back of the pool and takes the
+ * next session from the pool, so all sessions are exercised and no token is ever sent twice.
+ */
 async function refreshScenario(name, extra) {
   const server = await tessera(name, {
+    // Fast hashes only to create the sessions quickly; refresh itself never hashes a password.
     TESSERA_ARGON2_MEMORY_KIB: '1024',
     TESSERA_ARGON2_ITERATIONS: '1',
     ...extra,
   })
-  await postJson(`${server.url}/api/register/`, USER)
-  const connections = 32
-  const chains = []
-  for (let i = 0; i < connections; i++) {
-    chains.push(
-      (await postJson(`${server.url}/api/token/`, { username: USER.username, password: USER.password })).body
-        .refresh,
-    )
-  }
-  let next = 0
-  const result = await cannon({
-    url: server.url,
-    connections,
-    duration,
-    requests: [
+  try {
+    const users = quick ? 64 : 256
+    const perUser = quick ? 4 : 8
+    const setupStart = Date.now()
+    await pool(users, 8, (i) => userWithTokens(server.url, `refresh${String(i).padStart(4, '0')}`))
+    const sessions = await pool(users * perUser, 16, async (i) => {
+      const pair = await login(server.url, `refresh${String(i % users).padStart(4, '0')}`)
+      return pair.refresh
+    })
+    log(`${name}: ${users} users, ${sessions.length} sessions in ${Date.now() - setupStart} ms`)
+
+    const HOPS = 16
+    const queue = sessions.slice()
+    let head = 0
+    let handoff = null
+    const sent = new Set()
+    let resent = 0
+    let exhausted = 0
+    const statuses = {}
+    const run = await cannon(
       {
-        method: 'POST',
-        path: '/api/token/refresh/',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request, context) => {
-          context.chain ??= next++ % connections
-          return { ...request, body: JSON.stringify({ refresh: chains[context.chain] }) }
-        },
-        onResponse: (status, body, context) => {
-          if (status === 200) chains[context.chain] = JSON.parse(body).refresh
-        },
+        url: server.url,
+        duration,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/token/refresh/',
+            headers: { 'content-type': 'application/json' },
+            // autocannon calls onResponse and then, synchronously and for the same connection,
+            // setupRequest for that connection's next request: `handoff` carries the chain across.
+            setupRequest: (request, context) => {
+              let link = handoff
+              handoff = null
+              if (link && link.hops >= HOPS) {
+                queue.push(link.token)
+                link = null
+              }
+              if (!link && head < queue.length) link = { token: queue[head++], hops: 0 }
+              if (!link) {
+                exhausted++
+                link = { token: 'pool-exhausted', hops: 0 }
+              }
+              if (sent.has(link.token)) resent++
+              else sent.add(link.token)
+              context.hops = link.hops
+              return { ...request, body: JSON.stringify({ refresh: link.token }) }
+            },
+            onResponse: (status, body, context) => {
+              statuses[status] = (statuses[status] ?? 0) + 1
+              if (status === 200) handoff = { token: JSON.parse(body).refresh, hops: context.hops + 1 }
+            },
+          },
+        ],
       },
-    ],
-  })
-  await server.stop()
-  return {
-    refreshes_per_second: result['2xx'] / result.duration,
-    non_2xx: result.non2xx,
-    command: `autocannon -c ${connections} -d ${duration} POST /api/token/refresh/ (one rotation chain per connection)`,
+      { serverPid: server.pid },
+    )
+    return {
+      refreshes_per_second: Math.round(run.rps),
+      goal: 2000,
+      ok: run.ok,
+      non200: Object.fromEntries(Object.entries(statuses).filter(([code]) => code !== '200')),
+      errors: run.errors,
+      timeouts: run.timeouts,
+      tokens_sent_twice: resent,
+      pool_exhausted: exhausted,
+      users,
+      sessions: sessions.length,
+      p99_ms: run.latency_ms.p99,
+      server_cpu_cores: round3(run.server_cpu_cores),
+      client_cpu_cores: round3(run.client_cpu_cores),
+      command: `autocannon -c ${CONNECTIONS} -d ${duration} -m POST ${portless(server.url)}/api/token/refresh/ (request generator: ${sessions.length} sessions of ${users} users, each token sent once, rotated tokens chained per connection)`,
+    }
+  } finally {
+    await server.stop()
   }
 }
 
-async function loginScenario() {
-  const server = await tessera('login')
-  await postJson(`${server.url}/api/register/`, USER)
-  const result = await cannon({
-    url: `${server.url}/api/token/`,
-    method: 'POST',
-    connections: 8,
-    duration,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: USER.username, password: USER.password }),
-  })
-  await server.stop()
-  return {
-    logins_per_second: result['2xx'] / result.duration,
-    non_2xx: result.non2xx,
-    command: `autocannon -c 8 -d ${duration} -m POST /api/token/ (argon2id 19 MiB, 2 passes)`,
-  }
-}
-
-async function floodScenario() {
-  const server = await tessera('flood')
-  const { access } = await accessToken(server.url)
-  const header = `Authorization: Bearer ${access}`
-  const idle = await wrk(`${server.url}/api/hello/`, { duration, header })
-  const flood = cannon({
-    url: `${server.url}/api/token/`,
-    method: 'POST',
-    connections: 16,
-    duration: duration + 2,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: USER.username, password: USER.password }),
-  })
-  await sleep(1000)
-  const during = await wrk(`${server.url}/api/hello/`, { duration, header })
-  const logins = await flood
-  await server.stop()
-  return {
-    idle_rps: idle.rps,
-    during_flood_rps: during.rps,
-    ratio: during.rps / idle.rps,
-    logins_per_second_during: logins['2xx'] / logins.duration,
-    commands: [
-      idle.command,
-      `autocannon -c 16 -m POST /api/token/ (login flood) alongside ${during.command}`,
-    ],
-  }
-}
-
-async function soakScenario() {
-  const server = await tessera('soak')
-  const { access } = await accessToken(server.url)
-  const samples = [{ requests: 0, rss: rssMiB(server.pid) }]
-  let done = 0
-  await cannon({
-    url: `${server.url}/api/hello/`,
-    connections: 32,
-    amount: soakRequests,
-    headers: { authorization: `Bearer ${access}` },
-    onInstance: (instance) =>
-      instance.on('tick', (counter) => {
-        done += counter.counter
-        samples.push({ requests: done, rss: rssMiB(server.pid) })
-      }),
-  })
-  samples.push({ requests: soakRequests, rss: rssMiB(server.pid) })
-  await server.stop()
-  const at = (n) => samples.find((sample) => sample.requests >= n) ?? samples[samples.length - 1]
-  const early = at(Math.min(100_000, soakRequests / 10)).rss
-  const late = samples[samples.length - 1].rss
-  return {
-    requests: soakRequests,
-    rss_at_100k_mib: early,
-    rss_at_end_mib: late,
-    rss_max_mib: Math.max(...samples.map((sample) => sample.rss)),
-    growth_percent: ((late - early) / early) * 100,
-    samples,
-    command: `autocannon -c 32 -a ${soakRequests} GET /api/hello/ (RSS from /proc/<pid>/status each second)`,
-  }
-}
-
-async function pgSchema() {
-  const schema = `bench_${Date.now().toString(36)}`
-  const client = new pg.Client(PG)
+async function pgSchemaUrl() {
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`
+  const client = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 5000 })
   await client.connect()
   await client.query(`CREATE SCHEMA ${schema}`)
   await client.end()
-  stops.push(async () => {
-    const dropper = new pg.Client(PG)
+  cleanups.push(async () => {
+    const dropper = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 5000 })
     await dropper.connect()
     await dropper.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
     await dropper.end()
   })
-  return `${PG}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+  const sep = PG_BASE.includes('?') ? '&' : '?'
+  return { schema, url: `${PG_BASE}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}` }
+}
+
+// ---- 4: logins ----
+
+const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1, algorithm: Algorithm.Argon2id }
+/** The baseline for logins: argon2id verifications per second on one core, in this process. */
+function argon2PerCoreRate() {
+  const hash = hashSync(PASSWORD, ARGON2)
+  verifySync(hash, PASSWORD)
+  let n = 0
+  const start = performance.now()
+  while (n < 200 && performance.now() - start < (quick ? 1000 : 3000)) {
+    verifySync(hash, PASSWORD)
+    n++
+  }
+  return (n * 1000) / (performance.now() - start)
+}
+
+const LOGIN_USERS = 16
+function loginRequests(prefix) {
+  let next = 0
+  return [
+    {
+      method: 'POST',
+      path: '/api/token/',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request) => ({
+        ...request,
+        body: JSON.stringify({ username: `${prefix}${next++ % LOGIN_USERS}`, password: PASSWORD }),
+      }),
+    },
+  ]
+}
+
+async function loginScenario() {
+  const perCore = argon2PerCoreRate()
+  const server = await tessera('login')
+  try {
+    await pool(LOGIN_USERS, 4, (i) => userWithTokens(server.url, `login${i}`))
+    await cannon({ url: server.url, duration: 1, requests: loginRequests('login') }) // warm up
+    const run = await cannon(
+      { url: server.url, duration, requests: loginRequests('login') },
+      { serverPid: server.pid },
+    )
+    const concurrency = Math.max(1, CORES - 1) // PASSWORD_HASH_CONCURRENCY default
+    return {
+      logins_per_second: Math.round(run.rps * 10) / 10,
+      argon2_verifies_per_second_one_core: Math.round(perCore * 10) / 10,
+      hash_concurrency: concurrency,
+      ceiling_per_second: Math.round(perCore * concurrency * 10) / 10,
+      ratio_to_ceiling: round3(run.rps / (perCore * concurrency)),
+      simplejwt_reference_per_second: 14.5,
+      non2xx: run.non2xx,
+      errors: run.errors,
+      timeouts: run.timeouts,
+      p50_ms: run.latency_ms.p50,
+      p99_ms: run.latency_ms.p99,
+      server_cpu_cores: round3(run.server_cpu_cores),
+      command: `autocannon -c ${CONNECTIONS} -d ${duration} -m POST -H 'content-type=application/json' -b '{"username":"login<i>","password":"..."}' ${portless(server.url)}/api/token/ (${LOGIN_USERS} users in turn; argon2id 19 MiB, 2 passes, 1 lane: the defaults)`,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// ---- 5: protected route during a login flood ----
+
+async function floodScenario() {
+  const server = await tessera('flood')
+  try {
+    await pool(LOGIN_USERS, 4, (i) => userWithTokens(server.url, `flood${i}`))
+    const { access } = await login(server.url, 'flood0')
+    await expectHello(server.url, access)
+    const helloOpts = { url: `${server.url}/api/hello/`, headers: { authorization: `Bearer ${access}` } }
+    await cannon({ ...helloOpts, duration: quick ? 1 : 3 })
+    const idle = await cannon({ ...helloOpts, duration }, { serverPid: server.pid })
+    // Two autocannon instances at once: the flood starts first and outlasts the measured load.
+    const flood = cannon({ url: server.url, duration: duration + 2, requests: loginRequests('flood') })
+    await sleep(1000)
+    const during = await cannon({ ...helloOpts, duration }, { serverPid: server.pid })
+    const logins = await flood
+    const fromHello = results['hello-hs256']
+    const idleFrom1 = fromHello && !fromHello.skipped ? fromHello.tessera_rps : undefined
+    return {
+      idle_rps_scenario_1: idleFrom1,
+      idle_rps_same_server: Math.round(idle.rps),
+      during_flood_rps: Math.round(during.rps),
+      ratio: idleFrom1 ? round3(during.rps / idleFrom1) : undefined,
+      ratio_same_server: round3(during.rps / idle.rps),
+      goal: 0.5,
+      logins_per_second_during: Math.round(logins.rps * 10) / 10,
+      login_non2xx: logins.non2xx,
+      during: summary(during),
+      idle: summary(idle),
+      commands: [
+        helloCommand(server.url),
+        `autocannon -c ${CONNECTIONS} -d ${duration + 2} -m POST ${portless(server.url)}/api/token/ (login flood, started 1 s before and running alongside:) ${helloCommand(server.url)}`,
+      ],
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// ---- 6: RSS over a soak ----
+
+async function soakScenario() {
+  // Longer access lifetime: a slow machine must not see the token expire mid-soak.
+  const server = await tessera('soak', { TESSERA_ACCESS_TOKEN_LIFETIME: '1h' })
+  try {
+    const { access } = await userWithTokens(server.url, 'soak')
+    await expectHello(server.url, access)
+    const mark = Math.min(100_000, Math.floor(soakRequests / 10))
+    const step = Math.max(1000, Math.floor(soakRequests / 200))
+    const samples = [{ requests: 0, rss: rssMiB(server.pid) }]
+    let count = 0
+    const started = Date.now()
+    const run = await cannon(
+      {
+        url: `${server.url}/api/hello/`,
+        amount: soakRequests,
+        headers: { authorization: `Bearer ${access}` },
+      },
+      {
+        serverPid: server.pid,
+        maxSeconds: 1200,
+        onInstance: (instance) =>
+          instance.on('response', () => {
+            count++
+            if (count % step === 0 || count === mark || count === soakRequests) {
+              samples.push({ requests: count, rss: rssMiB(server.pid), t: (Date.now() - started) / 1000 })
+            }
+          }),
+      },
+    )
+    const rssAt = (n) => samples.find((s) => s.requests === n)?.rss
+    const early = rssAt(mark)
+    const end = rssAt(soakRequests) ?? samples[samples.length - 1].rss
+    const after = samples.filter((s) => s.requests >= mark)
+    const maxDeviation = Math.max(...after.map((s) => Math.abs(s.rss - early) / early))
+    return {
+      requests: soakRequests,
+      completed: count,
+      mark,
+      rss_at_mark_mib: Math.round(early * 10) / 10,
+      rss_at_end_mib: Math.round(end * 10) / 10,
+      rss_max_mib: Math.round(Math.max(...samples.map((s) => s.rss)) * 10) / 10,
+      growth_percent: Math.round(((end - early) / early) * 1000) / 10,
+      max_deviation_percent: Math.round(maxDeviation * 1000) / 10,
+      flat_within_10_percent: maxDeviation <= 0.1,
+      under_150_mb: Math.max(...samples.map((s) => s.rss)) < 150,
+      rps: Math.round(run.all_rps),
+      non2xx: run.non2xx,
+      errors: run.errors,
+      seconds: Math.round(run.seconds),
+      samples: samples.map((s) => ({ requests: s.requests, rss: Math.round(s.rss * 10) / 10 })),
+      command: `autocannon -c ${CONNECTIONS} -a ${soakRequests} -H 'authorization=Bearer $ACCESS' ${portless(server.url)}/api/hello/ (VmRSS from /proc/<pid>/status every ${step.toLocaleString('en')} responses)`,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+// ---- run ----
+
+async function cleanup() {
+  for (const fn of cleanups.reverse()) await fn().catch(() => {})
+  cleanups.length = 0
+  rmSync(work, { recursive: true, force: true })
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping servers`)
+    cleanup().finally(() => process.exit(130))
+  })
+}
+
+const runStarted = new Date()
+async function scenario(name, fn) {
+  if (!wanted(name)) return
+  log(`${name}: start`)
+  const started = Date.now()
+  try {
+    results[name] = await fn()
+  } catch (error) {
+    results[name] = { failed: true, reason: String(error?.stack ?? error).slice(0, 2000) }
+  }
+  results[name].measured_at = new Date().toISOString()
+  results[name].wall_seconds = Math.round((Date.now() - started) / 1000)
+  log(
+    `${name}: done`,
+    JSON.stringify(results[name], (k, v) => (k === 'samples' ? undefined : v)),
+  )
 }
 
 try {
-  if (wanted('hello-hs256')) results['hello-hs256'] = await helloScenario('hs256')
-  if (wanted('hello-eddsa')) {
-    results['hello-eddsa'] = await helloScenario('eddsa', {
-      TESSERA_ALGORITHM: 'EdDSA',
-      TESSERA_SIGNING_KEY: '',
-    })
-  }
-  if (wanted('revocation')) {
-    // Same server, same token, same verification: only the in-memory user-state and revocation
-    // check differs (bench/tessera-without-revocation.mjs answers it with a constant).
-    const without = await startProcess(
-      [join(ROOT, 'bench/tessera-without-revocation.mjs')],
-      baseEnv('revocation-off'),
-      true,
+  await scenario('hello-hs256', () => helloScenario('hs256', {}, 'HS256'))
+  await scenario('hello-eddsa', () =>
+    // No SIGNING_KEY: the key ring under the temp KEY_DIR generates an Ed25519 key.
+    helloScenario('eddsa', { TESSERA_ALGORITHM: 'EdDSA', TESSERA_SIGNING_KEY: '' }, 'EdDSA'),
+  )
+  await scenario('refresh-sqlite', () => refreshScenario('refresh-sqlite'))
+  await scenario('refresh-postgres', async () => {
+    let schema
+    try {
+      schema = await pgSchemaUrl()
+    } catch (error) {
+      return { skipped: true, reason: `PostgreSQL at ${PG_BASE} unavailable: ${error.message}` }
+    }
+    const out = await refreshScenario('refresh-postgres', { TESSERA_DATABASE_URL: schema.url })
+    out.command = out.command.replace(
+      '-m POST',
+      `-m POST (TESSERA_DATABASE_URL=${PG_BASE}?options=-c search_path=bench_…)`,
     )
-    stops.push(without.stop)
-    const server = await tessera('revocation', {}, true)
-    const tokenWithout = (await accessToken(without.url)).access
-    const tokenWith = (await accessToken(server.url)).access
-    const rounds = []
-    for (let round = 0; round < ROUNDS; round++) {
-      const a = await wrk(`${without.url}/api/hello/`, {
-        duration,
-        header: `Authorization: Bearer ${tokenWithout}`,
-      })
-      const b = await wrk(`${server.url}/api/hello/`, {
-        duration,
-        header: `Authorization: Bearer ${tokenWith}`,
-      })
-      rounds.push({ a, b, ratio: b.rps / a.rps })
-    }
-    await without.stop()
-    await server.stop()
-    const median = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)]
-    results.revocation = {
-      without_revocation_rps: median.a.rps,
-      with_revocation_rps: median.b.rps,
-      ratio: median.ratio,
-      round_ratios: rounds.map((round) => Number(round.ratio.toFixed(3))),
-      commands: [median.a.command, median.b.command],
-    }
-  }
-  if (wanted('refresh-sqlite')) results['refresh-sqlite'] = await refreshScenario('refresh')
-  if (wanted('refresh-postgres')) {
-    results['refresh-postgres'] = await refreshScenario('refresh-pg', {
-      TESSERA_DATABASE_URL: await pgSchema(),
-    })
-  }
-  if (wanted('login')) results.login = await loginScenario()
-  if (wanted('login-flood')) results['login-flood'] = await floodScenario()
-  if (wanted('soak')) results.soak = await soakScenario()
+    return out
+  })
+  await scenario('login', loginScenario)
+  await scenario('login-flood', floodScenario)
+  await scenario('soak', soakScenario)
 } finally {
-  for (const stop of stops.reverse()) await stop().catch(() => {})
-  rmSync(work, { recursive: true, force: true })
+  await cleanup()
 }
 
-// A partial run (BENCH_ONLY) keeps the other scenarios' last figures.
-if (only !== undefined && existsSync(join(new URL('.', import.meta.url).pathname, 'results.json'))) {
-  const previous = JSON.parse(
-    readFileSync(join(new URL('.', import.meta.url).pathname, 'results.json'), 'utf8'),
-  ).results
-  for (const [name, value] of Object.entries(previous)) if (!(name in results)) results[name] = value
+// A partial run (BENCH_ONLY) keeps the other scenarios' last figures, each with its own date.
+const resultsPath = join(BENCH, 'results.json')
+if (only !== undefined && existsSync(resultsPath)) {
+  try {
+    const previous = JSON.parse(readFileSync(resultsPath, 'utf8')).results ?? {}
+    for (const [name, value] of Object.entries(previous)) {
+      // entries of an older format (no measured_at) are dropped rather than misreported
+      if (!(name in results) && SCENARIOS.includes(name) && value?.measured_at) results[name] = value
+    }
+  } catch {}
 }
+const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]
 const machine = {
-  date: new Date().toISOString(),
-  cores: cpus().length,
+  date: runStarted.toISOString(),
+  nproc: CORES,
+  cpu: cpuModel,
   node: process.version,
   duration_s: duration,
-  pinned: PINNING,
+  rounds: ROUNDS,
+  connections: CONNECTIONS,
+  quick,
+  pinned: PIN,
+  only: only ?? null,
+  load_average_at_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 }
-const outDir = new URL('.', import.meta.url).pathname
-mkdirSync(join(outDir, 'charts'), { recursive: true })
-writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`)
-writeFileSync(join(outDir, 'RESULTS.md'), report(machine, results))
-console.log(JSON.stringify(results, (key, value) => (key === 'samples' ? undefined : value), 2))
+mkdirSync(join(BENCH, 'charts'), { recursive: true })
+const ordered = Object.fromEntries(SCENARIOS.filter((n) => n in results).map((n) => [n, results[n]]))
+writeFileSync(resultsPath, `${JSON.stringify({ machine, results: ordered }, null, 2)}\n`)
+writeFileSync(join(BENCH, 'RESULTS.md'), report(machine, ordered))
+log('wrote bench/RESULTS.md, bench/results.json, bench/charts/')
+console.log(headline(ordered))
+
+// ---- report ----
+
+function headline(r) {
+  const line = (name, text) =>
+    r[name]
+      ? `${name}: ${r[name].skipped || r[name].failed ? `SKIPPED/FAILED (${r[name].reason.split('\n')[0]})` : text()}`
+      : null
+  return [
+    line(
+      'hello-hs256',
+      () =>
+        `${r['hello-hs256'].tessera_rps} vs ${r['hello-hs256'].bare_rps} req/s, ratio ${r['hello-hs256'].ratio}`,
+    ),
+    line(
+      'hello-eddsa',
+      () =>
+        `${r['hello-eddsa'].tessera_rps} vs ${r['hello-eddsa'].bare_rps} req/s, ratio ${r['hello-eddsa'].ratio}`,
+    ),
+    line(
+      'refresh-sqlite',
+      () =>
+        `${r['refresh-sqlite'].refreshes_per_second}/s, non-200 ${JSON.stringify(r['refresh-sqlite'].non200)}`,
+    ),
+    line(
+      'refresh-postgres',
+      () =>
+        `${r['refresh-postgres'].refreshes_per_second}/s, non-200 ${JSON.stringify(r['refresh-postgres'].non200)}`,
+    ),
+    line('login', () => `${r.login.logins_per_second}/s (ceiling ${r.login.ceiling_per_second}/s)`),
+    line(
+      'login-flood',
+      () =>
+        `${r['login-flood'].during_flood_rps} req/s during flood; ratio ${r['login-flood'].ratio ?? 'n/a'} vs scenario 1, ${r['login-flood'].ratio_same_server} vs same-server idle`,
+    ),
+    line(
+      'soak',
+      () =>
+        `RSS ${r.soak.rss_at_mark_mib} MiB at ${r.soak.mark}, ${r.soak.rss_at_end_mib} MiB at ${r.soak.requests}, max ${r.soak.rss_max_mib} MiB, flat: ${r.soak.flat_within_10_percent}`,
+    ),
+  ]
+    .filter(Boolean)
+    .join('\n')
+}
 
 function report(machine, r) {
   const f = (n, digits = 0) =>
-    n === undefined ? 'n/a' : Number(n).toLocaleString('en', { maximumFractionDigits: digits })
+    n === undefined || n === null ? 'n/a' : Number(n).toLocaleString('en', { maximumFractionDigits: digits })
+  const pass = (ok) => (ok ? '✅ meets the bar' : '❌ below the bar')
   const chart = (name, svg) => {
-    writeFileSync(join(outDir, 'charts', `${name}.svg`), svg)
-    return `![${name}](charts/${name}.svg)`
+    writeFileSync(join(BENCH, 'charts', `${name}.svg`), svg)
+    return `![${name} chart](charts/${name}.svg)`
   }
-  const lines = [
+  const code = (commands) => ['```sh', ...commands, '```']
+  const reproduce = (name) => `BENCH_ONLY=${name} npm run bench`
+  const out = [
     '# Benchmark results',
     '',
-    `Command: \`npm run bench\` (${machine.duration_s} s per load; \`BENCH_QUICK=1\` for a smoke run). Date ${machine.date},`,
-    `${machine.cores} cores, Node ${machine.node}. Load generators (wrk, autocannon) run on the same machine as the`,
-    `servers${machine.pinned ? ' (for the wrk ratios, servers pinned to core 0 and wrk to core 1 with taskset)' : ''}, so every figure is a ratio against a baseline`,
-    'measured in the same run. Raw figures: `bench/results.json`.',
+    'Generated by `npm run bench` (`bench/run.mjs`); raw figures of the last run in [`results.json`](results.json).',
     '',
+    '| | |',
+    '|---|---|',
+    `| command | \`npm run bench\`${machine.quick ? ' with `BENCH_QUICK=1` (smoke run, not the real figures)' : ''}${machine.only ? ` with \`BENCH_ONLY=${machine.only.join(',')}\`` : ''} |`,
+    `| date | ${machine.date} |`,
+    `| machine | \`nproc\` = ${machine.nproc}, ${machine.cpu ?? 'unknown CPU'} |`,
+    `| node | ${machine.node} |`,
+    `| load | autocannon ${CONNECTIONS} connections, ${machine.duration_s} s per measured load, from the bench process; ${machine.pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning (servers and load generator share the cores)'} |`,
+    `| load average at the end | ${machine.load_average_at_end} |`,
+    '',
+    'Every server is a real child process: `node dist/cli/main.js serve` with a temporary SQLite file (or a',
+    'temporary PostgreSQL schema) and a temporary `TESSERA_KEY_DIR`, `TESSERA_LOG_LEVEL=warn`,',
+    '`TESSERA_RATE_LIMIT_ENABLED=false`; the baseline is `bench/bare-fastify.mjs` (`GET /hello` returning a',
+    'small JSON). The load generator runs on the same 2-core machine as the server it measures, so absolute',
+    'figures are low and ratios are the meaningful output; `server CPU` and `client CPU` (fractions of one',
+    'core) show which side was saturated.',
+    '',
+    '## Summary',
+    '',
+    '| scenario | figure | bar | |',
+    '|---|---|---|---|',
   ]
-  const hello = (name, label) => {
+  const status = (x) => (x.skipped ? 'skipped' : 'failed')
+  const sumRow = (name, figure, bar, ok) => {
     const x = r[name]
     if (!x) return
-    lines.push(
-      `## ${label}`,
+    if (x.skipped || x.failed) out.push(`| [${name}](#${name}) | ${status(x)} | ${bar} | |`)
+    else out.push(`| [${name}](#${name}) | ${figure(x)} | ${bar} | ${pass(ok(x))} |`)
+  }
+  sumRow(
+    'hello-hs256',
+    (x) => `ratio **${f(x.ratio, 3)}** (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)`,
+    '≥ 0.9',
+    (x) => x.ratio >= 0.9,
+  )
+  sumRow(
+    'hello-eddsa',
+    (x) => `ratio **${f(x.ratio, 3)}** (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)`,
+    '≥ 0.8',
+    (x) => x.ratio >= 0.8,
+  )
+  sumRow(
+    'refresh-sqlite',
+    (x) => `**${f(x.refreshes_per_second)}** refreshes/s`,
+    '≥ 2,000/s',
+    (x) => x.refreshes_per_second >= 2000,
+  )
+  sumRow(
+    'refresh-postgres',
+    (x) => `**${f(x.refreshes_per_second)}** refreshes/s`,
+    '≥ 2,000/s',
+    (x) => x.refreshes_per_second >= 2000,
+  )
+  sumRow(
+    'login',
+    (x) =>
+      `**${f(x.logins_per_second, 1)}** logins/s (${f(x.ratio_to_ceiling * 100)} % of the argon2id ceiling)`,
+    '≥ 0.8 of the argon2id ceiling',
+    (x) => x.ratio_to_ceiling >= 0.8,
+  )
+  sumRow(
+    'login-flood',
+    (x) => `ratio **${f(x.ratio ?? x.ratio_same_server, 3)}**`,
+    '≥ 0.5',
+    (x) => (x.ratio ?? x.ratio_same_server) >= 0.5,
+  )
+  sumRow(
+    'soak',
+    (x) => `RSS **${f(x.rss_at_mark_mib, 1)} → ${f(x.rss_at_end_mib, 1)} MiB**, max ${f(x.rss_max_mib, 1)}`,
+    'flat within 10 %, < 150 MB',
+    (x) => x.flat_within_10_percent && x.under_150_mb,
+  )
+  out.push('')
+
+  const skipped = (name, title) => {
+    const x = r[name]
+    out.push(
+      `## ${name}`,
       '',
-      '| | requests/s |',
-      '|---|---|',
-      `| bare Fastify \`GET /hello\` | ${f(x.bare_rps)} |`,
-    )
-    lines.push(
-      `| Tessera \`GET /api/hello/\` | ${f(x.tessera_rps)} (p99 ${x.p99}, non-2xx ${x.non_2xx}) |`,
-      `| **ratio** (median of alternating rounds: ${x.round_ratios.join(', ')}) | **${f(x.ratio, 3)}** |`,
+      `**${title}: ${status(x)}** (${x.measured_at}).`,
+      '',
+      '```',
+      x.reason,
+      '```',
       '',
     )
-    lines.push(
+  }
+
+  const hello = (name, title) => {
+    const x = r[name]
+    if (!x) return
+    if (x.skipped || x.failed) return skipped(name, title)
+    out.push(
+      `## ${name}`,
+      '',
+      `${title}. Measured ${x.measured_at}; alternating rounds, the median ratio reported (rounds: ${x.round_ratios.join(', ')}).`,
+      '',
+      '| | req/s (2xx) | p99 ms | non-2xx | errors | server CPU | client CPU |',
+      '|---|---|---|---|---|---|---|',
+      `| bare Fastify \`GET /hello\` | ${f(x.bare.rps)} | ${x.bare.p99_ms} | ${x.bare.non2xx} | ${x.bare.errors} | ${f(x.bare.server_cpu_cores, 2)} | ${f(x.bare.client_cpu_cores, 2)} |`,
+      `| Tessera \`GET /api/hello/\` (${x.algorithm}) | ${f(x.tessera.rps)} | ${x.tessera.p99_ms} | ${x.tessera.non2xx} | ${x.tessera.errors} | ${f(x.tessera.server_cpu_cores, 2)} | ${f(x.tessera.client_cpu_cores, 2)} |`,
+      `| **ratio** | **${f(x.ratio, 3)}** | | | | | |`,
+      '',
+      `Bar: ≥ ${x.goal}. ${pass(x.ratio >= x.goal)}.`,
+      '',
       chart(
         name,
-        barChart(
-          label,
-          [
-            { label: 'bare Fastify', value: x.bare_rps, color: '#999' },
-            { label: 'Tessera', value: x.tessera_rps },
+        barChart({
+          title: `${title}: ratio ${f(x.ratio, 3)}`,
+          subtitle: `autocannon -c ${CONNECTIONS}, ${machine.duration_s} s, median of ${x.round_ratios.length} alternating rounds; dashed: the ${x.goal} bar`,
+          bars: [
+            { label: 'bare Fastify GET /hello', value: x.bare_rps, color: '#999' },
+            { label: `Tessera GET /api/hello/ (${x.algorithm})`, value: x.tessera_rps },
           ],
-          ' req/s',
-        ),
+          unit: ' req/s',
+          goal: { value: x.bare_rps * x.goal, label: `${x.goal} × bare` },
+        }),
       ),
       '',
+      'Commands (run in alternation, after a warm-up of each):',
+      '',
+      ...code([reproduce(name), ...x.commands]),
+      '',
     )
-    lines.push(...x.commands.map((c) => `    ${c}`), '')
   }
-  hello('hello-hs256', 'Protected route, HS256, vs bare Fastify')
-  hello('hello-eddsa', 'Protected route, EdDSA, vs bare Fastify')
-  if (r.revocation) {
-    const x = r.revocation
-    lines.push(
-      '## Revocation check on the hot path',
-      '',
-      'Same tokens and verification, with and without the per-user revocation state:',
-      '',
-    )
-    lines.push(
-      '| | requests/s |',
-      '|---|---|',
-      `| Tessera, revocation check replaced by a constant | ${f(x.without_revocation_rps)} |`,
-    )
-    lines.push(
-      `| Tessera server (revocation cut-off checked) | ${f(x.with_revocation_rps)} |`,
-      `| **ratio** | **${f(x.ratio, 3)}** |`,
-      '',
-    )
-    lines.push(
-      chart(
-        'revocation',
-        barChart(
-          'Revocation check',
-          [
-            { label: 'without', value: x.without_revocation_rps, color: '#999' },
-            { label: 'with', value: x.with_revocation_rps },
-          ],
-          ' req/s',
-        ),
-      ),
-      '',
-    )
-    lines.push(...x.commands.map((c) => `    ${c}`), '')
-  }
+  hello('hello-hs256', 'Protected route, HS256 token, vs bare Fastify')
+  hello('hello-eddsa', 'Protected route, EdDSA (Ed25519) token, vs bare Fastify')
+
   for (const [name, label] of [
     ['refresh-sqlite', 'SQLite'],
     ['refresh-postgres', 'PostgreSQL'],
   ]) {
     const x = r[name]
     if (!x) continue
-    lines.push(
-      `## Refresh with rotation, ${label}`,
+    if (x.skipped || x.failed) {
+      skipped(name, `Refresh with rotation, ${label}`)
+      continue
+    }
+    const non200 = Object.entries(x.non200)
+    out.push(
+      `## ${name}`,
       '',
-      `**${f(x.refreshes_per_second)} refreshes/s** (non-2xx ${x.non_2xx})`,
+      `Refresh with rotation on ${label}, measured ${x.measured_at}: ${f(x.users)} users and ${f(x.sessions)} sessions created first; every request sends a refresh token never sent before (tokens sent twice: ${x.tokens_sent_twice}; pool exhausted: ${x.pool_exhausted}).`,
       '',
-    )
-    lines.push(
+      '| | |',
+      '|---|---|',
+      `| **successful refreshes (200) per second** | **${f(x.refreshes_per_second)}** |`,
+      `| 200s in ${machine.duration_s} s | ${f(x.ok)} |`,
+      `| non-200 | ${non200.length ? non200.map(([code, n]) => `${code}: ${n}`).join(', ') : 'none'} |`,
+      `| socket errors / timeouts | ${x.errors} / ${x.timeouts} |`,
+      `| p99 latency | ${x.p99_ms} ms |`,
+      `| server CPU / client CPU | ${f(x.server_cpu_cores, 2)} / ${f(x.client_cpu_cores, 2)} cores |`,
+      '',
+      `Bar: ≥ 2,000/s. ${pass(x.refreshes_per_second >= 2000)}.`,
+      '',
       chart(
         name,
-        barChart(
-          `Refresh with rotation (${label})`,
-          [
-            { label: 'goal', value: 2000, color: '#999' },
-            { label: 'Tessera', value: x.refreshes_per_second },
-          ],
-          '/s',
-        ),
+        barChart({
+          title: `Refresh with rotation (${label}): ${f(x.refreshes_per_second)}/s`,
+          subtitle: `autocannon -c ${CONNECTIONS}, ${machine.duration_s} s, each refresh token used once; dashed: the 2,000/s bar`,
+          bars: [{ label: `Tessera, ${label}`, value: x.refreshes_per_second }],
+          unit: ' refreshes/s',
+          goal: { value: 2000, label: '2,000/s' },
+        }),
       ),
       '',
-      `    ${x.command}`,
+      ...code([reproduce(name), x.command]),
       '',
     )
   }
+
   if (r.login) {
-    lines.push(
-      '## Logins',
-      '',
-      `**${f(r.login.logins_per_second, 1)} logins/s** at argon2id OWASP parameters (non-2xx ${r.login.non_2xx}).`,
-      '',
-    )
-    lines.push(
-      chart(
-        'login',
-        barChart(
-          'Logins per second',
-          [
-            { label: 'Tessera (argon2id)', value: r.login.logins_per_second },
-            { label: 'simplejwt (PBKDF2, reference)', value: 14.5, color: '#999' },
-          ],
-          '/s',
+    const x = r.login
+    if (x.skipped || x.failed) skipped('login', 'Logins')
+    else
+      out.push(
+        '## login',
+        '',
+        `Logins at the default argon2id parameters (19 MiB, 2 passes, 1 lane), measured ${x.measured_at}. Baseline: argon2id verifications per second on one core in the bench process, times the server's default hash concurrency (cores − 1 = ${x.hash_concurrency}).`,
+        '',
+        '| | per second |',
+        '|---|---|',
+        `| **Tessera \`POST /api/token/\` (200s)** | **${f(x.logins_per_second, 1)}** |`,
+        `| argon2id verify, one core (bench process) | ${f(x.argon2_verifies_per_second_one_core, 1)} |`,
+        `| ceiling at hash concurrency ${x.hash_concurrency} | ${f(x.ceiling_per_second, 1)} |`,
+        `| **ratio to the ceiling** | **${f(x.ratio_to_ceiling, 3)}** |`,
+        `| simplejwt, PBKDF2 260,000 rounds (DESIGN.md reference) | ${x.simplejwt_reference_per_second} |`,
+        '',
+        `non-2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts}; latency p50 ${x.p50_ms} ms, p99 ${x.p99_ms} ms; server CPU ${f(x.server_cpu_cores, 2)} cores.`,
+        '',
+        chart(
+          'login',
+          barChart({
+            title: `Logins per second: ${f(x.logins_per_second, 1)}/s`,
+            subtitle: 'argon2id 19 MiB, 2 passes; ceiling = one-core verify rate × hash concurrency',
+            bars: [
+              { label: 'Tessera POST /api/token/', value: x.logins_per_second },
+              {
+                label: `argon2id ceiling (×${x.hash_concurrency})`,
+                value: x.ceiling_per_second,
+                color: '#999',
+              },
+              { label: 'simplejwt (reference)', value: x.simplejwt_reference_per_second, color: '#ccc' },
+            ],
+            unit: '/s',
+          }),
         ),
-      ),
-      '',
-      `    ${r.login.command}`,
-      '',
-    )
+        '',
+        ...code([reproduce('login'), x.command]),
+        '',
+      )
   }
+
   if (r['login-flood']) {
     const x = r['login-flood']
-    lines.push(
-      '## Protected route during a login flood',
-      '',
-      '| | requests/s |',
-      '|---|---|',
-      `| idle | ${f(x.idle_rps)} |`,
-      `| during the flood (${f(x.logins_per_second_during, 1)} logins/s) | ${f(x.during_flood_rps)} |`,
-      `| **ratio** | **${f(x.ratio, 3)}** |`,
-      '',
-    )
-    lines.push(
-      chart(
-        'login-flood',
-        barChart(
-          'Protected route: idle vs login flood',
-          [
-            { label: 'idle', value: x.idle_rps, color: '#999' },
-            { label: 'during flood', value: x.during_flood_rps },
-          ],
-          ' req/s',
+    if (x.skipped || x.failed) skipped('login-flood', 'Protected route during a login flood')
+    else
+      out.push(
+        '## login-flood',
+        '',
+        `Protected route (HS256) while a login flood runs at the same time (two autocannon instances at once), measured ${x.measured_at}. The ratio is against the idle figure of [hello-hs256](#hello-hs256) from the same run; the same server's idle figure measured just before the flood is shown too.`,
+        '',
+        '| | req/s |',
+        '|---|---|',
+        `| idle, from hello-hs256 | ${f(x.idle_rps_scenario_1)} |`,
+        `| idle, this server just before the flood | ${f(x.idle_rps_same_server)} |`,
+        `| during the flood (${f(x.logins_per_second_during, 1)} logins/s, login non-2xx ${x.login_non2xx}) | ${f(x.during_flood_rps)} (p99 ${x.during.p99_ms} ms, non-2xx ${x.during.non2xx}) |`,
+        `| **ratio to hello-hs256 idle** | **${f(x.ratio, 3)}** |`,
+        `| ratio to this server's idle | ${f(x.ratio_same_server, 3)} |`,
+        '',
+        `Bar: ≥ 0.5. ${pass((x.ratio ?? x.ratio_same_server) >= 0.5)}.`,
+        '',
+        chart(
+          'login-flood',
+          barChart({
+            title: `Protected route during a login flood: ratio ${f(x.ratio ?? x.ratio_same_server, 3)}`,
+            subtitle: `${f(x.logins_per_second_during, 1)} logins/s alongside; dashed: 0.5 × idle (${x.idle_rps_scenario_1 ? 'hello-hs256' : 'same server'})`,
+            bars: [
+              ...(x.idle_rps_scenario_1
+                ? [{ label: 'idle (hello-hs256)', value: x.idle_rps_scenario_1, color: '#999' }]
+                : []),
+              { label: 'idle (same server)', value: x.idle_rps_same_server, color: '#bbb' },
+              { label: 'during the login flood', value: x.during_flood_rps },
+            ],
+            unit: ' req/s',
+            goal: { value: 0.5 * (x.idle_rps_scenario_1 ?? x.idle_rps_same_server), label: '0.5 × idle' },
+          }),
         ),
-      ),
-      '',
-    )
-    lines.push(...x.commands.map((c) => `    ${c}`), '')
+        '',
+        ...code([reproduce('hello-hs256,login-flood'), ...x.commands]),
+        '',
+      )
   }
+
   if (r.soak) {
     const x = r.soak
-    lines.push(
-      '## Memory over a soak',
-      '',
-      `${f(x.requests)} protected requests: RSS ${f(x.rss_at_100k_mib, 1)} MiB at the 100,000th, ${f(x.rss_at_end_mib, 1)} MiB at the end (${f(x.growth_percent, 1)} %), max ${f(x.rss_max_mib, 1)} MiB.`,
-      '',
-    )
-    lines.push(
-      chart(
-        'soak',
-        lineChart(
-          'RSS over the soak',
-          x.samples.map((s) => ({ x: s.requests, y: s.rss })),
-          'requests',
-          'RSS MiB',
+    if (x.skipped || x.failed) skipped('soak', 'RSS over a soak')
+    else
+      out.push(
+        '## soak',
+        '',
+        `RSS (VmRSS of the Tessera process) over ${f(x.requests)} protected HS256 requests, measured ${x.measured_at} (${f(x.rps)} req/s, ${x.seconds} s, non-2xx ${x.non2xx}, errors ${x.errors}).`,
+        '',
+        '| | MiB |',
+        '|---|---|',
+        `| RSS at request ${f(x.mark)} | ${f(x.rss_at_mark_mib, 1)} |`,
+        `| RSS at request ${f(x.requests)} | ${f(x.rss_at_end_mib, 1)} (${x.growth_percent >= 0 ? '+' : ''}${f(x.growth_percent, 1)} %) |`,
+        `| max RSS | ${f(x.rss_max_mib, 1)} |`,
+        `| largest deviation from the ${f(x.mark)}th-request figure, after it | ${f(x.max_deviation_percent, 1)} % |`,
+        `| **flat within 10 %** | **${x.flat_within_10_percent ? 'yes' : 'no'}** |`,
+        `| under 150 MB | ${x.under_150_mb ? 'yes' : 'no'} |`,
+        '',
+        chart(
+          'soak',
+          lineChart({
+            title: `RSS over ${f(x.requests)} requests: ${f(x.rss_at_mark_mib, 1)} → ${f(x.rss_at_end_mib, 1)} MiB`,
+            subtitle: `shaded: ±10 % of the RSS at request ${f(x.mark)}`,
+            points: x.samples.map((s) => ({ x: s.requests, y: s.rss })),
+            xLabel: 'requests served',
+            yLabel: 'RSS (MiB)',
+            band: { low: x.rss_at_mark_mib * 0.9, high: x.rss_at_mark_mib * 1.1, label: '±10 %' },
+            marks: [{ x: x.mark, label: f(x.mark) }],
+          }),
         ),
-      ),
-      '',
-      `    ${x.command}`,
-      '',
-    )
+        '',
+        ...code([reproduce('soak'), x.command]),
+        '',
+      )
   }
-  return `${lines.join('\n')}\n`
+  return `${out.join('\n')}\n`
 }
