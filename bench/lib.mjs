@@ -85,6 +85,14 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
 }
 
+/** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
+export function machineJiffies() {
+  const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number)
+  const busy = user + nice + system + irq + softirq + steal
+  return { busy, total: busy + idle + iowait }
+}
+
 export function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
@@ -99,6 +107,7 @@ export function cannon(options, { serverPid, onInstance, maxSeconds } = {}) {
   return new Promise((resolve, reject) => {
     const serverCpu0 = serverPid ? cpuSeconds(serverPid) : 0
     const clientCpu0 = process.cpuUsage()
+    const machine0 = machineJiffies()
     const started = process.hrtime.bigint()
     const instance = autocannon({ connections: 64, ...options }, (error, result) => {
       clearTimeout(guard)
@@ -106,6 +115,10 @@ export function cannon(options, { serverPid, onInstance, maxSeconds } = {}) {
       const wall = Number(process.hrtime.bigint() - started) / 1e9
       const client = process.cpuUsage(clientCpu0)
       const seconds = result.duration || wall
+      const machine1 = machineJiffies()
+      const machineCores = (machine1.busy - machine0.busy) / TICKS_PER_SECOND / wall
+      const serverCores = serverPid ? (cpuSeconds(serverPid) - serverCpu0) / wall : undefined
+      const clientCores = (client.user + client.system) / 1e6 / wall
       resolve({
         seconds,
         requests: result.requests.total,
@@ -117,8 +130,10 @@ export function cannon(options, { serverPid, onInstance, maxSeconds } = {}) {
         rps: result['2xx'] / seconds,
         all_rps: result.requests.total / seconds,
         latency_ms: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-        server_cpu_cores: serverPid ? (cpuSeconds(serverPid) - serverCpu0) / wall : undefined,
-        client_cpu_cores: (client.user + client.system) / 1e6 / wall,
+        server_cpu_cores: serverCores,
+        client_cpu_cores: clientCores,
+        // everything else on the machine (other servers, databases, other users' jobs)
+        other_cpu_cores: Math.max(0, machineCores - (serverCores ?? 0) - clientCores),
       })
     })
     // A hard stop in case a count-bounded run (amount) stalls.
