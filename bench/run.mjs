@@ -201,6 +201,7 @@ async function helloScenario(name, extra, expectAlg) {
       tessera_rps: Math.round(mid.tessera.rps),
       ratio: round3(m),
       round_ratios: rounds.map((r) => round3(r.ratio)),
+      rounds: rounds.map((r) => ({ bare: summary(r.bare), tessera: summary(r.tessera) })),
       goal: name === 'hs256' ? 0.9 : 0.8,
       bare: summary(mid.bare),
       tessera: summary(mid.tessera),
@@ -429,6 +430,7 @@ async function floodScenario() {
       ratio_same_server: round3(m),
       round_ratios_same_server: rounds.map((r) => round3(r.ratio)),
       round_during_rps: rounds.map((r) => Math.round(r.during.rps)),
+      rounds: rounds.map((r) => ({ idle: summary(r.idle), during: summary(r.during) })),
       goal: 0.5,
       logins_per_second_during: Math.round(median(rounds.map((r) => r.logins.rps)) * 10) / 10,
       login_non2xx: rounds.reduce((n, r) => n + r.logins.non2xx, 0),
@@ -770,6 +772,13 @@ function report(machine, r) {
       `| bare Fastify \`GET /hello\` | ${f(x.bare.rps)} | ${x.bare.p99_ms} | ${x.bare.non2xx} | ${x.bare.errors} | ${f(x.bare.server_cpu_cores, 2)} | ${f(x.bare.client_cpu_cores, 2)} | ${f(x.bare.other_cpu_cores, 2)} |`,
       `| Tessera \`GET /api/hello/\` (${x.algorithm}) | ${f(x.tessera.rps)} | ${x.tessera.p99_ms} | ${x.tessera.non2xx} | ${x.tessera.errors} | ${f(x.tessera.server_cpu_cores, 2)} | ${f(x.tessera.client_cpu_cores, 2)} | ${f(x.tessera.other_cpu_cores, 2)} |`,
       `| **ratio** | **${f(x.ratio, 3)}** | | | | | | |`,
+      '',
+      `Every round (bare / Tessera req/s, other CPU during each): ${x.rounds
+        .map(
+          (r) =>
+            `${f(r.bare.rps)} / ${f(r.tessera.rps)} (${f(r.bare.other_cpu_cores, 2)}, ${f(r.tessera.other_cpu_cores, 2)})`,
+        )
+        .join('; ')}.`,
       '',
       `Bar: ≥ ${x.goal}. ${pass(x.ratio >= x.goal)}.`,
       '',
