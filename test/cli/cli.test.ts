@@ -18,6 +18,16 @@ const run = promisify(execFile)
 const REPO = resolve(import.meta.dirname, '../..')
 const FAST = { TESSERA_ARGON2_MEMORY_KIB: '1024', TESSERA_ARGON2_ITERATIONS: '1' }
 
+/** A server on the database the CLI commands just changed, to see their effect over HTTP. */
+const serverOnCliDatabase = (env: Record<string, string>) =>
+  buildServer({
+    logStream: false,
+    settings: {
+      env: { ...env, TESSERA_SIGNING_KEY: 'cli-test-signing-key-that-is-long-enough' },
+      mode: 'test',
+    },
+  })
+
 const cliIO = (env: Record<string, string>, input = '') => cliIOAt(env, input, REPO)
 
 describe('tessera CLI', () => {
@@ -89,13 +99,7 @@ describe('tessera CLI', () => {
   })
 
   it('changepassword reads the new password twice from stdin and ends every session', async () => {
-    const server = await buildServer({
-      logStream: false,
-      settings: {
-        env: { ...env, TESSERA_SIGNING_KEY: 'cli-test-signing-key-that-is-long-enough' },
-        mode: 'test',
-      },
-    })
+    const server = await serverOnCliDatabase(env)
     try {
       const login = await server.app.inject({
         method: 'POST',
@@ -160,13 +164,7 @@ describe('tessera CLI', () => {
     expect(await runCli(['users', 'import-django', join(dir, 'bad.json')], bad)).toBe(1)
     expect(bad.err()).toContain('expected a JSON array')
 
-    const server = await buildServer({
-      logStream: false,
-      settings: {
-        env: { ...env, TESSERA_SIGNING_KEY: 'cli-test-signing-key-that-is-long-enough' },
-        mode: 'test',
-      },
-    })
+    const server = await serverOnCliDatabase(env)
     try {
       const login = await server.app.inject({
         method: 'POST',
