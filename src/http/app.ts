@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie'
 import fastifyCors from '@fastify/cors'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
 import { createAuthenticator } from './authenticate.js'
@@ -15,22 +15,15 @@ import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
 
-/**
- * What DRF sends on every answer. JSON is never rendered, so framing and CSP headers matter only
- * for the HTML demo page (helmet, routes/demo-page.ts); keeping these two keeps the hot path lean.
- */
-const API_SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-} as const
-
 export interface AppOptions {
-  /** A pino logger (already configured with redaction); none by default. */
+  /** A pino logger (already configured with redaction); none by default. Failures are logged to it. */
   logger?: FastifyBaseLogger
-  /** Makes each request's child logger (the server passes a lazy one). */
-  childLoggerFactory?: FastifyServerOptions['childLoggerFactory']
-  /** Decides which per-request lines Fastify writes. */
-  logController?: FastifyServerOptions['logController']
+  /**
+   * Whether Fastify gets the logger too, for its per-request lines and request loggers. Off when
+   * nothing would be logged per request (level above `info`): a request logger on every request
+   * costs throughput even when it never writes.
+   */
+  requestLogging?: boolean
 }
 
 /**
@@ -40,9 +33,7 @@ export interface AppOptions {
 export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInstance {
   const { settings } = deps
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    ...(options.childLoggerFactory ? { childLoggerFactory: options.childLoggerFactory } : {}),
-    ...(options.logController ? { logController: options.logController } : {}),
+    ...(options.logger && options.requestLogging ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: settings.BODY_LIMIT,
     trustProxy: settings.TRUST_PROXY,
     // Request lines carry the request id; the Authorization header and cookies are redacted by
@@ -58,22 +49,13 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   })
 
   app.decorateRequest('principal', null)
-  // Draining (SIGTERM): answers still in flight close their keep-alive connection, so the server
-  // can stop as soon as they are sent instead of waiting out idle sockets.
-  let closing = false
+  // Draining (SIGTERM): Fastify answers requests that arrive after close with 503 and
+  // `Connection: close`; connections whose answer is still in flight get a 1 ms keep-alive
+  // timeout, so each ends right after its last answer instead of holding the shutdown for the
+  // usual idle time. (An onSend hook adding `Connection: close` did the same at a cost on every
+  // request.)
   app.addHook('preClose', (done) => {
-    closing = true
-    done()
-  })
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close')
-    done(null, payload)
-  })
-  // Security headers for JSON answers, fixed and precomputed: helmet recomputes its policies on
-  // every request, which cost a quarter of the protected route's throughput (bench/RESULTS.md).
-  // The HTML demo page gets helmet's full set, CSP included (routes/demo-page.ts).
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(API_SECURITY_HEADERS)
+    app.server.keepAliveTimeout = 1
     done()
   })
   if (settings.CORS_ALLOWED_ORIGINS.length > 0) {
@@ -90,7 +72,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
       maxAge: 600,
     })
   }
-  installErrorHandling(app, { authScheme: settings.AUTH_HEADER_TYPES[0] ?? 'Bearer' })
+  installErrorHandling(app, { authScheme: settings.AUTH_HEADER_TYPES[0] ?? 'Bearer', log: options.logger })
 
   const authenticate = createAuthenticator({
     codec: deps.codec,

@@ -3,6 +3,9 @@ import { BadAuthorizationHeader } from '../core/errors.js'
 /** Longest Authorization header read; anything longer is refused before splitting. */
 export const MAX_AUTH_HEADER_LENGTH = 8192
 
+/** What `str.split()` splits on, as in simplejwt. */
+const ANY_WHITESPACE = /\s/
+
 /**
  * Extracts the token from an Authorization header the way simplejwt's `get_raw_token` does:
  * split on whitespace; no header, or a scheme not in `types` (case-sensitive), means "no
@@ -17,6 +20,16 @@ export function tokenFromAuthorization(
 ): string | undefined {
   if (header === undefined || header === '') return undefined
   if (header.length > MAX_AUTH_HEADER_LENGTH) throw new BadAuthorizationHeader()
+  // The shape every client sends, "<scheme> <token>" with one space and no other whitespace,
+  // answered without splitting: the same result as below, for a fraction of the cost (hot path).
+  const space = header.indexOf(' ')
+  if (space > 0) {
+    const token = header.slice(space + 1)
+    const scheme = header.slice(0, space)
+    if (token !== '' && !ANY_WHITESPACE.test(token) && !ANY_WHITESPACE.test(scheme)) {
+      return types.includes(scheme) ? token : undefined
+    }
+  }
   const parts = header.split(/\s+/).filter((part) => part !== '')
   const scheme = parts[0]
   if (scheme === undefined || !types.includes(scheme)) return undefined

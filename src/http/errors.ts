@@ -18,6 +18,7 @@ import {
 } from '../core/errors.js'
 import type { TokenFailure } from '../core/errors.js'
 import type { DetailError, FieldErrors, TokenMessage } from '../protocol/types.js'
+import { setApiHeaders } from './api-headers.js'
 
 /**
  * The one map from errors to HTTP responses (STYLE §3). Domain errors carry a stable code; this
@@ -162,13 +163,25 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
   return { status: 500, body: { detail: 'A server error occurred.', code: 'server_error' } }
 }
 
+/** Where the error handler reports failures: a pino logger, or nothing. */
+export interface ErrorLog {
+  error(object: object, message: string): void
+  warn(object: object, message: string): void
+}
+
 /**
  * Installs the error and not-found handlers. Every 401 carries `WWW-Authenticate` with the first
- * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged.
+ * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged with
+ * the request id.
  */
-export function installErrorHandling(app: FastifyInstance, options: { authScheme: string }): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  options: { authScheme: string; log?: ErrorLog | undefined },
+): void {
   const challenge = `${options.authScheme} realm="api"`
+  const { log } = options
   const send = (reply: FastifyReply, response: Response): FastifyReply => {
+    setApiHeaders(reply)
     if (response.status === 401 && response.headers?.['www-authenticate'] === undefined) {
       reply.header('www-authenticate', challenge)
     }
@@ -177,8 +190,10 @@ export function installErrorHandling(app: FastifyInstance, options: { authScheme
   }
   app.setErrorHandler((error, request, reply) => {
     const response = responseFor(error, request)
-    if (response.status >= 500) request.log.error({ err: error }, 'request failed')
-    else if (error instanceof ServiceUnavailable) request.log.warn({ err: error }, 'dependency unavailable')
+    if (response.status >= 500) log?.error({ reqId: request.id, err: error }, 'request failed')
+    else if (error instanceof ServiceUnavailable) {
+      log?.warn({ reqId: request.id, err: error }, 'dependency unavailable')
+    }
     return send(reply, response)
   })
   app.setNotFoundHandler((request, reply) => send(reply, responseFor(new NotFound(), request)))

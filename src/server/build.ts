@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
-import { pino } from 'pino'
+import type { FastifyInstance } from 'fastify'
+import { type Logger, pino } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
@@ -24,7 +24,7 @@ import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { ReloadingKeyRing } from './key-reload.js'
-import { lazyChildLoggerFactory, loggerOptions, quietWhenDisabledLogController } from './logger.js'
+import { loggerOptions } from './logger.js'
 import { TesseraMetrics } from './metrics.js'
 
 export interface ServerOptions {
@@ -54,6 +54,8 @@ export interface TesseraServer {
   readonly accounts: AccountAdmin
   readonly hasher: PasswordHasher
   readonly metrics: TesseraMetrics
+  /** The server's logger (none when logging is off). */
+  readonly logger: Logger | undefined
   /** Stops background work, drains the app, closes the database. */
   close(): Promise<void>
 }
@@ -179,15 +181,14 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         ? {}
         : {
             logger,
-            childLoggerFactory: lazyChildLoggerFactory as FastifyServerOptions['childLoggerFactory'],
-            logController: quietWhenDisabledLogController(),
+            requestLogging: logger.isLevelEnabled('info'),
           },
     )
 
     await gate.sync().catch(() => {})
     // Without Redis, other instances' revocations arrive by polling the database.
     const poll = setInterval(() => {
-      gate.sync().catch((error: unknown) => app.log.warn({ err: error }, 'revocation poll failed'))
+      gate.sync().catch((error: unknown) => logger?.warn({ err: error }, 'revocation poll failed'))
       // Polled at twice the rate, so a revocation is seen within REVOCATION_POLL_INTERVAL.
     }, settings.REVOCATION_POLL_INTERVAL * 500)
     poll.unref()
@@ -202,6 +203,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       accounts,
       hasher,
       metrics,
+      logger,
       async close() {
         clearInterval(poll)
         keys.stop()

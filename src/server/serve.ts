@@ -20,9 +20,9 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
-    server.app.log.info({ signal }, 'draining')
-    // Responses sent while draining carry `Connection: close` (src/http/app.ts), so each
-    // keep-alive connection ends after its last answer. A request stuck past the deadline does not hold the shutdown forever.
+    server.logger?.info({ signal }, 'draining')
+    // Each keep-alive connection ends right after its last answer (src/http/app.ts). A request
+    // stuck past the deadline does not hold the shutdown forever.
     const deadline = setTimeout(() => server.app.server.closeAllConnections(), DRAIN_DEADLINE_MS)
     deadline.unref()
     server.close().then(

@@ -46,4 +46,33 @@ describe('Authorization header parsing (simplejwt get_raw_token)', () => {
       ),
     )
   })
+
+  it('agrees with a plain whitespace split on any header (the fast path changes nothing)', () => {
+    /** simplejwt's get_raw_token, transcribed: `header.split()`, then the scheme and count checks. */
+    const reference = (header: string): string | undefined | 'bad' => {
+      if (header === '') return undefined
+      if (header.length > 8192) return 'bad'
+      const parts = header.split(/\s+/).filter((part) => part !== '')
+      if (parts[0] === undefined || !TYPES.includes(parts[0])) return undefined
+      return parts.length === 2 ? parts[1] : 'bad'
+    }
+    const piece = fc.oneof(
+      fc.constantFrom('Bearer', 'JWT', 'bearer', 'Token', ' ', '  ', '\t', '\n', '\u00a0', '\u2003', 'a.b.c'),
+      fc.string({ maxLength: 12 }),
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
+        const header = pieces.join('')
+        let actual: string | undefined | 'bad'
+        try {
+          actual = tokenFromAuthorization(header, TYPES)
+        } catch (error) {
+          expect(error).toBeInstanceOf(BadAuthorizationHeader)
+          actual = 'bad'
+        }
+        expect(actual).toBe(reference(header))
+      }),
+      { numRuns: 5000 },
+    )
+  })
 })
