@@ -142,6 +142,83 @@ export function cannon(options, { serverPid, onInstance, maxSeconds } = {}) {
   })
 }
 
+/** wrk (C, event-driven) when it is installed: one thread saturates a server that autocannon cannot. */
+export function hasWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch (error) {
+    // wrk --version exits 1 after printing its version; only a missing binary is ENOENT.
+    return error.code !== 'ENOENT'
+  }
+}
+
+const WRK_UNITS = { us: 0.001, ms: 1, s: 1000 }
+const wrkMs = (text) => {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text ?? '')
+  return match ? Number(match[1]) * WRK_UNITS[match[2]] : undefined
+}
+
+/**
+ * One wrk run (`wrk -t1 -c64 -d<duration>s --latency`), optionally pinned to a CPU list, with the
+ * same result shape as cannon(): 2xx requests/s, latency, and the CPU of the server, of wrk, and of
+ * the rest of the machine (fractions of one core).
+ */
+export async function wrkRun({ url, duration, headers = {}, connections = 64 }, { serverPid, cpus } = {}) {
+  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--latency']
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`)
+  args.push(url)
+  const [command, argv] = cpus ? ['taskset', ['-c', cpus, 'wrk', ...args]] : ['wrk', args]
+  const serverCpu0 = serverPid ? cpuSeconds(serverPid) : 0
+  const machine0 = machineJiffies()
+  const started = process.hrtime.bigint()
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => {
+    output += chunk
+  })
+  child.stderr.on('data', (chunk) => {
+    output += chunk
+  })
+  // wrk's own CPU, read while it runs (its /proc entry is gone once it has been reaped).
+  let clientCpu = 0
+  const sampler = setInterval(() => {
+    try {
+      clientCpu = cpuSeconds(child.pid)
+    } catch {}
+  }, 100)
+  const code = await new Promise((resolve) => child.once('exit', resolve))
+  clearInterval(sampler)
+  const wall = Number(process.hrtime.bigint() - started) / 1e9
+  if (code !== 0) throw new Error(`wrk exited ${code}: ${output.slice(-1000)}`)
+  const total = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0)
+  const seconds = Number(/requests in ([\d.]+)s/.exec(output)?.[1] ?? duration)
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0)
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output)
+  const machine1 = machineJiffies()
+  const machineCores = (machine1.busy - machine0.busy) / TICKS_PER_SECOND / wall
+  const serverCores = serverPid ? (cpuSeconds(serverPid) - serverCpu0) / wall : undefined
+  const clientCores = clientCpu / wall
+  return {
+    seconds,
+    requests: total,
+    ok: total - non2xx,
+    non2xx,
+    errors: socketErrors ? Number(socketErrors[1]) + Number(socketErrors[2]) + Number(socketErrors[3]) : 0,
+    timeouts: socketErrors ? Number(socketErrors[4]) : 0,
+    rps: (total - non2xx) / seconds,
+    all_rps: total / seconds,
+    latency_ms: {
+      p50: wrkMs(/\s50%\s+(\S+)/.exec(output)?.[1]),
+      p99: wrkMs(/\s99%\s+(\S+)/.exec(output)?.[1]),
+      max: wrkMs(/Latency\s+\S+\s+\S+\s+(\S+)/.exec(output)?.[1]),
+    },
+    server_cpu_cores: serverCores,
+    client_cpu_cores: clientCores,
+    other_cpu_cores: Math.max(0, machineCores - (serverCores ?? 0) - clientCores),
+  }
+}
+
 export async function postJson(url, body, headers = {}) {
   const res = await fetch(url, {
     method: 'POST',

@@ -3,12 +3,17 @@
 //
 // Servers are real child processes (`dist/cli/main.js serve` with a temp SQLite file or PostgreSQL
 // schema and a temp KEY_DIR; `bench/bare-fastify.mjs` as the baseline); load comes from this process
-// with autocannon, 64 connections. Loopback only; every load is bounded in time or count.
+// with autocannon, 64 connections, except the protected-route ratios: those use wrk when it is
+// installed (`apt-get install wrk`), pinned to core 1 with the servers on core 0, because autocannon
+// (JavaScript, one thread) cannot saturate a bare Fastify server and shares its cores. Loopback
+// only; every load is bounded in time or count.
 //
 //   BENCH_DURATION=10        seconds per measured load (default 10; 3 with BENCH_QUICK=1)
 //   BENCH_QUICK=1            smoke run: short loads, 1 round, 100,000-request soak, fewer sessions
 //   BENCH_ONLY=a,b           only these scenarios (others keep their last figures in RESULTS.md)
-//   BENCH_ROUNDS=5           alternating rounds for the protected-route ratios (median reported)
+//   BENCH_ROUNDS=N           alternating rounds for the protected-route ratios (median reported;
+//                            default 11 of 3 s with wrk, 5 of BENCH_DURATION with autocannon)
+//   BENCH_LOADGEN=autocannon protected-route ratios with autocannon even when wrk is installed
 //   BENCH_SOAK_REQUESTS=N    soak length (default 1,000,000)
 //   BENCH_PIN=1              pin servers to core 0 and this load generator to core 1 (taskset)
 //   BENCH_DATABASE_URL=...   PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
@@ -22,6 +27,7 @@ import {
   CORES,
   canPin,
   cannon,
+  hasWrk,
   lineChart,
   pin,
   pool,
@@ -29,13 +35,17 @@ import {
   rssMiB,
   sleep,
   startProcess,
+  wrkRun,
 } from './lib.mjs'
 
 const BENCH = new URL('.', import.meta.url).pathname
 const ROOT = join(BENCH, '..')
 const quick = process.env.BENCH_QUICK === '1'
 const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10))
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 5))
+// Protected-route ratios: wrk pinned to its own core when possible (see the header).
+const WRK = process.env.BENCH_LOADGEN !== 'autocannon' && hasWrk() && canPin()
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? (WRK ? 3 : 1) : WRK ? 11 : 5))
+const HELLO_DURATION = WRK ? (quick ? 2 : 3) : duration
 const FLOOD_ROUNDS = quick ? 1 : 3
 const soakRequests = Number(process.env.BENCH_SOAK_REQUESTS ?? (quick ? 100_000 : 1_000_000))
 const PIN = process.env.BENCH_PIN === '1' && canPin()
@@ -46,6 +56,7 @@ const PASSWORD = 'Quartz-Falcon-9147-Lantern'
 const SCENARIOS = [
   'hello-hs256',
   'hello-eddsa',
+  'hello-revocation',
   'refresh-sqlite',
   'refresh-postgres',
   'login',
@@ -141,7 +152,6 @@ const round3 = (n) => Math.round(n * 1000) / 1000
 const portless = (url) => url.replace(/:\d+/, ':PORT')
 const helloCommand = (url) =>
   `autocannon -c ${CONNECTIONS} -d ${duration} -H 'authorization=Bearer $ACCESS' ${portless(url)}/api/hello/`
-const bareCommand = (url) => `autocannon -c ${CONNECTIONS} -d ${duration} ${portless(url)}/hello`
 const summary = (run) => ({
   rps: Math.round(run.rps),
   non2xx: run.non2xx,
@@ -153,70 +163,122 @@ const summary = (run) => ({
   other_cpu_cores: round3(run.other_cpu_cores),
 })
 
-// ---- 1, 2: protected route vs bare Fastify ----
+// ---- 1, 2, 2b: protected route vs bare Fastify ----
+
+/** One measured load of a protected-route round: wrk pinned to core 1, or autocannon. */
+function measure(url, headers, serverPid, seconds) {
+  if (WRK)
+    return wrkRun({ url, headers, duration: seconds, connections: CONNECTIONS }, { serverPid, cpus: '1' })
+  return cannon({ url, headers, duration: seconds }, { serverPid })
+}
+const loadCommand = (url, withToken) =>
+  WRK
+    ? `taskset -c 1 wrk -t1 -c${CONNECTIONS} -d${HELLO_DURATION}s --latency -H 'authorization: Bearer $ACCESS' ${portless(url)}`
+    : `autocannon -c ${CONNECTIONS} -d ${HELLO_DURATION} ${withToken ? "-H 'authorization=Bearer $ACCESS' " : ''}${portless(url)}`
 
 /**
- * Both servers up side by side, measured in alternating rounds (bare, Tessera, bare, ...), and the
- * median of the per-round ratios reported.
+ * Bare Fastify and one or more Tessera servers up side by side, measured in alternating rounds
+ * (bare, each Tessera, bare, ...), and the median of the per-round ratios reported. With wrk, the
+ * bare route gets the same Authorization header, so both parse the same request bytes.
+ *
+ * `variants` adds servers measured in the same rounds: { key, label, start(name, extra) }.
  */
-async function helloScenario(name, extra, expectAlg) {
+async function helloScenario(name, extra, expectAlg, variants = []) {
   const base = await bareFastify()
-  let server
+  const servers = []
   try {
-    server = await tessera(name, extra)
+    servers.push({ key: 'tessera', server: await tessera(name, extra) })
+    for (const variant of variants)
+      servers.push({ key: variant.key, server: await variant.start(name, extra) })
   } catch (error) {
-    await base.stop()
+    await Promise.all([base.stop(), ...servers.map((s) => s.server.stop())])
     return { skipped: true, reason: `Tessera did not start: ${String(error.message).slice(0, 1500)}` }
   }
-  const { access } = await userWithTokens(server.url, `hello_${name}`)
-  const alg = jwtHeader(access).alg
-  if (alg !== expectAlg) {
-    await Promise.all([base.stop(), server.stop()])
-    return { skipped: true, reason: `the server signed its access token with ${alg}, not ${expectAlg}` }
+  const stopAll = () => Promise.all([base.stop(), ...servers.map((s) => s.server.stop())])
+  // Each server has its own database and keys, so each gets its own user and token.
+  for (const entry of servers) {
+    const { access } = await userWithTokens(entry.server.url, `hello_${name}_${entry.key}`)
+    const alg = jwtHeader(access).alg
+    if (alg !== expectAlg) {
+      await stopAll()
+      return { skipped: true, reason: `the server signed its access token with ${alg}, not ${expectAlg}` }
+    }
+    await expectHello(entry.server.url, access)
+    entry.headers = { authorization: `Bearer ${access}` }
   }
-  await expectHello(server.url, access)
-  if (PIN) {
-    pin(base.pid, '0')
-    pin(server.pid, '0')
-    pin(process.pid, '1')
+  const pinned = WRK || PIN
+  if (pinned) {
+    for (const pid of [base.pid, ...servers.map((s) => s.server.pid)]) pin(pid, '0')
+    if (!WRK) pin(process.pid, '1')
   }
-  const helloOpts = { url: `${server.url}/api/hello/`, headers: { authorization: `Bearer ${access}` } }
-  const bareOpts = { url: `${base.url}/hello` }
+  const bareUrl = `${base.url}/hello`
+  // The bare route gets a token-sized Authorization header too (same request bytes) under wrk.
+  const bareHeaders = WRK ? servers[0].headers : {}
+  const seconds = HELLO_DURATION
   try {
-    const warm = quick ? 1 : 5
-    await cannon({ ...bareOpts, duration: warm }, { serverPid: base.pid })
-    await cannon({ ...helloOpts, duration: warm }, { serverPid: server.pid })
+    const warm = quick ? 1 : 3
+    await measure(bareUrl, bareHeaders, base.pid, warm)
+    for (const entry of servers)
+      await measure(`${entry.server.url}/api/hello/`, entry.headers, entry.server.pid, warm)
     const rounds = []
     for (let i = 0; i < ROUNDS; i++) {
       log(`${name}: round ${i + 1}/${ROUNDS}`)
-      const b = await cannon({ ...bareOpts, duration }, { serverPid: base.pid })
-      const t = await cannon({ ...helloOpts, duration }, { serverPid: server.pid })
-      rounds.push({ bare: b, tessera: t, ratio: t.rps / b.rps })
+      const round = { bare: await measure(bareUrl, bareHeaders, base.pid, seconds) }
+      for (const entry of servers) {
+        round[entry.key] = await measure(
+          `${entry.server.url}/api/hello/`,
+          entry.headers,
+          entry.server.pid,
+          seconds,
+        )
+      }
+      rounds.push(round)
     }
-    const m = median(rounds.map((r) => r.ratio))
-    const mid = rounds.find((r) => r.ratio === m)
-    return {
-      algorithm: alg,
+    const ratiosOf = (key) => rounds.map((r) => r[key].rps / r.bare.rps)
+    const m = median(ratiosOf('tessera'))
+    const mid = rounds[ratiosOf('tessera').indexOf(m)]
+    const out = {
+      algorithm: expectAlg,
+      load_generator: WRK ? 'wrk' : 'autocannon',
       bare_rps: Math.round(mid.bare.rps),
       tessera_rps: Math.round(mid.tessera.rps),
       ratio: round3(m),
-      round_ratios: rounds.map((r) => round3(r.ratio)),
-      rounds: rounds.map((r) => ({ bare: summary(r.bare), tessera: summary(r.tessera) })),
-      goal: name === 'hs256' ? 0.9 : 0.8,
+      round_ratios: ratiosOf('tessera').map(round3),
+      rounds: rounds.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, summary(v)]))),
+      goal: name === 'hs256' ? 0.9 : name === 'eddsa' ? 0.8 : undefined,
       bare: summary(mid.bare),
       tessera: summary(mid.tessera),
-      tessera_rss_mib: Math.round(rssMiB(server.pid)),
+      tessera_rss_mib: Math.round(rssMiB(servers[0].server.pid)),
       commands: [
         'node bench/bare-fastify.mjs',
-        server.command,
-        bareCommand(base.url),
-        helloCommand(server.url),
+        ...servers.map((s) => s.server.command),
+        ...(WRK ? ['# servers pinned to core 0: taskset -a -p -c 0 PID'] : []),
+        loadCommand(bareUrl, WRK),
+        loadCommand(`${servers[0].server.url}/api/hello/`, true),
       ],
     }
+    for (const { key } of servers.slice(1)) {
+      out[`${key}_ratio`] = round3(median(ratiosOf(key)))
+      out[`${key}_round_ratios`] = ratiosOf(key).map(round3)
+      out[`${key}_rps`] = Math.round(median(rounds.map((r) => r[key].rps)))
+    }
+    return out
   } finally {
-    if (PIN) pin(process.pid, `0-${CORES - 1}`)
-    await Promise.all([base.stop(), server.stop()])
+    if (PIN && !WRK) pin(process.pid, `0-${CORES - 1}`)
+    await stopAll()
   }
+}
+
+/** Scenario 2b's second server: the same build with the revocation check answered by a constant. */
+async function tesseraWithoutRevocation(name, extra) {
+  const env = tesseraEnv(`${name}-norevocation`, extra)
+  const server = await startProcess([join(BENCH, 'tessera-without-revocation.mjs')], env)
+  cleanups.push(server.stop)
+  server.command = serverCommand(env).replace(
+    'node dist/cli/main.js serve',
+    'node bench/tessera-without-revocation.mjs',
+  )
+  return server
 }
 
 // ---- 3: refresh with rotation ----
@@ -547,6 +609,11 @@ try {
     // No SIGNING_KEY: the key ring under the temp KEY_DIR generates an Ed25519 key.
     helloScenario('eddsa', { TESSERA_ALGORITHM: 'EdDSA', TESSERA_SIGNING_KEY: '' }, 'EdDSA'),
   )
+  await scenario('hello-revocation', () =>
+    helloScenario('revocation', {}, 'HS256', [
+      { key: 'without_revocation', start: tesseraWithoutRevocation },
+    ]),
+  )
   await scenario('refresh-sqlite', () => refreshScenario('refresh-sqlite'))
   await scenario('refresh-postgres', async () => {
     let schema
@@ -591,6 +658,9 @@ const machine = {
   connections: CONNECTIONS,
   quick,
   pinned: PIN,
+  hello_load: WRK
+    ? `wrk -t1 -c${CONNECTIONS}, ${HELLO_DURATION} s per load, ${ROUNDS} alternating rounds; wrk on core 1, servers on core 0`
+    : `autocannon ${CONNECTIONS} connections, ${HELLO_DURATION} s per load, ${ROUNDS} alternating rounds`,
   only: only ?? null,
   load_average_at_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 }
@@ -618,6 +688,11 @@ function headline(r) {
       'hello-eddsa',
       () =>
         `${r['hello-eddsa'].tessera_rps} vs ${r['hello-eddsa'].bare_rps} req/s, ratio ${r['hello-eddsa'].ratio}`,
+    ),
+    line(
+      'hello-revocation',
+      () =>
+        `ratio ${r['hello-revocation'].ratio} with the revocation check, ${r['hello-revocation'].without_revocation_ratio} without`,
     ),
     line(
       'refresh-sqlite',
@@ -649,6 +724,10 @@ function report(machine, r) {
   const f = (n, digits = 0) =>
     n === undefined || n === null ? 'n/a' : Number(n).toLocaleString('en', { maximumFractionDigits: digits })
   const pass = (ok) => (ok ? '✅ meets the bar' : '❌ below the bar')
+  const revocationCost = (x) => {
+    const change = (x.ratio / x.without_revocation_ratio - 1) * 100
+    return `${change >= 0 ? '+' : '−'}${f(Math.abs(change), 1)} %`
+  }
   const floodVerdict = (x) => {
     const both = [x.ratio, x.ratio_same_server].filter((v) => v !== undefined)
     if (both.every((v) => v >= 0.5)) return pass(true)
@@ -660,6 +739,10 @@ function report(machine, r) {
     return `![${name} chart](charts/${name}.svg)`
   }
   const code = (commands) => ['```sh', ...commands, '```']
+  const loadLabel = (x) =>
+    x.load_generator === 'wrk'
+      ? `wrk -t1 -c${CONNECTIONS} pinned to core 1, servers on core 0, ${HELLO_DURATION} s per load`
+      : `autocannon -c ${CONNECTIONS}, ${machine.duration_s} s per load`
   const reproduce = (name) => `BENCH_ONLY=${name} npm run bench`
   const out = [
     '# Benchmark results',
@@ -672,7 +755,8 @@ function report(machine, r) {
     `| date | ${machine.date} |`,
     `| machine | \`nproc\` = ${machine.nproc}, ${machine.cpu ?? 'unknown CPU'} |`,
     `| node | ${machine.node} |`,
-    `| load | autocannon ${CONNECTIONS} connections, ${machine.duration_s} s per measured load, from the bench process; ${machine.pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning (servers and load generator share the cores)'} |`,
+    `| load, protected-route ratios | ${machine.hello_load} |`,
+    `| load, other scenarios | autocannon ${CONNECTIONS} connections, ${machine.duration_s} s per measured load, from the bench process; ${machine.pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning (servers and load generator share the cores)'} |`,
     `| load average at the end | ${machine.load_average_at_end} |`,
     '',
     'Every server is a real child process: `node dist/cli/main.js serve` with a temporary SQLite file (or a',
@@ -680,9 +764,14 @@ function report(machine, r) {
     '`TESSERA_RATE_LIMIT_ENABLED=false`; the baseline is `bench/bare-fastify.mjs` (`GET /hello` returning a',
     'small JSON). The load generator runs on the same 2-core machine as the server it measures, so absolute',
     'figures are low and ratios are the meaningful output; `server CPU` and `client CPU` (fractions of one',
-    'core; "other" is the rest of the machine, e.g. PostgreSQL or other jobs) show which side was saturated. No CPU pinning by default: with `BENCH_PIN=1` (server on core 0,',
-    'autocannon on core 1) the single autocannon process becomes the limit of the bare route, which inflates',
-    'the ratios.',
+    'core; "other" is the rest of the machine, e.g. PostgreSQL or other jobs) show which side was saturated.',
+    '',
+    'The protected-route ratios (hello-*) use wrk when it is installed: one wrk thread pinned to core 1,',
+    'every server pinned to core 0, so the load generator never takes CPU from the server it measures and',
+    'can saturate even the bare route (autocannon, one JavaScript thread, cannot: pinned, it becomes the',
+    'limit of the bare route; unpinned, it competes with the server). The bare route then receives the same',
+    'Authorization header as Tessera. This machine is a VM whose speed drifts by tens of percent from minute',
+    'to minute, so rounds are short (3 s) and many (11), alternate, and the median ratio is reported.',
     '',
     '## Summary',
     '',
@@ -707,6 +796,13 @@ function report(machine, r) {
     (x) => `ratio **${f(x.ratio, 3)}** (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)`,
     '≥ 0.8',
     (x) => x.ratio >= 0.8,
+  )
+  sumRow(
+    'hello-revocation',
+    (x) =>
+      `ratio **${f(x.ratio, 3)}** with the check, ${f(x.without_revocation_ratio, 3)} without (${revocationCost(x)})`,
+    'within 5 %',
+    (x) => Math.abs(x.ratio / x.without_revocation_ratio - 1) <= 0.05,
   )
   sumRow(
     'refresh-sqlite',
@@ -765,7 +861,7 @@ function report(machine, r) {
     out.push(
       `## ${name}`,
       '',
-      `${title}. Measured ${x.measured_at}; alternating rounds, the median ratio reported (rounds: ${x.round_ratios.join(', ')}).`,
+      `${title}. Measured ${x.measured_at} with ${loadLabel(x)}; alternating rounds, the median ratio reported (rounds: ${x.round_ratios.join(', ')}).`,
       '',
       '| | req/s (2xx) | p99 ms | non-2xx | errors | server CPU | client CPU | other CPU |',
       '|---|---|---|---|---|---|---|---|',
@@ -792,7 +888,7 @@ function report(machine, r) {
         name,
         barChart({
           title: `${title}: ratio ${f(x.ratio, 3)}`,
-          subtitle: `autocannon -c ${CONNECTIONS}, ${machine.duration_s} s, median of ${x.round_ratios.length} alternating rounds; dashed: the ${x.goal} bar`,
+          subtitle: `${loadLabel(x)}, median of ${x.round_ratios.length} alternating rounds; dashed: the ${x.goal} bar`,
           bars: [
             { label: 'bare Fastify GET /hello', value: x.bare_rps, color: '#999' },
             { label: `Tessera GET /api/hello/ (${x.algorithm})`, value: x.tessera_rps },
@@ -810,6 +906,46 @@ function report(machine, r) {
   }
   hello('hello-hs256', 'Protected route, HS256 token, vs bare Fastify')
   hello('hello-eddsa', 'Protected route, EdDSA (Ed25519) token, vs bare Fastify')
+
+  if (r['hello-revocation']) {
+    const x = r['hello-revocation']
+    const title = 'Protected route with the revocation check on and off'
+    if (x.skipped || x.failed) skipped('hello-revocation', title)
+    else
+      out.push(
+        '## hello-revocation',
+        '',
+        `${title}, measured ${x.measured_at} with ${loadLabel(x)}. Two servers of the same build and settings (HS256) beside bare Fastify in the same alternating rounds: \`serve\`, which checks each request's user state and revocation cut-off in memory (\`UserGate.peek\`), and \`bench/tessera-without-revocation.mjs\`, the same server with that check answered by a constant "active, never revoked" (the product has no switch to turn it off).`,
+        '',
+        '| | req/s (2xx, median round) | ratio to bare (median) | per-round ratios |',
+        '|---|---|---|---|',
+        `| bare Fastify \`GET /hello\` | ${f(x.bare_rps)} | 1 | |`,
+        `| Tessera, revocation check on | ${f(x.tessera_rps)} | **${f(x.ratio, 3)}** | ${x.round_ratios.join(', ')} |`,
+        `| Tessera, revocation check off | ${f(x.without_revocation_rps)} | **${f(x.without_revocation_ratio, 3)}** | ${x.without_revocation_round_ratios.join(', ')} |`,
+        `| **on vs off** | | **${revocationCost(x)}** | |`,
+        '',
+        `Bar: the ratio with the check within 5 % of the ratio without it. ${pass(Math.abs(x.ratio / x.without_revocation_ratio - 1) <= 0.05)}.`,
+        '',
+        chart(
+          'hello-revocation',
+          barChart({
+            title: `Revocation check on vs off: ${revocationCost(x)}`,
+            subtitle: `${loadLabel(x)}, median of ${x.round_ratios.length} alternating rounds`,
+            bars: [
+              { label: 'bare Fastify GET /hello', value: x.bare_rps, color: '#999' },
+              { label: 'Tessera, revocation check on', value: x.tessera_rps },
+              { label: 'Tessera, revocation check off', value: x.without_revocation_rps, color: '#bbb' },
+            ],
+            unit: ' req/s',
+          }),
+        ),
+        '',
+        'Commands (run in alternation, after a warm-up of each):',
+        '',
+        ...code([reproduce('hello-revocation'), ...x.commands]),
+        '',
+      )
+  }
 
   for (const [name, label] of [
     ['refresh-sqlite', 'SQLite'],
