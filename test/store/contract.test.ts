@@ -570,6 +570,48 @@ for (const backend of BACKENDS) {
         ])
       })
 
+      it('stores events written at once in batches, none lost, each write settled when stored', async () => {
+        // More than one INSERT's worth (200 rows), all in the same turn of the event loop.
+        const count = 450
+        await Promise.all(
+          Array.from({ length: count }, (_, n) =>
+            stores.audit.write({
+              at: at(n),
+              event: 'probe',
+              userId: null,
+              ip: '192.0.2.1',
+              userAgent: null,
+              detail: { n },
+            }),
+          ),
+        )
+        const events = await stores.audit.recent(count + 10)
+        expect(events).toHaveLength(count)
+        expect(events.map((event) => event.detail.n)).toEqual(
+          Array.from({ length: count }, (_, n) => count - 1 - n),
+        )
+      })
+
+      it('shows queued events to a reader at once; a bad row fails alone, not its batch', async () => {
+        const event = (name: unknown, n: number) =>
+          stores.audit.write({
+            at: at(n),
+            event: name as string,
+            userId: null,
+            ip: null,
+            userAgent: null,
+            detail: { n },
+          })
+        const first = event('queued', 1)
+        // Not awaited: recent() still sees it.
+        expect((await stores.audit.recent(1))[0]?.event).toBe('queued')
+        await first
+        // Three writes in one batch; the middle one breaks the NOT NULL on `event`.
+        const results = await Promise.allSettled([event('before', 2), event(null, 3), event('after', 4)])
+        expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+        expect((await stores.audit.recent(5)).map((e) => e.event)).toEqual(['after', 'before', 'queued'])
+      })
+
       it('keeps events about a deleted user', async () => {
         const owner = await userId()
         await stores.audit.write({

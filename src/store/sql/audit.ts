@@ -1,33 +1,90 @@
 /** `AuditStore` on `audit_events`: an append-only trail, details kept as JSON text. */
-import type { Kysely } from 'kysely'
+import type { Insertable, Kysely } from 'kysely'
+import { ServiceUnavailable } from '../../core/errors.js'
 import type { AuditEvent, AuditStore } from '../ports.js'
 import { fromMillis, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Database } from './schema.js'
 
+/** Most rows one INSERT carries (6 parameters each, far below SQLite's and PostgreSQL's limits). */
+const MAX_BATCH = 200
+
+type AuditRow = Insertable<Database['audit_events']>
+
+interface Queued {
+  row: AuditRow
+  resolve(): void
+  reject(error: unknown): void
+}
+
+/**
+ * Events written in the same turn of the event loop go to the database as one multi-row INSERT:
+ * under load every refresh writes an event, and one statement and one commit for many events,
+ * instead of one each, is a large share of a refresh's cost. An event waits at most one turn of
+ * the event loop (no timer), and `write()` resolves once its row is stored.
+ */
 export class SqlAuditStore implements AuditStore {
   readonly #db: Kysely<Database>
+  readonly #queue: Queued[] = []
+  readonly #inFlight = new Set<Promise<void>>()
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
   }
 
-  async write(event: AuditEvent): Promise<void> {
-    await this.#db
-      .insertInto('audit_events')
-      .values({
+  write(event: AuditEvent): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const row: AuditRow = {
         at: toMillis(event.at),
         event: event.event,
         user_id: event.userId,
         ip: event.ip,
         user_agent: event.userAgent,
         detail: JSON.stringify(event.detail),
-      })
-      .execute()
+      }
+      this.#queue.push({ row, resolve, reject })
+      if (this.#queue.length === 1) setImmediate(() => this.#flush())
+    })
+  }
+
+  /** Stores every queued event now; resolves when all writes started so far have settled. */
+  async drain(): Promise<void> {
+    while (this.#queue.length > 0) this.#flush()
+    await Promise.allSettled([...this.#inFlight])
+  }
+
+  #flush(): void {
+    const batch = this.#queue.splice(0, MAX_BATCH)
+    if (batch.length === 0) return
+    if (this.#queue.length > 0) setImmediate(() => this.#flush())
+    const insert = this.#insert(batch).finally(() => this.#inFlight.delete(insert))
+    this.#inFlight.add(insert)
+  }
+
+  /**
+   * One INSERT for the batch. If it fails for a reason other than an outage, each row is tried on
+   * its own, so one bad row does not lose the others' events.
+   */
+  async #insert(batch: Queued[]): Promise<void> {
+    try {
+      await this.#db
+        .insertInto('audit_events')
+        .values(batch.map((queued) => queued.row))
+        .execute()
+      for (const queued of batch) queued.resolve()
+    } catch (error) {
+      if (batch.length === 1 || error instanceof ServiceUnavailable) {
+        for (const queued of batch) queued.reject(error)
+        return
+      }
+      for (const queued of batch) await this.#insert([queued])
+    }
   }
 
   /** The latest `limit` events, newest first (ties in time: latest written first). */
   async recent(limit: number): Promise<AuditEvent[]> {
+    // Events already recorded are visible to the reader, even those still queued.
+    await this.drain()
     const rows = await this.#db
       .selectFrom('audit_events')
       .selectAll()

@@ -50,9 +50,11 @@ export interface SqlStores extends Stores {
 /** The stores of an already open database. */
 export function createStores(database: SqlDatabase): SqlStores {
   let closing: Promise<void> | undefined
-  // Idempotent: the server's shutdown and a CLI's `finally` may both close.
+  const audit = new SqlAuditStore(database)
+  // Idempotent: the server's shutdown and a CLI's `finally` may both close. Queued audit events
+  // are stored first.
   const close = () => {
-    closing ??= database.destroy()
+    closing ??= audit.drain().then(() => database.destroy())
     return closing
   }
   const lifecycle: StoreLifecycle = {
@@ -65,7 +67,7 @@ export function createStores(database: SqlDatabase): SqlStores {
     users: new SqlUserStore(database),
     ledger: new SqlTokenLedger(database),
     revocations: new SqlRevocationStore(database),
-    audit: new SqlAuditStore(database),
+    audit,
     clients: new SqlApiClientStore(database),
     lifecycle,
     db: database.db,
