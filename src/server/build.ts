@@ -6,11 +6,7 @@ import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
-import {
-  createPasswordHasher,
-  type PasswordHasher,
-  withConcurrencyLimit,
-} from '../accounts/passwords/index.js'
+import { type PasswordHasher, withConcurrencyLimit } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
@@ -25,6 +21,7 @@ import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
+import { passwordHasherFor } from './password-hasher.js'
 import { TesseraMetrics } from './metrics.js'
 
 export interface ServerOptions {
@@ -75,11 +72,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
     codec = new TokenCodec(settings, keys, clock)
     const hasher = withConcurrencyLimit(
-      createPasswordHasher({
-        memoryKib: settings.ARGON2_MEMORY_KIB,
-        iterations: settings.ARGON2_ITERATIONS,
-        parallelism: settings.ARGON2_PARALLELISM,
-      }),
+      passwordHasherFor(settings),
       settings.PASSWORD_HASH_CONCURRENCY || Math.max(1, availableParallelism() - 1),
     )
     const gate = new UserGate(stores.users, stores.revocations, clock)

@@ -1,7 +1,11 @@
-import { createPasswordHasher, type PasswordHasher } from '../accounts/passwords/index.js'
+import { AccountAdmin } from '../accounts/admin.js'
+import type { PasswordHasher } from '../accounts/passwords/index.js'
+import { UserGate } from '../accounts/user-gate.js'
+import { systemClock } from '../core/clock.js'
 import { loadSettings } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { openStores, type SqlStores } from '../store/sql/index.js'
+import { passwordHasherFor } from './password-hasher.js'
 
 export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
 export { validateEmail, validatePassword, validateUsername } from '../accounts/validators/index.js'
@@ -11,6 +15,8 @@ export interface OperatorContext {
   readonly settings: Readonly<Settings>
   readonly stores: SqlStores
   readonly hasher: PasswordHasher
+  /** Ends users' sessions the way the server does (running instances learn of it by polling). */
+  readonly accounts: AccountAdmin
 }
 
 /** Loads settings from `env`, opens the database, runs `work`, and closes it whatever happens. */
@@ -20,13 +26,16 @@ export async function withOperatorContext<T>(
 ): Promise<T> {
   const settings = loadSettings({ env })
   const stores = await openStores(settings.DATABASE_URL, { poolSize: 2 })
-  const hasher = createPasswordHasher({
-    memoryKib: settings.ARGON2_MEMORY_KIB,
-    iterations: settings.ARGON2_ITERATIONS,
-    parallelism: settings.ARGON2_PARALLELISM,
+  const hasher = passwordHasherFor(settings)
+  const accounts = new AccountAdmin({
+    users: stores.users,
+    ledger: stores.ledger,
+    revocations: stores.revocations,
+    gate: new UserGate(stores.users, stores.revocations, systemClock),
+    clock: systemClock,
   })
   try {
-    return await work({ settings, stores, hasher })
+    return await work({ settings, stores, hasher, accounts })
   } finally {
     await stores.lifecycle.close()
   }

@@ -1,5 +1,4 @@
 import { validatePassword } from '../../server/operator.js'
-import { toEpochSeconds } from '../../core/clock.js'
 import type { Command } from '../command.js'
 import { readLine, withStores } from '../context.js'
 
@@ -12,7 +11,7 @@ export const changePasswordCommand: Command = {
       io.stderr.write('usage: tessera changepassword <username>\n')
       return 2
     }
-    return withStores(io, async ({ stores, hasher }) => {
+    return withStores(io, async ({ stores, hasher, accounts }) => {
       const user = await stores.users.findByUsername(username)
       if (user === undefined) {
         io.stderr.write(`Error: user '${username}' does not exist\n`)
@@ -30,9 +29,7 @@ export const changePasswordCommand: Command = {
       }
       await stores.users.update(user.id, { passwordHash: await hasher.hash(password) })
       // Every token issued before now stops working, on every instance (they poll the cut-offs).
-      const now = Date.now()
-      await stores.revocations.setCutoff(user.id, toEpochSeconds(now) + 1)
-      const revoked = await stores.ledger.revokeUser(user.id, new Date(now))
+      const revoked = await accounts.revokeAll(user.id)
       io.stdout.write(`Password changed successfully for user '${username}'; ${revoked} session(s) ended.\n`)
       return 0
     })
