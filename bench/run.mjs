@@ -12,8 +12,9 @@
 //   BENCH_QUICK=1            smoke run: short loads, 1 round, 100,000-request soak, fewer sessions
 //   BENCH_ONLY=a,b           only these scenarios (others keep their last figures in RESULTS.md)
 //   BENCH_ROUNDS=N           alternating rounds for the protected-route ratios (median reported;
-//                            default 11 of 3 s with wrk, 5 of BENCH_DURATION with autocannon)
+//                            default 12 of 3 s with wrk, 5 of BENCH_DURATION with autocannon)
 //   BENCH_LOADGEN=autocannon protected-route ratios with autocannon even when wrk is installed
+//   BENCH_PROCESSES=3        processes of each server per protected-route scenario, taken in turn
 //   BENCH_SOAK_REQUESTS=N    soak length (default 1,000,000)
 //   BENCH_PIN=1              pin servers to core 0 and this load generator to core 1 (taskset)
 //   BENCH_DATABASE_URL=...   PostgreSQL server (default postgres://postgres@127.0.0.1:5432/test)
@@ -44,8 +45,10 @@ const quick = process.env.BENCH_QUICK === '1'
 const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10))
 // Protected-route ratios: wrk pinned to its own core when possible (see the header).
 const WRK = process.env.BENCH_LOADGEN !== 'autocannon' && hasWrk() && canPin()
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? (WRK ? 3 : 1) : WRK ? 11 : 5))
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? (WRK ? 3 : 1) : WRK ? 12 : 5))
 const HELLO_DURATION = WRK ? (quick ? 2 : 3) : duration
+// Server processes of each kind per protected-route scenario, taken in turn (see helloScenario).
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? (WRK && !quick ? 3 : 1))
 const FLOOD_ROUNDS = quick ? 1 : 3
 const soakRequests = Number(process.env.BENCH_SOAK_REQUESTS ?? (quick ? 100_000 : 1_000_000))
 const PIN = process.env.BENCH_PIN === '1' && canPin()
@@ -184,47 +187,60 @@ const loadCommand = (url, withToken) =>
  * `variants` adds servers measured in the same rounds: { key, label, start(name, extra) }.
  */
 async function helloScenario(name, extra, expectAlg, variants = []) {
-  const base = await bareFastify()
-  const servers = []
+  // PROCESSES sets of servers (bare, Tessera, variants), taken in turn by the rounds: one V8
+  // process can be luckier than another with its optimisations by several percent for the whole
+  // of its life, so a ratio over one pair of processes measures that luck too.
+  const sets = []
+  const all = () => sets.flatMap((set) => [set.bare, ...set.entries.map((e) => e.server)])
+  const stopAll = () => Promise.all(all().map((server) => server.stop()))
   try {
-    servers.push({ key: 'tessera', server: await tessera(name, extra) })
-    for (const variant of variants)
-      servers.push({ key: variant.key, server: await variant.start(name, extra) })
+    for (let k = 0; k < PROCESSES; k++) {
+      const set = { bare: await bareFastify(), entries: [] }
+      sets.push(set)
+      const instance = PROCESSES === 1 ? name : `${name}${k + 1}`
+      set.entries.push({ key: 'tessera', server: await tessera(instance, extra) })
+      for (const variant of variants)
+        set.entries.push({ key: variant.key, server: await variant.start(instance, extra) })
+    }
   } catch (error) {
-    await Promise.all([base.stop(), ...servers.map((s) => s.server.stop())])
+    await stopAll()
     return { skipped: true, reason: `Tessera did not start: ${String(error.message).slice(0, 1500)}` }
   }
-  const stopAll = () => Promise.all([base.stop(), ...servers.map((s) => s.server.stop())])
   // Each server has its own database and keys, so each gets its own user and token.
-  for (const entry of servers) {
-    const { access } = await userWithTokens(entry.server.url, `hello_${name}_${entry.key}`)
-    const alg = jwtHeader(access).alg
-    if (alg !== expectAlg) {
-      await stopAll()
-      return { skipped: true, reason: `the server signed its access token with ${alg}, not ${expectAlg}` }
+  for (const [k, set] of sets.entries()) {
+    for (const entry of set.entries) {
+      const { access } = await userWithTokens(entry.server.url, `hello_${name}_${entry.key}_${k}`)
+      const alg = jwtHeader(access).alg
+      if (alg !== expectAlg) {
+        await stopAll()
+        return { skipped: true, reason: `the server signed its access token with ${alg}, not ${expectAlg}` }
+      }
+      await expectHello(entry.server.url, access)
+      entry.headers = { authorization: `Bearer ${access}` }
     }
-    await expectHello(entry.server.url, access)
-    entry.headers = { authorization: `Bearer ${access}` }
+    set.bareUrl = `${set.bare.url}/hello`
+    // The bare route gets a token-sized Authorization header too (same request bytes) under wrk.
+    set.bareHeaders = WRK ? set.entries[0].headers : {}
   }
-  const pinned = WRK || PIN
-  if (pinned) {
-    for (const pid of [base.pid, ...servers.map((s) => s.server.pid)]) pin(pid, '0')
+  if (WRK || PIN) {
+    for (const server of all()) pin(server.pid, '0')
     if (!WRK) pin(process.pid, '1')
   }
-  const bareUrl = `${base.url}/hello`
-  // The bare route gets a token-sized Authorization header too (same request bytes) under wrk.
-  const bareHeaders = WRK ? servers[0].headers : {}
   const seconds = HELLO_DURATION
+  const [first] = sets
   try {
     const warm = quick ? 1 : 3
-    await measure(bareUrl, bareHeaders, base.pid, warm)
-    for (const entry of servers)
-      await measure(`${entry.server.url}/api/hello/`, entry.headers, entry.server.pid, warm)
+    for (const set of sets) {
+      await measure(set.bareUrl, set.bareHeaders, set.bare.pid, warm)
+      for (const entry of set.entries)
+        await measure(`${entry.server.url}/api/hello/`, entry.headers, entry.server.pid, warm)
+    }
     const rounds = []
     for (let i = 0; i < ROUNDS; i++) {
       log(`${name}: round ${i + 1}/${ROUNDS}`)
-      const round = { bare: await measure(bareUrl, bareHeaders, base.pid, seconds) }
-      for (const entry of servers) {
+      const set = sets[i % sets.length]
+      const round = { bare: await measure(set.bareUrl, set.bareHeaders, set.bare.pid, seconds) }
+      for (const entry of set.entries) {
         round[entry.key] = await measure(
           `${entry.server.url}/api/hello/`,
           entry.headers,
@@ -248,16 +264,18 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
       goal: name === 'hs256' ? 0.9 : name === 'eddsa' ? 0.8 : undefined,
       bare: summary(mid.bare),
       tessera: summary(mid.tessera),
-      tessera_rss_mib: Math.round(rssMiB(servers[0].server.pid)),
+      tessera_rss_mib: Math.round(rssMiB(first.entries[0].server.pid)),
+      processes_per_server: sets.length,
       commands: [
+        `# ${sets.length} of each, taken in turn by the rounds`,
         'node bench/bare-fastify.mjs',
-        ...servers.map((s) => s.server.command),
+        ...first.entries.map((e) => e.server.command),
         ...(WRK ? ['# servers pinned to core 0: taskset -a -p -c 0 PID'] : []),
-        loadCommand(bareUrl, WRK),
-        loadCommand(`${servers[0].server.url}/api/hello/`, true),
+        loadCommand(first.bareUrl, WRK),
+        loadCommand(`${first.entries[0].server.url}/api/hello/`, true),
       ],
     }
-    for (const { key } of servers.slice(1)) {
+    for (const { key } of first.entries.slice(1)) {
       out[`${key}_ratio`] = round3(median(ratiosOf(key)))
       out[`${key}_round_ratios`] = ratiosOf(key).map(round3)
       out[`${key}_rps`] = Math.round(median(rounds.map((r) => r[key].rps)))
@@ -659,7 +677,7 @@ const machine = {
   quick,
   pinned: PIN,
   hello_load: WRK
-    ? `wrk -t1 -c${CONNECTIONS}, ${HELLO_DURATION} s per load, ${ROUNDS} alternating rounds; wrk on core 1, servers on core 0`
+    ? `wrk -t1 -c${CONNECTIONS}, ${HELLO_DURATION} s per load, ${ROUNDS} alternating rounds over ${PROCESSES} processes of each server; wrk on core 1, servers on core 0`
     : `autocannon ${CONNECTIONS} connections, ${HELLO_DURATION} s per load, ${ROUNDS} alternating rounds`,
   only: only ?? null,
   load_average_at_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -771,7 +789,9 @@ function report(machine, r) {
     'can saturate even the bare route (autocannon, one JavaScript thread, cannot: pinned, it becomes the',
     'limit of the bare route; unpinned, it competes with the server). The bare route then receives the same',
     'Authorization header as Tessera. This machine is a VM whose speed drifts by tens of percent from minute',
-    'to minute, so rounds are short (3 s) and many (11), alternate, and the median ratio is reported.',
+    'to minute, so rounds are short (3 s) and many (12), alternate, and the median ratio is reported; and',
+    'one V8 process can stay luckier than another with its optimisations by several percent, so each',
+    'scenario starts 3 processes of each server and the rounds take them in turn.',
     '',
     '## Summary',
     '',
