@@ -90,7 +90,7 @@ export const SPECS: Specs = {
   LOG_LEVEL: s(
     kind.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',
-    'pino log level',
+    'pino log level; at info and below every request is logged with its request id, above it failures only',
   ),
   SERVE_DEMO: s(kind.boolean, true, 'serve the demo page at / to browsers'),
   KEY_DIR: s(kind.string, 'var/keys', 'where development keys and the key ring live'),
