@@ -48,18 +48,19 @@ export function defineRoute(app: FastifyInstance, authenticate: Authenticator, s
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
   const before = spec.before ?? []
   const authenticated = spec.authenticated === true
+  // Rate limits first, then authentication: for the methods that authenticate in a hook.
+  const beforeAndAuth = authenticated ? [...before, authenticationHook(authenticate)] : before
   for (const method of allowed) {
     const handler = withApiHeaders(spec.handlers[method] as Handler)
     // A bodiless method authenticates at the start of its handler: nothing (no body parsing) runs
     // between its hooks and its handler, so the order of answers is the same as with a hook, and
     // the protected GET, the hot path, skips Fastify's hook machinery entirely.
     const inHandler = authenticated && BODILESS.has(method)
-    const hooks = authenticated && !inHandler ? [...before, authenticationHook(authenticate)] : before
     app.route({
       method,
       url: spec.path,
       handler: inHandler ? authenticateFirst(authenticate, handler) : handler,
-      ...routeHooks(hooks),
+      ...routeHooks(inHandler ? before : beforeAndAuth),
     })
   }
   const others = ALL_METHODS.filter((method) => !allowed.includes(method))
@@ -67,7 +68,7 @@ export function defineRoute(app: FastifyInstance, authenticate: Authenticator, s
     app.route({
       method: others as HTTPMethods[],
       url: spec.path,
-      ...routeHooks(authenticated ? [...before, authenticationHook(authenticate)] : before),
+      ...routeHooks(beforeAndAuth),
       handler: async (request) => {
         throw new MethodNotAllowed(request.method, allowHeader)
       },
@@ -75,9 +76,9 @@ export function defineRoute(app: FastifyInstance, authenticate: Authenticator, s
   }
 }
 
-/** A single hook is passed bare: Fastify runs it without the array machinery. */
 type OnRequestHook = onRequestAsyncHookHandler | onRequestHookHandler
 
+/** A single hook is passed bare: Fastify runs it without the array machinery. */
 function routeHooks(hooks: readonly OnRequestHook[]): { onRequest?: OnRequestHook | OnRequestHook[] } {
   const [only] = hooks
   if (only === undefined) return {}
