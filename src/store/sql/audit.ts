@@ -4,6 +4,7 @@ import { ServiceUnavailable } from '../../core/errors.js'
 import type { AuditEvent, AuditStore } from '../ports.js'
 import { fromMillis, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
+import type { Writers } from './group-commit.js'
 import type { Database } from './schema.js'
 
 /** Most rows one INSERT carries (6 parameters each, far below SQLite's and PostgreSQL's limits). */
@@ -28,8 +29,11 @@ export class SqlAuditStore implements AuditStore {
   readonly #queue: Queued[] = []
   readonly #inFlight = new Set<Promise<void>>()
 
+  readonly #writers: Writers
+
   constructor(database: SqlDatabase) {
     this.#db = database.db
+    this.#writers = database.writers
   }
 
   write(event: AuditEvent): Promise<void> {
@@ -67,10 +71,12 @@ export class SqlAuditStore implements AuditStore {
    */
   async #insert(batch: Queued[]): Promise<void> {
     try {
-      await this.#db
-        .insertInto('audit_events')
-        .values(batch.map((queued) => queued.row))
-        .execute()
+      await this.#writers.write((db) =>
+        db
+          .insertInto('audit_events')
+          .values(batch.map((queued) => queued.row))
+          .execute(),
+      )
       for (const queued of batch) queued.resolve()
     } catch (error) {
       if (batch.length === 1 || error instanceof ServiceUnavailable) {

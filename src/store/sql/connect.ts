@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysel
 import pg from 'pg'
 import { SettingsError } from '../../core/errors.js'
 import type { Database } from './schema.js'
+import { groupCommit, ownTransactions, type Writers } from './group-commit.js'
 import { withUnavailableErrors } from './unavailable.js'
 
 export type SqlDialect = 'sqlite' | 'postgres'
@@ -29,6 +30,11 @@ export interface SqlDatabase {
    * `search_path` decides (say `?options=-c search_path=…` in the URL): see `currentSchema`.
    */
   readonly schema: string | null
+  /**
+   * How stores write: `transaction(work)` for several statements that must commit together,
+   * `write(work)` for one statement. On SQLite both join a group commit (`group-commit.ts`).
+   */
+  readonly writers: Writers
   /** Closes the pool or the SQLite file. */
   destroy(): Promise<void>
 }
@@ -147,7 +153,8 @@ const opened = new WeakMap<Kysely<Database>, SqlDatabase>()
 
 function handle(dialect: Dialect, name: SqlDialect, schema: string | null): SqlDatabase {
   const db = new Kysely<Database>({ dialect: withUnavailableErrors(dialect) })
-  const database: SqlDatabase = { db, dialect: name, schema, destroy: () => db.destroy() }
+  const writers = name === 'sqlite' ? groupCommit(db) : ownTransactions(db)
+  const database: SqlDatabase = { db, dialect: name, schema, writers, destroy: () => db.destroy() }
   opened.set(db, database)
   return database
 }

@@ -6,6 +6,7 @@ import { type Kysely, type Selectable, type Transaction, sql } from 'kysely'
 import type { OutstandingToken, RotationResult, SessionRecord, TokenLedger } from '../ports.js'
 import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
+import type { Writers } from './group-commit.js'
 import type { Database, OutstandingTokensTable } from './schema.js'
 
 function toSession(row: Selectable<OutstandingTokensTable>): SessionRecord {
@@ -53,14 +54,16 @@ export class SqlTokenLedger implements TokenLedger {
    * one transaction at a time on its single connection and needs none.
    */
   readonly #rowLocks: boolean
+  readonly #writers: Writers
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
+    this.#writers = database.writers
     this.#rowLocks = database.dialect === 'postgres'
   }
 
   async recordIssued(token: OutstandingToken): Promise<void> {
-    await this.#recordIfMissing(this.#db, token)
+    await this.#writers.write((db) => this.#recordIfMissing(db, token))
   }
 
   async #recordIfMissing(db: Kysely<Database>, token: OutstandingToken): Promise<void> {
@@ -110,7 +113,7 @@ export class SqlTokenLedger implements TokenLedger {
   }
 
   async blacklist(token: OutstandingToken, at: Date): Promise<boolean> {
-    return this.#db.transaction().execute(async (tx) => {
+    return this.#writers.transaction(async (tx) => {
       await this.#recordIfUserExists(tx, token)
       await this.#lock(tx, 'jti', token.jti)
       const result = await tx
@@ -144,7 +147,7 @@ export class SqlTokenLedger implements TokenLedger {
   ): Promise<RotationResult> {
     const now = toMillis(at)
     try {
-      return await this.#db.transaction().execute(async (tx): Promise<RotationResult> => {
+      return await this.#writers.transaction(async (tx): Promise<RotationResult> => {
         const claimed = await this.#claim(tx, old, replacement?.jti ?? null, now)
         if ('outcome' in claimed) return claimed
         if (replacement !== null) {
@@ -230,7 +233,7 @@ export class SqlTokenLedger implements TokenLedger {
   /** Blacklists, in one statement, every unexpired token matching `by` that is not yet blacklisted. */
   async #revokeWhere(by: 'family_id' | 'user_id', value: string | number, at: Date): Promise<number> {
     const now = toMillis(at)
-    return this.#db.transaction().execute(async (tx) => {
+    return this.#writers.transaction(async (tx) => {
       // Waits for a rotation in flight, so its replacement is seen (and revoked) below.
       await this.#lock(tx, by, value)
       const result = await tx

@@ -6,6 +6,7 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import type { RevocationStore } from '../ports.js'
 import { toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
+import type { Writers } from './group-commit.js'
 import type { Database } from './schema.js'
 
 /**
@@ -19,9 +20,11 @@ const CUTOFF_WRITER_LOCK = 0x7e55e7a1
 export class SqlRevocationStore implements RevocationStore {
   readonly #db: Kysely<Database>
   readonly #dialect: SqlDatabase['dialect']
+  readonly #writers: Writers
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
+    this.#writers = database.writers
     this.#dialect = database.dialect
   }
 
@@ -41,7 +44,7 @@ export class SqlRevocationStore implements RevocationStore {
   }
 
   async setCutoff(userId: number, notBefore: number): Promise<void> {
-    await this.#db.transaction().execute(async (tx) => {
+    await this.#writers.transaction(async (tx) => {
       const seq = await this.#nextSeq(tx)
       await tx
         .insertInto('user_cutoffs')

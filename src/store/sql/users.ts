@@ -12,6 +12,7 @@ import {
   toNumber,
 } from './columns.js'
 import type { SqlDatabase } from './connect.js'
+import type { Writers } from './group-commit.js'
 import type { Database, UsersTable } from './schema.js'
 import { type UniqueField, uniqueViolationFields } from './unique.js'
 
@@ -40,9 +41,11 @@ function rethrowUnique(error: unknown): never {
 export class SqlUserStore implements UserStore {
   readonly #db: Kysely<Database>
   readonly #dialect: SqlDatabase['dialect']
+  readonly #writers: Writers
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
+    this.#writers = database.writers
     this.#dialect = database.dialect
   }
 
@@ -94,7 +97,7 @@ export class SqlUserStore implements UserStore {
 
   async create(user: NewUser): Promise<UserRecord> {
     try {
-      return await this.#db.transaction().execute(async (tx) => {
+      return await this.#writers.transaction(async (tx) => {
         // Both checks before the insert, so a clash on both fields names both.
         const taken = await this.#taken(tx, user, null)
         if (taken.length > 0) throw new UniqueViolation(taken)
@@ -141,7 +144,7 @@ export class SqlUserStore implements UserStore {
     }
     if (Object.keys(values).length === 0) return this.findById(id)
     try {
-      return await this.#db.transaction().execute(async (tx) => {
+      return await this.#writers.transaction(async (tx) => {
         if (patch.email !== undefined) {
           const taken = await this.#taken(tx, { email: patch.email }, id)
           if (taken.length > 0) throw new UniqueViolation(taken)
@@ -179,7 +182,7 @@ export class SqlUserStore implements UserStore {
   /** @throws UserNotFound for an unknown user. */
   async setGroups(userId: number, names: readonly string[]): Promise<void> {
     const wanted = [...new Set(names)]
-    await this.#db.transaction().execute(async (tx) => {
+    await this.#writers.transaction(async (tx) => {
       const user = await tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()
       if (user === undefined) throw new UserNotFound()
       await tx.deleteFrom('user_groups').where('user_id', '=', userId).execute()
