@@ -19,6 +19,7 @@ import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
 import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
+import { signHmacJws } from './hmac-signer.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
 import { passwordHasherFor } from './password-hasher.js'
@@ -70,7 +71,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     if (migrate) await migrateToLatest(stores.db)
     let codec: TokenCodec | undefined
     const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
-    codec = new TokenCodec(settings, keys, clock)
+    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
     const hasher = withConcurrencyLimit(
       passwordHasherFor(settings),
       settings.PASSWORD_HASH_CONCURRENCY || Math.max(1, availableParallelism() - 1),

@@ -2,6 +2,7 @@ import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } fr
 import { type Clock, systemClock, toEpochSeconds } from '../core/clock.js'
 import { TesseraError, type TokenFailure, TokenInvalid } from '../core/errors.js'
 import { newJti } from '../core/ids.js'
+import { isHmacAlgorithm } from '../keys/hmac.js'
 import type { KeyMaterial, KeyRing, KeySelector } from '../keys/ring.js'
 import {
   type CustomClaims,
@@ -37,6 +38,27 @@ export interface IssueOptions {
   extra?: Record<string, unknown>
 }
 
+/**
+ * Signs a compact JWS with an HMAC algorithm, synchronously: `header.payload.signature`, each part
+ * as jose encodes it. The server passes one built on `node:crypto` (this room runs anywhere, so it
+ * cannot); without one, jose signs.
+ */
+export type HmacSigner = (
+  alg: 'HS256' | 'HS384' | 'HS512',
+  key: KeyMaterial,
+  header: Readonly<Record<string, unknown>>,
+  payload: Readonly<Record<string, unknown>>,
+) => string
+
+export interface TokenCodecOptions {
+  /** Verified tokens kept for the hot path (0 turns the cache off; default 10,000). */
+  cacheSize?: number
+  /** How long a verification may be reused, ms (remote key sets can withdraw keys). */
+  cacheMaxAgeMs?: number
+  /** A faster signer for the HMAC algorithms (see `HmacSigner`). */
+  hmacSigner?: HmacSigner
+}
+
 export interface IssuedToken {
   token: string
   jti: string
@@ -50,15 +72,18 @@ export interface IssuedToken {
  */
 export class TokenCodec {
   readonly #cache: VerifiedTokenCache
+  readonly #hmacSigner: HmacSigner | undefined
   constructor(
     private readonly settings: TokenSettings,
     private readonly keys: KeyRing | (KeyResolver & { signingKey?: never }),
     private readonly clock: Clock = systemClock,
-    cacheSize = 10_000,
-    /** How long a verification may be reused, ms (remote key sets can withdraw keys). */
-    cacheMaxAgeMs = Number.POSITIVE_INFINITY,
+    options: TokenCodecOptions = {},
   ) {
-    this.#cache = new VerifiedTokenCache(cacheSize, cacheMaxAgeMs)
+    this.#cache = new VerifiedTokenCache(
+      options.cacheSize ?? 10_000,
+      options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY,
+    )
+    this.#hmacSigner = options.hmacSigner
   }
 
   lifetimeOf(type: TokenType): number {
@@ -97,7 +122,10 @@ export class TokenCodec {
     const signer = this.keys.signingKey()
     const header: JWTHeaderParameters = { alg: signer.alg, typ: 'JWT' }
     if (signer.kid !== undefined) header.kid = signer.kid
-    const token = await new SignJWT(payload).setProtectedHeader(header).sign(signer.key)
+    const token =
+      this.#hmacSigner !== undefined && isHmacAlgorithm(signer.alg)
+        ? this.#hmacSigner(signer.alg, signer.key, header, payload)
+        : await new SignJWT(payload).setProtectedHeader(header).sign(signer.key)
     return { token, jti, iat, exp }
   }
 

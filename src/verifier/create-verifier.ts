@@ -101,7 +101,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // A remote key set can withdraw a key: reuse a verification no longer than the key set itself.
   const reuseMs =
     options.jwksUrl !== undefined ? (options.cacheMaxAgeMs ?? 600_000) : Number.POSITIVE_INFINITY
-  const codec = new TokenCodec(settings, resolverFor(options, algorithms), options.clock, 10_000, reuseMs)
+  const codec = new TokenCodec(settings, resolverFor(options, algorithms), options.clock, {
+    cacheMaxAgeMs: reuseMs,
+  })
   const expected = options.tokenType === undefined ? 'access' : options.tokenType
   return { verify: (token) => codec.verify(token, expected) }
 }

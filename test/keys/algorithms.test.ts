@@ -28,7 +28,8 @@ async function ringOf(document: KeyRingDocument) {
   return createKeyRing(await loadDocument(document, 'test'))
 }
 
-const codecOf = (ring: Awaited<ReturnType<typeof ringOf>>) => new TokenCodec(settings, ring, clock, 0)
+const codecOf = (ring: Awaited<ReturnType<typeof ringOf>>) =>
+  new TokenCodec(settings, ring, clock, { cacheSize: 0 })
 
 async function refused(codec: TokenCodec, token: string): Promise<string> {
   try {

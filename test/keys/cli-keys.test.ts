@@ -68,7 +68,7 @@ describe('tessera keys (in-process)', () => {
     const rotated = await keys(env, 'rotate')
     expect(rotated.code).toBe(0)
     const newKid = /key (\S+) signs/.exec(rotated.out)?.[1] ?? ''
-    const afterRotation = new TokenCodec(settings, await serverRing(dir), undefined, 0)
+    const afterRotation = new TokenCodec(settings, await serverRing(dir), undefined, { cacheSize: 0 })
     expect((await afterRotation.verify(oldToken, 'access')).userId).toBe(1)
     const newToken = (await afterRotation.issue('access', 2, {})).token
     const header = JSON.parse(Buffer.from(newToken.split('.')[0] ?? '', 'base64url').toString())
@@ -84,7 +84,7 @@ describe('tessera keys (in-process)', () => {
 
     const oldKid = lines[1]?.split(/\s+/)[0] ?? ''
     expect((await keys(env, 'retire', oldKid)).code).toBe(0)
-    const afterRetirement = new TokenCodec(settings, await serverRing(dir), undefined, 0)
+    const afterRetirement = new TokenCodec(settings, await serverRing(dir), undefined, { cacheSize: 0 })
     await expect(afterRetirement.verify(oldToken, 'access')).rejects.toBeInstanceOf(TokenInvalid)
     expect((await afterRetirement.verify(newToken, 'access')).userId).toBe(2)
   })

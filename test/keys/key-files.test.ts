@@ -31,7 +31,7 @@ let counter = 0
 const freshDir = () => join(root, `case-${++counter}`, 'keys')
 
 const tokenSettings = loadSettings({ mode: 'test' })
-const codec = (ring: KeyRing) => new TokenCodec(tokenSettings, ring, undefined, 0)
+const codec = (ring: KeyRing) => new TokenCodec(tokenSettings, ring, undefined, { cacheSize: 0 })
 
 function keySettings(overrides: Partial<KeySettings>): KeySettings {
   return {

@@ -23,7 +23,7 @@ beforeAll(async () => {
     settings,
     await hmacKeyRing('property-test-key-of-sufficient-length!!', 'HS256'),
     clock,
-    0,
+    { cacheSize: 0 },
   )
   valid = (await codec.issue('access', 7, { email: 'a@example.com', roles: ['staff'] })).token
 })
