@@ -92,13 +92,29 @@ export class SessionService {
     return { access: access.token, refresh: refresh.token, refreshJti: refresh.jti }
   }
 
-  /** The user behind a refresh or sliding token, refused when inactive, deleted or revoked. */
-  async #activeUserOf(verified: VerifiedToken): Promise<UserRecord> {
-    const user = await this.deps.users.findById(verified.userId)
-    if (user === undefined || !user.isActive) throw new NoActiveAccountForToken()
-    // The cut-offs are held in memory and kept fresh (poll / Redis): no second read here.
-    if (verified.iat < this.deps.gate.cutoffOf(verified.userId)) throw new TokenInvalid('revoked')
-    return user
+  /**
+   * The user behind a refresh or sliding token, with the claims for their new tokens; refused when
+   * inactive, deleted or revoked. One read when the store offers `findWithGroups`.
+   */
+  async #activeUserOf(
+    verified: VerifiedToken,
+  ): Promise<{ user: UserRecord; claims: Record<string, unknown> }> {
+    const { users, gate, customClaims } = this.deps
+    const found =
+      users.findWithGroups !== undefined
+        ? await users.findWithGroups(verified.userId)
+        : await this.#findThenGroups(verified.userId)
+    if (found === undefined || !found.user.isActive) throw new NoActiveAccountForToken()
+    // The cut-offs are held in memory and kept fresh (poll / Redis): no read for them.
+    if (verified.iat < gate.cutoffOf(verified.userId)) throw new TokenInvalid('revoked')
+    return { user: found.user, claims: customClaims(found.user, found.groups) }
+  }
+
+  /** `findWithGroups` for a store without it: groups are read only for an active user. */
+  async #findThenGroups(id: number): Promise<{ user: UserRecord; groups: string[] } | undefined> {
+    const user = await this.deps.users.findById(id)
+    if (user === undefined || !user.isActive) return user && { user, groups: [] }
+    return { user, groups: await this.deps.users.groupNames(id) }
   }
 
   /**
@@ -114,8 +130,7 @@ export class SessionService {
     // With atomic rotation the ledger answers "blacklisted" itself, and tells a rotated token
     // (a race or a replay) from a logged-out one; otherwise look the blacklist up first.
     if (!atomic && (await ledger.isBlacklisted(old.jti))) throw new TokenInvalid('blacklisted')
-    const user = await this.#activeUserOf(old)
-    const claims = await this.#claimsFor(user)
+    const { user, claims } = await this.#activeUserOf(old)
     let rotated: string | undefined
     if (settings.ROTATE_REFRESH_TOKENS) {
       const next = await this.#issue('refresh', user.id, claims)
@@ -216,8 +231,7 @@ export class SessionService {
     const deadline = old.claims[settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]
     if (typeof deadline !== 'number' || deadline <= toEpochSeconds(clock.now()))
       throw new TokenInvalid('expired')
-    const user = await this.#activeUserOf(old)
-    const claims = await this.#claimsFor(user)
+    const { user, claims } = await this.#activeUserOf(old)
     const issued = await this.#issue('sliding', user.id, claims, {
       [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline,
     })

@@ -55,6 +55,11 @@ export interface UserStore {
   delete(id: number): Promise<boolean>
   /** Group names of the user, sorted. */
   groupNames(userId: number): Promise<string[]>
+  /**
+   * Optional: the user and their sorted group names in one read (a refresh needs both, and a
+   * round trip to the database is most of its cost). Without it, `findById` then `groupNames`.
+   */
+  findWithGroups?(id: number): Promise<{ user: UserRecord; groups: string[] } | undefined>
   /** Replaces the user's groups, creating groups that do not exist. */
   setGroups(userId: number, names: readonly string[]): Promise<void>
   count(): Promise<number>

@@ -240,6 +240,20 @@ for (const backend of BACKENDS) {
         expect(await stores.users.groupNames(first)).toEqual([])
       })
 
+      it('reads a user with their group names in one call, the same as findById and groupNames', async () => {
+        const id = await userId()
+        // Names that a naive join or split would break: commas, quotes, brackets, non-ASCII.
+        const names = ['z, "quoted"', 'Ärzte', '[x]', 'a\\b', 'staff']
+        await stores.users.setGroups(id, names)
+        const found = await stores.users.findWithGroups(id)
+        expect(found?.user).toEqual(await stores.users.findById(id))
+        expect(found?.groups).toEqual(await stores.users.groupNames(id))
+        expect(found?.groups).toEqual([...names].sort())
+        await stores.users.setGroups(id, [])
+        expect((await stores.users.findWithGroups(id))?.groups).toEqual([])
+        expect(await stores.users.findWithGroups(999_999)).toBeUndefined()
+      })
+
       it('refuses groups for an unknown user', async () => {
         expect(await settle(stores.users.setGroups(999_999, ['x']))).toBeInstanceOf(UserNotFound)
       })

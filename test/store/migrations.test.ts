@@ -20,6 +20,16 @@ import { BACKENDS, openEmpty, PG_URL, randomSchemaName, type TestStores } from '
 const ALL = Object.keys(MIGRATIONS)
 const TABLES = Object.keys(DATABASE_COLUMNS).sort()
 
+/** Our functions in the database (PostgreSQL only; SQLite has none). */
+async function liveFunctions(stores: SqlStores): Promise<string[]> {
+  const schema = await currentSchema(databaseOf(stores.db))
+  if (schema === null) return []
+  const { rows } = await sql<{ name: string }>`
+    select routine_name as name from information_schema.routines
+    where routine_schema = ${schema} order by routine_name`.execute(stores.db)
+  return rows.map((row) => row.name)
+}
+
 /** Our tables in the database (Kysely's bookkeeping excluded), with their column names. */
 async function liveTables(stores: SqlStores): Promise<Record<string, string[]>> {
   const schema = await currentSchema(databaseOf(stores.db))
@@ -67,12 +77,16 @@ for (const backend of BACKENDS) {
       opened = await openEmpty(backend)
       const { stores } = opened
       await migrateToLatest(stores.db)
-      let tableCount = TABLES.length
+      const functions = backend === 'postgres' ? ['tessera_rotate'] : []
+      expect(await liveFunctions(stores)).toEqual(functions)
+      let objectCount = TABLES.length + functions.length
       for (const name of [...ALL].reverse()) {
         expect(await migrateDown(stores.db)).toEqual([name])
-        const remaining = Object.keys(await liveTables(stores)).length
-        expect(remaining).toBeLessThan(tableCount)
-        tableCount = remaining
+        const remaining = Object.keys(await liveTables(stores)).length + (await liveFunctions(stores)).length
+        // Every step removes what it made; 0005 makes nothing on SQLite.
+        if (backend === 'sqlite' && name === '0005_rotate_function') expect(remaining).toBe(objectCount)
+        else expect(remaining).toBeLessThan(objectCount)
+        objectCount = remaining
         expect((await migrationStatus(stores.db)).find((s) => s.name === name)?.executedAt).toBeUndefined()
       }
       expect(await liveTables(stores)).toEqual({})
@@ -80,6 +94,7 @@ for (const backend of BACKENDS) {
 
       expect(await migrateToLatest(stores.db)).toEqual(ALL)
       expect(Object.keys(await liveTables(stores)).sort()).toEqual(TABLES)
+      expect(await liveFunctions(stores)).toEqual(functions)
       const user = await stores.users.create({
         username: 'back',
         email: 'back@example.com',

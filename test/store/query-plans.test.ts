@@ -96,6 +96,7 @@ describe('query plans on PostgreSQL', () => {
     await stores.users.findByUsername('planner')
     await stores.users.findByEmail('PLANNER@example.com')
     await stores.users.groupNames(user.id)
+    await stores.users.findWithGroups(user.id)
     await stores.ledger.recordIssued(token('1'.repeat(32)))
     await stores.ledger.isBlacklisted('1'.repeat(32))
     await stores.ledger.rotate(token('1'.repeat(32)), token('2'.repeat(32), '1'.repeat(32)), now, true)

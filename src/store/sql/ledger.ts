@@ -39,6 +39,10 @@ function toRow(token: OutstandingToken, lastUsedAt: number | null = null) {
   }
 }
 
+/** SQLSTATEs: raised by `tessera_rotate()` (migration 0005); the function is missing. */
+const BLACKLISTED_DURING_ROTATION = 'TSR01'
+const UNDEFINED_FUNCTION = '42883'
+
 /** Ends a rotation transaction with a rollback and a result for the caller. */
 class RotationAborted extends Error {
   constructor(readonly result: RotationResult) {
@@ -54,12 +58,15 @@ export class SqlTokenLedger implements TokenLedger {
    * one transaction at a time on its single connection and needs none.
    */
   readonly #rowLocks: boolean
+  /** PostgreSQL rotates through `tessera_rotate()` while the database has it. */
+  #rotateFunction: boolean
   readonly #writers: Writers
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
     this.#writers = database.writers
     this.#rowLocks = database.dialect === 'postgres'
+    this.#rotateFunction = database.dialect === 'postgres'
   }
 
   async recordIssued(token: OutstandingToken): Promise<void> {
@@ -146,6 +153,10 @@ export class SqlTokenLedger implements TokenLedger {
     blacklistOld: boolean,
   ): Promise<RotationResult> {
     const now = toMillis(at)
+    if (this.#rotateFunction) {
+      const result = await this.#rotateInOneCall(old, replacement, now, blacklistOld)
+      if (result !== undefined) return result
+    }
     try {
       return await this.#writers.transaction(async (tx): Promise<RotationResult> => {
         const claimed = await this.#claim(tx, old, replacement?.jti ?? null, now)
@@ -174,6 +185,37 @@ export class SqlTokenLedger implements TokenLedger {
       })
     } catch (error) {
       if (error instanceof RotationAborted) return error.result
+      throw error
+    }
+  }
+
+  /**
+   * PostgreSQL's common case in one round trip (migration 0005). Undefined when the function could
+   * not claim the token, having changed nothing: the transaction below then finds out why. A
+   * database not yet migrated to 0005 (a rolling upgrade) gets the transaction from then on.
+   */
+  async #rotateInOneCall(
+    old: OutstandingToken,
+    replacement: OutstandingToken | null,
+    now: number,
+    blacklistOld: boolean,
+  ): Promise<RotationResult | undefined> {
+    try {
+      const { rows } = await sql<{ family_id: string | null }>`select tessera_rotate(
+          ${old.jti}::varchar, ${toMillis(old.expiresAt)}::bigint, ${now}::bigint, ${blacklistOld}::boolean,
+          ${replacement?.jti ?? null}::varchar, ${replacement?.userId ?? null}::integer,
+          ${replacement === null ? null : toMillis(replacement.createdAt)}::bigint,
+          ${replacement === null ? null : toMillis(replacement.expiresAt)}::bigint,
+          ${replacement?.userAgent ?? null}::text, ${replacement?.ip ?? null}::varchar
+        ) as family_id`.execute(this.#db)
+      return rows[0]?.family_id == null ? undefined : { outcome: 'rotated' }
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if (code === BLACKLISTED_DURING_ROTATION) return { outcome: 'blacklisted' }
+      if (code === UNDEFINED_FUNCTION) {
+        this.#rotateFunction = false
+        return undefined
+      }
       throw error
     }
   }

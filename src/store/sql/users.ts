@@ -168,6 +168,25 @@ export class SqlUserStore implements UserStore {
     return result.numDeletedRows > 0n
   }
 
+  /** One statement: the row, and the group names aggregated as a JSON array by a subquery. */
+  async findWithGroups(id: number): Promise<{ user: UserRecord; groups: string[] } | undefined> {
+    const names =
+      this.#dialect === 'postgres'
+        ? sql<unknown>`(select coalesce(json_agg(g.name), '[]'::json) from user_groups ug join groups g on g.id = ug.group_id where ug.user_id = users.id)`
+        : sql<unknown>`(select json_group_array(g.name) from user_groups ug join groups g on g.id = ug.group_id where ug.user_id = users.id)`
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll('users')
+      .select(names.as('group_names'))
+      .where('users.id', '=', id)
+      .executeTakeFirst()
+    if (row === undefined) return undefined
+    const { group_names: raw, ...user } = row
+    // pg parses json itself; SQLite answers text.
+    const groups = (typeof raw === 'string' ? JSON.parse(raw) : raw) as string[]
+    return { user: toUser(user), groups: groups.sort() }
+  }
+
   async groupNames(userId: number): Promise<string[]> {
     const rows = await this.#db
       .selectFrom('user_groups')
