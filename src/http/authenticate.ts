@@ -50,17 +50,39 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     return finish(token)
   }
+  /**
+   * The last accepted Authorization header of each connection, with its token. A keep-alive client
+   * sends the same header again and again: an exact match (string equality, no parsing and no
+   * hashing of the 300-byte token for the cache lookup) reuses the token, still checked for expiry
+   * and type by the codec, and the user's state is still consulted below on every request. A proxy
+   * that multiplexes many users over one connection only makes the match fail more often.
+   */
+  const lastAccepted = new WeakMap<
+    object,
+    { header: string; raw: string; token: VerifiedToken; generation: number }
+  >()
   return (request) => {
-    const header = request.headers[headerName]
-    const raw = tokenFromAuthorization(Array.isArray(header) ? header[0] : header, headerTypes)
-    if (raw === undefined) return undefined
+    const value = request.headers[headerName]
+    const header = Array.isArray(value) ? value[0] : value
+    const socket = request.raw.socket
+    const generation = codec.generation
+    const last = socket === null ? undefined : lastAccepted.get(socket)
     let cached: VerifiedToken | undefined
     try {
+      if (last !== undefined && last.header === header && last.generation === generation) {
+        return finish(codec.recheck(last.token, last.raw, 'access'))
+      }
+      const raw = tokenFromAuthorization(header, headerTypes)
+      if (raw === undefined) return undefined
       cached = codec.verifyCached(raw, 'access')
+      if (cached === undefined) return verifyInFull(raw)
+      if (header !== undefined && generation !== undefined && socket !== null) {
+        lastAccepted.set(socket, { header, raw, token: cached, generation })
+      }
     } catch (error) {
       throw error instanceof TokenInvalid ? new AccessTokenRejected(error.reason) : error
     }
-    return cached === undefined ? verifyInFull(raw) : finish(cached)
+    return finish(cached)
   }
 }
 

@@ -73,6 +73,8 @@ export interface IssuedToken {
 export class TokenCodec {
   readonly #cache: VerifiedTokenCache
   readonly #hmacSigner: HmacSigner | undefined
+  readonly #reusesForever: boolean
+  #generation = 0
   constructor(
     private readonly settings: TokenSettings,
     private readonly keys: KeyRing | (KeyResolver & { signingKey?: never }),
@@ -84,6 +86,27 @@ export class TokenCodec {
       options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY,
     )
     this.#hmacSigner = options.hmacSigner
+    this.#reusesForever = (options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY) === Number.POSITIVE_INFINITY
+  }
+
+  /**
+   * Changes whenever verifications stop being reusable (`forgetVerified`). A caller that keeps a
+   * verified token of its own (the HTTP layer remembers the last one per connection) reuses it only
+   * while this is unchanged. Always undefined for a codec whose verifications expire by age (a
+   * remote JWKS): those must be looked up in the cache every time.
+   */
+  get generation(): number | undefined {
+    return this.#reusesForever ? this.#generation : undefined
+  }
+
+  /**
+   * A token this codec verified before, seen again: checked again for expiry and type, as
+   * `verifyCached` would.
+   *
+   * @throws TokenInvalid (`expired`, `wrong_type`)
+   */
+  recheck(verified: VerifiedToken, token: string, expected: TokenType | null): VerifiedToken {
+    return this.#check(verified, token, expected)
   }
 
   lifetimeOf(type: TokenType): number {
@@ -163,6 +186,7 @@ export class TokenCodec {
 
   /** Forget cached verifications, e.g. after a key was retired. */
   forgetVerified(): void {
+    this.#generation++
     this.#cache.clear()
   }
 
