@@ -100,7 +100,8 @@ async function tessera(name, extra) {
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
     : []
   const server = await startProcess(
-    [...profile, join(ROOT, 'dist/cli/main.js'), 'serve'],
+    // The flags `npm start` and the tessera bin use (src/server/node-flags.ts).
+    [...profile, '--no-memory-reducer', join(ROOT, 'dist/cli/main.js'), 'serve'],
     tesseraEnv(name, extra),
   )
   cleanups.push(server.stop)
@@ -117,10 +118,11 @@ function serverCommand(env) {
       return `${key}=${/[\s'"&?]/.test(v) ? `'${v}'` : v || "''"}`
     })
     .join(' ')
-  return `${vars} node dist/cli/main.js serve`
+  return `${vars} node --no-memory-reducer dist/cli/main.js serve`
 }
 async function bareFastify() {
-  const server = await startProcess([join(BENCH, 'bare-fastify.mjs')])
+  // The same node flags as Tessera's servers, so that only the route differs.
+  const server = await startProcess(['--no-memory-reducer', join(BENCH, 'bare-fastify.mjs')])
   cleanups.push(server.stop)
   return server
 }
@@ -279,7 +281,7 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
       processes_per_server: sets.length,
       commands: [
         `# ${sets.length} of each, taken in turn by the rounds`,
-        'node bench/bare-fastify.mjs',
+        'node --no-memory-reducer bench/bare-fastify.mjs',
         '# each Tessera command but the after-login one is first run alone for POST /api/register/ and',
         '# POST /api/token/ (the token), then stopped; the measured process starts on the same files',
         ...first.entries.map((e) => e.server.command),
@@ -303,11 +305,14 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
 /** Scenario 2b's second server: the same build with the revocation check answered by a constant. */
 async function tesseraWithoutRevocation(name, extra) {
   const env = tesseraEnv(`${name}-norevocation`, extra)
-  const server = await startProcess([join(BENCH, 'tessera-without-revocation.mjs')], env)
+  const server = await startProcess(
+    ['--no-memory-reducer', join(BENCH, 'tessera-without-revocation.mjs')],
+    env,
+  )
   cleanups.push(server.stop)
   server.command = serverCommand(env).replace(
-    'node dist/cli/main.js serve',
-    'node bench/tessera-without-revocation.mjs',
+    'node --no-memory-reducer dist/cli/main.js serve',
+    'node --no-memory-reducer bench/tessera-without-revocation.mjs',
   )
   return server
 }
@@ -825,7 +830,7 @@ function report(machine, r) {
     `| load, other scenarios | autocannon ${CONNECTIONS} connections, ${machine.duration_s} s per measured load, from the bench process; ${machine.pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning (servers and load generator share the cores)'} |`,
     `| load average at the end | ${machine.load_average_at_end} |`,
     '',
-    'Every server is a real child process: `node dist/cli/main.js serve` with a temporary SQLite file (or a',
+    'Every server is a real child process: `node --no-memory-reducer dist/cli/main.js serve` (what `npm start` runs) with a temporary SQLite file (or a',
     'temporary PostgreSQL schema) and a temporary `TESSERA_KEY_DIR`, `TESSERA_LOG_LEVEL=warn`,',
     '`TESSERA_RATE_LIMIT_ENABLED=false`; the baseline is `bench/bare-fastify.mjs` (`GET /hello` returning a',
     'small JSON). The load generator runs on the same 2-core machine as the server it measures, so absolute',
@@ -943,7 +948,7 @@ function report(machine, r) {
       ...(x.process_ratios === undefined
         ? []
         : [
-            `Median ratio of each Tessera process: ${x.process_ratios.join(', ')}. One process of the same build can run the route at a ratio near 0.85–0.9 for its whole life and another near 0.65: \`perf\` shows the slow ones spending the difference in Node's own \`process.nextTick\` (its object literal falls back to V8's generic \`Runtime_DefineKeyedOwnPropertyInLiteral\`, called from the HTTP stream code), not in Tessera's code. Which processes fall into it depends on their history (here: serving a registration, or sitting idle about 20 s before the first load, made it likely; starting the load at once made it rare); the bare server never did. The reported figure is the median over all rounds of all processes, slow ones included.`,
+            `Median ratio of each Tessera process: ${x.process_ratios.join(', ')}. Every server runs with \`--no-memory-reducer\`, as \`npm start\` and the \`tessera\` bin do: without it, a server that sat idle for about ten seconds after its startup before its first load answered this route at about 0.65 of bare Fastify for the rest of its life instead of about 0.87 (\`perf\`: the difference was in Node's own \`process.nextTick\` and HTTP stream code; src/server/node-flags.ts).`,
             '',
           ]),
       ...(x.after_login_ratio === undefined

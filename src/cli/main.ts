@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { CliIO, Command } from './command.js'

@@ -6,6 +6,7 @@ import type { Settings } from '../settings/types.js'
 import { migrateToLatest, openStores } from '../store/sql/index.js'
 import type { ServerOptions } from './build.js'
 import { loadOrCreateKeyRing } from './key-files.js'
+import { withServerNodeFlags } from './node-flags.js'
 import { serve } from './serve.js'
 
 const METRICS_REQUEST = 'tessera:metrics-request'
@@ -31,6 +32,8 @@ export async function serveCluster(options: ClusterOptions): Promise<void> {
   await prepareOnce(settings)
   const count = options.workers > 0 ? options.workers : availableParallelism()
   const aggregator = new AggregatorRegistry()
+  // Workers get the server flags even when the primary was started without them.
+  cluster.setupPrimary({ execArgv: withServerNodeFlags(process.execArgv) })
   let stopping = false
   const fork = (): Worker => {
     const worker = cluster.fork()

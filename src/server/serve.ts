@@ -1,4 +1,5 @@
 import { buildServer, type ServerOptions, type TesseraServer } from './build.js'
+import { lacksServerNodeFlags, SERVER_NODE_FLAGS } from './node-flags.js'
 
 /** How long in-flight requests may take to finish after SIGTERM. */
 const DRAIN_DEADLINE_MS = 10_000
@@ -16,6 +17,12 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   const server = await buildServer(options)
   const { HOST, PORT } = server.settings
   const url = await server.app.listen({ host: HOST, port: PORT })
+  if (lacksServerNodeFlags(process.execArgv, process.env.NODE_OPTIONS)) {
+    server.logger?.warn(
+      { missing: SERVER_NODE_FLAGS },
+      'node was started without the server flags: the protected routes may run up to a quarter slower (docs/deploy.md, "Node flags")',
+    )
+  }
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

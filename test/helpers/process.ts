@@ -11,9 +11,15 @@ export interface ServerProcess {
   output(): string
 }
 
-/** Starts the built server (`npm run build` first) as a real process on a free port. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
+/**
+ * Starts the built server (`npm run build` first) as a real process on a free port, with the node
+ * flags `npm start` uses unless told otherwise.
+ */
+export async function spawnServer(
+  env: Record<string, string>,
+  nodeFlags: readonly string[] = ['--no-memory-reducer'],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN, 'serve'], {
     env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
