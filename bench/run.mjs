@@ -23,6 +23,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Algorithm, hashSync, verifySync } from '@node-rs/argon2'
 import pg from 'pg'
+// The node flags `npm start` and the tessera bin give every server; the bare baseline gets them too.
+import { SERVER_NODE_FLAGS } from '../dist/server/node-flags.js'
 import {
   barChart,
   CORES,
@@ -82,6 +84,7 @@ if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
 const work = mkdtempSync(join(tmpdir(), 'tessera-bench-'))
 const results = {}
 const cleanups = []
+const FLAGS = SERVER_NODE_FLAGS.join(' ')
 const log = (...args) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...args)
 
 const tesseraEnv = (name, extra = {}) => ({
@@ -100,8 +103,7 @@ async function tessera(name, extra) {
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
     : []
   const server = await startProcess(
-    // The flags `npm start` and the tessera bin use (src/server/node-flags.ts).
-    [...profile, '--no-memory-reducer', join(ROOT, 'dist/cli/main.js'), 'serve'],
+    [...profile, ...SERVER_NODE_FLAGS, join(ROOT, 'dist/cli/main.js'), 'serve'],
     tesseraEnv(name, extra),
   )
   cleanups.push(server.stop)
@@ -118,11 +120,11 @@ function serverCommand(env) {
       return `${key}=${/[\s'"&?]/.test(v) ? `'${v}'` : v || "''"}`
     })
     .join(' ')
-  return `${vars} node --no-memory-reducer dist/cli/main.js serve`
+  return `${vars} node ${FLAGS} dist/cli/main.js serve`
 }
 async function bareFastify() {
   // The same node flags as Tessera's servers, so that only the route differs.
-  const server = await startProcess(['--no-memory-reducer', join(BENCH, 'bare-fastify.mjs')])
+  const server = await startProcess([...SERVER_NODE_FLAGS, join(BENCH, 'bare-fastify.mjs')])
   cleanups.push(server.stop)
   return server
 }
@@ -281,7 +283,7 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
       processes_per_server: sets.length,
       commands: [
         `# ${sets.length} of each, taken in turn by the rounds`,
-        'node --no-memory-reducer bench/bare-fastify.mjs',
+        `node ${FLAGS} bench/bare-fastify.mjs`,
         '# each Tessera command but the after-login one is first run alone for POST /api/register/ and',
         '# POST /api/token/ (the token), then stopped; the measured process starts on the same files',
         ...first.entries.map((e) => e.server.command),
@@ -306,13 +308,13 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
 async function tesseraWithoutRevocation(name, extra) {
   const env = tesseraEnv(`${name}-norevocation`, extra)
   const server = await startProcess(
-    ['--no-memory-reducer', join(BENCH, 'tessera-without-revocation.mjs')],
+    [...SERVER_NODE_FLAGS, join(BENCH, 'tessera-without-revocation.mjs')],
     env,
   )
   cleanups.push(server.stop)
   server.command = serverCommand(env).replace(
-    'node --no-memory-reducer dist/cli/main.js serve',
-    'node --no-memory-reducer bench/tessera-without-revocation.mjs',
+    `node ${FLAGS} dist/cli/main.js serve`,
+    `node ${FLAGS} bench/tessera-without-revocation.mjs`,
   )
   return server
 }
@@ -830,7 +832,7 @@ function report(machine, r) {
     `| load, other scenarios | autocannon ${CONNECTIONS} connections, ${machine.duration_s} s per measured load, from the bench process; ${machine.pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning (servers and load generator share the cores)'} |`,
     `| load average at the end | ${machine.load_average_at_end} |`,
     '',
-    'Every server is a real child process: `node --no-memory-reducer dist/cli/main.js serve` (what `npm start` runs) with a temporary SQLite file (or a',
+    `Every server is a real child process: \`node ${FLAGS} dist/cli/main.js serve\` (what \`npm start\` runs) with a temporary SQLite file (or a`,
     'temporary PostgreSQL schema) and a temporary `TESSERA_KEY_DIR`, `TESSERA_LOG_LEVEL=warn`,',
     '`TESSERA_RATE_LIMIT_ENABLED=false`; the baseline is `bench/bare-fastify.mjs` (`GET /hello` returning a',
     'small JSON). The load generator runs on the same 2-core machine as the server it measures, so absolute',

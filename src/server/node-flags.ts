@@ -17,13 +17,18 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--no-memory-reducer']
 
 const MEMORY_REDUCER = /^--(no-)?memory[-_]reducer(=.*)?$/
 
+/**
+ * Whether the node command line chose the memory reducer either way. (NODE_OPTIONS cannot: node
+ * refuses to start with a V8 flag of this kind there.)
+ */
+const choseMemoryReducer = (execArgv: readonly string[]) => execArgv.some((arg) => MEMORY_REDUCER.test(arg))
+
 /** `execArgv` with the server flags added, unless the operator chose the memory reducer either way. */
 export function withServerNodeFlags(execArgv: readonly string[]): string[] {
-  if (execArgv.some((arg) => MEMORY_REDUCER.test(arg))) return [...execArgv]
-  return [...SERVER_NODE_FLAGS, ...execArgv]
+  return choseMemoryReducer(execArgv) ? [...execArgv] : [...SERVER_NODE_FLAGS, ...execArgv]
 }
 
 /** Whether the process runs without the server flags and without a choice of its own. */
-export function lacksServerNodeFlags(execArgv: readonly string[], nodeOptions = ''): boolean {
-  return ![...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => MEMORY_REDUCER.test(arg))
+export function lacksServerNodeFlags(execArgv: readonly string[]): boolean {
+  return !choseMemoryReducer(execArgv)
 }

@@ -17,7 +17,7 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   const server = await buildServer(options)
   const { HOST, PORT } = server.settings
   const url = await server.app.listen({ host: HOST, port: PORT })
-  if (lacksServerNodeFlags(process.execArgv, process.env.NODE_OPTIONS)) {
+  if (lacksServerNodeFlags(process.execArgv)) {
     server.logger?.warn(
       { missing: SERVER_NODE_FLAGS },
       'node was started without the server flags: the protected routes may run up to a quarter slower (docs/deploy.md, "Node flags")',

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { resolve } from 'node:path'
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js'
 
 const MAIN = resolve(import.meta.dirname, '../../dist/cli/main.js')
 
@@ -17,7 +18,7 @@ export interface ServerProcess {
  */
 export async function spawnServer(
   env: Record<string, string>,
-  nodeFlags: readonly string[] = ['--no-memory-reducer'],
+  nodeFlags: readonly string[] = SERVER_NODE_FLAGS,
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeFlags, MAIN, 'serve'], {
     env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_LOG_LEVEL: 'warn', ...env },
