@@ -2,7 +2,7 @@ import { type Clock, toEpochSeconds } from '../core/clock.js'
 import { NoActiveAccountForToken, TokenInvalid } from '../core/errors.js'
 import type { Settings } from '../settings/types.js'
 import type { CustomClaimsHook } from '../tokens/claims.js'
-import type { TokenCodec } from '../tokens/codec.js'
+import type { ReservedToken, TokenCodec } from '../tokens/codec.js'
 import type { TokenType, VerifiedToken } from '../tokens/types.js'
 import type { OutstandingToken, TokenLedger, UserRecord, UserStore } from '../store/ports.js'
 import type { AuditLog } from './audit.js'
@@ -71,14 +71,25 @@ export class SessionService {
   }
 
   /**
-   * Signs a token for the user. Right after a revocation the user's cut-off can be up to a second
-   * ahead of the clock (it covers the whole current second); new tokens are stamped at the cut-off
-   * so they are not void on arrival.
+   * Signs a token for the user (with the `jti`, `iat` and `exp` reserved for it, if any), stamped
+   * at `#issuedAt`.
    */
-  #issue(type: TokenType, userId: number, claims: Record<string, unknown>, extra?: Record<string, unknown>) {
-    const now = toEpochSeconds(this.deps.clock.now())
-    const iat = Math.max(now, this.deps.gate.cutoffOf(userId))
-    return this.deps.codec.issue(type, userId, claims, extra === undefined ? { iat } : { iat, extra })
+  #issue(
+    type: TokenType,
+    userId: number,
+    claims: Record<string, unknown>,
+    options: { extra?: Record<string, unknown>; reserved?: ReservedToken } = {},
+  ) {
+    return this.deps.codec.issue(type, userId, claims, { iat: this.#issuedAt(userId), ...options })
+  }
+
+  /**
+   * Right after a revocation the user's cut-off can be up to a second ahead of the clock (it
+   * covers the whole current second); new tokens are stamped at the cut-off so they are not void
+   * on arrival.
+   */
+  #issuedAt(userId: number): number {
+    return Math.max(toEpochSeconds(this.deps.clock.now()), this.deps.gate.cutoffOf(userId))
   }
 
   /** A fresh pair for a user who just proved who they are; starts a new token family. */
@@ -127,6 +138,14 @@ export class SessionService {
     const { settings, codec, ledger, clock } = this.deps
     const old = await codec.verify(raw, 'refresh')
     const atomic = settings.ROTATE_REFRESH_TOKENS && settings.BLACKLIST_AFTER_ROTATION
+    // A revoked token takes the two-step path, which refuses it before anything is rotated.
+    if (
+      atomic &&
+      ledger.rotateForActiveUser !== undefined &&
+      old.iat >= this.deps.gate.cutoffOf(old.userId)
+    ) {
+      return this.#refreshInOneStep(old, ledger.rotateForActiveUser.bind(ledger), ctx)
+    }
     // With atomic rotation the ledger answers "blacklisted" itself, and tells a rotated token
     // (a race or a replay) from a logged-out one; otherwise look the blacklist up first.
     if (!atomic && (await ledger.isBlacklisted(old.jti))) throw new TokenInvalid('blacklisted')
@@ -151,6 +170,40 @@ export class SessionService {
     const access = await this.#issue('access', user.id, claims)
     void this.deps.audit.record('refresh', { userId: user.id, context: ctx })
     return rotated === undefined ? { access: access.token } : { access: access.token, refresh: rotated }
+  }
+
+  /**
+   * Atomic rotation where the ledger reads the user and rotates in one step (one round trip on
+   * PostgreSQL): the new refresh token's `jti`, `iat` and `exp` are fixed first, so the ledger can
+   * record it, and it is signed once the user's claims are known. The refusals are the two-step
+   * path's, in its order: no active account, then the rotation's outcome (the caller checked the
+   * cut-off).
+   */
+  async #refreshInOneStep(
+    old: VerifiedToken,
+    rotateForActiveUser: NonNullable<TokenLedger['rotateForActiveUser']>,
+    ctx: RequestContext,
+  ): Promise<{ access: string; refresh: string }> {
+    const { codec, clock, customClaims } = this.deps
+    const reserved = codec.reserve('refresh', { iat: this.#issuedAt(old.userId) })
+    const oldRecord = this.#record(old.jti, old.userId, old.iat, old.exp, null, null, ctx)
+    const nextRecord = this.#record(reserved.jti, old.userId, reserved.iat, reserved.exp, null, old.jti, ctx)
+    const { account, rotation } = await rotateForActiveUser(
+      oldRecord,
+      nextRecord,
+      new Date(clock.now()),
+      true,
+    )
+    if (rotation === null) throw new NoActiveAccountForToken()
+    if (rotation.outcome === 'blacklisted') throw new TokenInvalid('blacklisted')
+    if (rotation.outcome === 'already_rotated') {
+      await this.#repeatedRefresh(old, rotation, { ...nextRecord, familyId: rotation.familyId }, ctx)
+    }
+    const claims = customClaims(account.user, account.groups)
+    const refresh = await this.#issue('refresh', old.userId, claims, { reserved })
+    const access = await this.#issue('access', old.userId, claims)
+    void this.deps.audit.record('refresh', { userId: old.userId, context: ctx })
+    return { access: access.token, refresh: refresh.token }
   }
 
   /**
@@ -218,7 +271,7 @@ export class SessionService {
     const deadline = toEpochSeconds(clock.now()) + settings.SLIDING_TOKEN_REFRESH_LIFETIME
     const claims = await this.#claimsFor(user)
     const issued = await this.#issue('sliding', user.id, claims, {
-      [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline,
+      extra: { [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline },
     })
     return issued.token
   }
@@ -233,7 +286,7 @@ export class SessionService {
       throw new TokenInvalid('expired')
     const { user, claims } = await this.#activeUserOf(old)
     const issued = await this.#issue('sliding', user.id, claims, {
-      [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline,
+      extra: { [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline },
     })
     return issued.token
   }

@@ -36,6 +36,19 @@ export interface IssueOptions {
   iat?: number
   /** Extra registered claims, e.g. the sliding refresh deadline. */
   extra?: Record<string, unknown>
+  /** Sign with the `jti`, `iat` and `exp` that `reserve` fixed earlier (then `iat` is ignored). */
+  reserved?: ReservedToken
+}
+
+/**
+ * The `jti`, `iat` and `exp` of a token not yet signed, so that a store can record it before the
+ * claims that go in it are known (a refresh reads the user and rotates in one step).
+ */
+export interface ReservedToken {
+  readonly type: TokenType
+  readonly jti: string
+  readonly iat: number
+  readonly exp: number
 }
 
 /**
@@ -115,7 +128,17 @@ export class TokenCodec {
     return this.settings.SLIDING_TOKEN_LIFETIME
   }
 
-  /** Signs a token of `type` for `userId`, claims in simplejwt's order. */
+  /** Fixes a new token's `jti`, `iat` (default: now) and `exp`; `issue` signs it later. */
+  reserve(type: TokenType, options: { iat?: number } = {}): ReservedToken {
+    const now = toEpochSeconds(this.clock.now())
+    return { type, jti: newJti(), iat: options.iat ?? now, exp: now + this.lifetimeOf(type) }
+  }
+
+  /**
+   * Signs a token of `type` for `userId`, claims in simplejwt's order.
+   *
+   * @throws TypeError when `options.reserved` was reserved for another type
+   */
   async issue(
     type: TokenType,
     userId: number,
@@ -123,10 +146,10 @@ export class TokenCodec {
     options: IssueOptions = {},
   ): Promise<IssuedToken> {
     const s = this.settings
-    const now = toEpochSeconds(this.clock.now())
-    const iat = options.iat ?? now
-    const exp = now + this.lifetimeOf(type)
-    const jti = newJti()
+    const reserved = options.reserved ?? this.reserve(type, options)
+    if (reserved.type !== type)
+      throw new TypeError(`a ${reserved.type} token was reserved, not a ${type} token`)
+    const { jti, iat, exp } = reserved
     const payload: Record<string, unknown> = {
       [s.TOKEN_TYPE_CLAIM]: type,
       exp,

@@ -3,11 +3,18 @@
  * the blacklist, atomic rotation, family and user revocation, and the expiry flush.
  */
 import { type Kysely, type Selectable, type Transaction, sql } from 'kysely'
-import type { OutstandingToken, RotationResult, SessionRecord, TokenLedger } from '../ports.js'
+import type {
+  AccountRotation,
+  OutstandingToken,
+  RotationResult,
+  SessionRecord,
+  TokenLedger,
+} from '../ports.js'
 import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
-import type { Database, OutstandingTokensTable } from './schema.js'
+import type { Database, OutstandingTokensTable, UsersTable } from './schema.js'
+import { selectUserWithGroups, toUser } from './users.js'
 
 function toSession(row: Selectable<OutstandingTokensTable>): SessionRecord {
   return {
@@ -39,6 +46,13 @@ function toRow(token: OutstandingToken, lastUsedAt: number | null = null) {
   }
 }
 
+/** What `tessera_refresh_rotate()` (migration 0006) answers, as pg parses its JSON. */
+interface RefreshRotateAnswer {
+  user: Selectable<UsersTable>
+  groups: string[]
+  family: string | null
+}
+
 /** SQLSTATEs: raised by `tessera_rotate()` (migration 0005); the function is missing. */
 const BLACKLISTED_DURING_ROTATION = 'TSR01'
 const UNDEFINED_FUNCTION = '42883'
@@ -60,13 +74,18 @@ export class SqlTokenLedger implements TokenLedger {
   readonly #rowLocks: boolean
   /** PostgreSQL rotates through `tessera_rotate()` while the database has it. */
   #rotateFunction: boolean
+  /** And refreshes through `tessera_refresh_rotate()` while the database has it. */
+  #refreshFunction: boolean
+  readonly #dialect: SqlDatabase['dialect']
   readonly #writers: Writers
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
     this.#writers = database.writers
+    this.#dialect = database.dialect
     this.#rowLocks = database.dialect === 'postgres'
     this.#rotateFunction = database.dialect === 'postgres'
+    this.#refreshFunction = database.dialect === 'postgres'
   }
 
   async recordIssued(token: OutstandingToken): Promise<void> {
@@ -157,6 +176,16 @@ export class SqlTokenLedger implements TokenLedger {
       const result = await this.#rotateInOneCall(old, replacement, now, blacklistOld)
       if (result !== undefined) return result
     }
+    return this.#rotateInTransaction(old, replacement, now, blacklistOld)
+  }
+
+  /** `rotate`, every outcome, as a transaction of a few statements. */
+  async #rotateInTransaction(
+    old: OutstandingToken,
+    replacement: OutstandingToken | null,
+    now: number,
+    blacklistOld: boolean,
+  ): Promise<RotationResult> {
     try {
       return await this.#writers.transaction(async (tx): Promise<RotationResult> => {
         const claimed = await this.#claim(tx, old, replacement?.jti ?? null, now)
@@ -187,6 +216,63 @@ export class SqlTokenLedger implements TokenLedger {
       if (error instanceof RotationAborted) return error.result
       throw error
     }
+  }
+
+  /**
+   * A refresh's user read and rotation. On PostgreSQL one call to `tessera_refresh_rotate()`
+   * (migration 0006) does both in the common case; elsewhere, or on a database not yet migrated,
+   * the read and then `rotate`, as two steps.
+   */
+  async rotateForActiveUser(
+    old: OutstandingToken,
+    replacement: OutstandingToken,
+    at: Date,
+    blacklistOld: boolean,
+  ): Promise<AccountRotation> {
+    if (this.#refreshFunction) {
+      const answer = await this.#refreshInOneCall(old, replacement, toMillis(at), blacklistOld)
+      if (answer !== undefined) return answer
+    }
+    const account = await selectUserWithGroups(this.#db, this.#dialect, old.userId)
+    if (account === undefined || !account.user.isActive) return { account, rotation: null }
+    return { account, rotation: await this.rotate(old, replacement, at, blacklistOld) }
+  }
+
+  /** Undefined when the database lacks the function (a rolling upgrade): from then on, two steps. */
+  async #refreshInOneCall(
+    old: OutstandingToken,
+    replacement: OutstandingToken,
+    now: number,
+    blacklistOld: boolean,
+  ): Promise<AccountRotation | undefined> {
+    let answer: RefreshRotateAnswer | null | undefined
+    try {
+      const { rows } = await sql<{ answer: RefreshRotateAnswer | null }>`select tessera_refresh_rotate(
+          ${old.userId}::integer, ${old.jti}::varchar, ${toMillis(old.expiresAt)}::bigint, ${now}::bigint,
+          ${blacklistOld}::boolean, ${replacement.jti}::varchar, ${toMillis(replacement.createdAt)}::bigint,
+          ${toMillis(replacement.expiresAt)}::bigint, ${replacement.userAgent}::text, ${replacement.ip}::varchar
+        ) as answer`.execute(this.#db)
+      answer = rows[0]?.answer
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if (code === UNDEFINED_FUNCTION) {
+        this.#refreshFunction = false
+        return undefined
+      }
+      if (code !== BLACKLISTED_DURING_ROTATION) throw error
+      // The user was active and the call was undone: read the user again, on their own.
+      const account = await selectUserWithGroups(this.#db, this.#dialect, old.userId)
+      return account === undefined
+        ? { account, rotation: null }
+        : { account, rotation: { outcome: 'blacklisted' } }
+    }
+    if (answer == null) return { account: undefined, rotation: null }
+    // Sorted here, not in SQL: collations differ between the dialects, code-unit order does not.
+    const account = { user: toUser(answer.user), groups: answer.groups.sort() }
+    if (!account.user.isActive) return { account, rotation: null }
+    if (answer.family !== null) return { account, rotation: { outcome: 'rotated' } }
+    // The claim failed, changing nothing: the transaction finds out why.
+    return { account, rotation: await this.#rotateInTransaction(old, replacement, now, blacklistOld) }
   }
 
   /**

@@ -1,7 +1,7 @@
 /** `UserStore` on the `users`, `groups` and `user_groups` tables. */
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { UniqueViolation, UserNotFound } from '../../core/errors.js'
-import type { NewUser, UserPatch, UserRecord, UserStore } from '../ports.js'
+import type { NewUser, UserPatch, UserRecord, UserStore, UserWithGroups } from '../ports.js'
 import {
   fromFlag,
   fromMillis,
@@ -16,7 +16,8 @@ import type { Writers } from './group-commit.js'
 import type { Database, UsersTable } from './schema.js'
 import { type UniqueField, uniqueViolationFields } from './unique.js'
 
-function toUser(row: Selectable<UsersTable>): UserRecord {
+/** A users row as a record. Also reads the JSON of PostgreSQL's `row_to_json(users)`. */
+export function toUser(row: Selectable<UsersTable>): UserRecord {
   return {
     id: toNumber(row.id),
     username: row.username,
@@ -168,23 +169,8 @@ export class SqlUserStore implements UserStore {
     return result.numDeletedRows > 0n
   }
 
-  /** One statement: the row, and the group names aggregated as a JSON array by a subquery. */
-  async findWithGroups(id: number): Promise<{ user: UserRecord; groups: string[] } | undefined> {
-    const names =
-      this.#dialect === 'postgres'
-        ? sql<unknown>`(select coalesce(json_agg(g.name), '[]'::json) from user_groups ug join groups g on g.id = ug.group_id where ug.user_id = users.id)`
-        : sql<unknown>`(select json_group_array(g.name) from user_groups ug join groups g on g.id = ug.group_id where ug.user_id = users.id)`
-    const row = await this.#db
-      .selectFrom('users')
-      .selectAll('users')
-      .select(names.as('group_names'))
-      .where('users.id', '=', id)
-      .executeTakeFirst()
-    if (row === undefined) return undefined
-    const { group_names: raw, ...user } = row
-    // pg parses json itself; SQLite answers text.
-    const groups = (typeof raw === 'string' ? JSON.parse(raw) : raw) as string[]
-    return { user: toUser(user), groups: groups.sort() }
+  async findWithGroups(id: number): Promise<UserWithGroups | undefined> {
+    return selectUserWithGroups(this.#db, this.#dialect, id)
   }
 
   async groupNames(userId: number): Promise<string[]> {
@@ -226,4 +212,30 @@ export class SqlUserStore implements UserStore {
       .executeTakeFirstOrThrow()
     return toNumber(row.n)
   }
+}
+
+/**
+ * One statement: the user's row, and their group names aggregated as a JSON array by a subquery.
+ * Shared by `findWithGroups` and the ledger's one-step refresh when PostgreSQL lacks its function.
+ */
+export async function selectUserWithGroups(
+  db: Kysely<Database>,
+  dialect: SqlDatabase['dialect'],
+  id: number,
+): Promise<UserWithGroups | undefined> {
+  const names =
+    dialect === 'postgres'
+      ? sql<unknown>`(select coalesce(json_agg(g.name), '[]'::json) from user_groups ug join groups g on g.id = ug.group_id where ug.user_id = users.id)`
+      : sql<unknown>`(select json_group_array(g.name) from user_groups ug join groups g on g.id = ug.group_id where ug.user_id = users.id)`
+  const row = await db
+    .selectFrom('users')
+    .selectAll('users')
+    .select(names.as('group_names'))
+    .where('users.id', '=', id)
+    .executeTakeFirst()
+  if (row === undefined) return undefined
+  const { group_names: raw, ...user } = row
+  // pg parses json itself; SQLite answers text.
+  const groups = (typeof raw === 'string' ? JSON.parse(raw) : raw) as string[]
+  return { user: toUser(user), groups: groups.sort() }
 }
