@@ -478,26 +478,89 @@ for (const backend of BACKENDS) {
           expect((await stores.ledger.liveSessions(owner, at(HOUR))).map((s) => s.jti)).toEqual([winner?.jti])
         })
 
+        it('answers each of many refreshes asked for at once, one token asked twice', async () => {
+          const owners = [await userId(), await userId(), await userId()]
+          await stores.users.setGroups(owners[1] as number, ['b', 'a'])
+          const logins = Array.from({ length: 30 }, (_, i) => token(owners[i % 3] as number))
+          for (const login of logins) await stores.ledger.recordIssued(login)
+          const twice = logins[7] as OutstandingToken
+          const asked = [...logins, twice].map((login) => ({ login, next: token(login.userId) }))
+          const answers = await Promise.all(
+            asked.map(({ login, next }) => stores.ledger.rotateForActiveUser(login, next, at(HOUR), true)),
+          )
+          for (const [i, answer] of answers.entries()) {
+            const login = asked[i]?.login as OutstandingToken
+            expect(answer.account?.user.id).toBe(login.userId)
+            expect(answer.account?.groups).toEqual(login.userId === owners[1] ? ['a', 'b'] : [])
+            if (login !== twice) expect(answer.rotation).toEqual({ outcome: 'rotated' })
+          }
+          const forTwice = [answers[7], answers[30]].map((a) => a?.rotation?.outcome).sort()
+          expect(forTwice).toEqual(['already_rotated', 'rotated'])
+          for (const owner of owners) {
+            const live = await stores.ledger.liveSessions(owner, at(HOUR))
+            expect(live).toHaveLength(10)
+            expect(live.every((s) => s.parentJti !== null)).toBe(true)
+          }
+          for (const login of logins) expect(await stores.ledger.isBlacklisted(login.jti)).toBe(true)
+        })
+
         if (backend === 'postgres') {
-          it('falls back to two steps on a database without tessera_refresh_rotate (not yet migrated)', async () => {
-            await stores.db.executeQuery(
-              sql`drop function tessera_refresh_rotate(integer, varchar, bigint, bigint, boolean, varchar, bigint, bigint, text, varchar)`.compile(
+          const dropRefreshFunctions = () =>
+            stores.db.executeQuery(
+              sql`drop function tessera_refresh_rotate_many(json); drop function tessera_refresh_rotate(integer, varchar, bigint, bigint, boolean, varchar, bigint, bigint, text, varchar)`.compile(
                 stores.db,
               ),
             )
+
+          it('retries each refresh of a batch alone when the batch fails as a whole', async () => {
+            // A batch undone by one refresh that raced a logout (TSR01) looks like this to the caller.
+            // A sequence counts the batch calls: nextval survives the rollback.
+            await stores.db.executeQuery(
+              sql`create sequence batch_calls; create or replace function tessera_refresh_rotate_many(requests json) returns json
+                  language plpgsql as $$ begin
+                    perform nextval('batch_calls');
+                    raise exception 'one refresh raced a logout' using errcode = 'TSR01';
+                  end $$`.compile(stores.db),
+            )
+            const owner = await userId()
+            const logins = Array.from({ length: 5 }, () => token(owner))
+            for (const login of logins) await stores.ledger.recordIssued(login)
+            const answers = await Promise.all(
+              logins.map((login) => stores.ledger.rotateForActiveUser(login, token(owner), at(HOUR), true)),
+            )
+            expect(answers.map((a) => a.rotation?.outcome)).toEqual(Array(5).fill('rotated'))
+            expect(await stores.ledger.liveSessions(owner, at(HOUR))).toHaveLength(5)
+            const calls = await stores.db.executeQuery<{ n: string }>(
+              sql`select last_value as n from batch_calls`.compile(stores.db),
+            )
+            expect(Number(calls.rows[0]?.n)).toBe(1)
+          })
+
+          it('falls back to two steps on a database without the refresh functions (not yet migrated)', async () => {
+            await dropRefreshFunctions()
             const owner = await userId()
             await stores.users.setGroups(owner, ['ops'])
-            const login = token(owner)
-            await stores.ledger.recordIssued(login)
-            const first = await stores.ledger.rotateForActiveUser(login, token(owner), at(HOUR), true)
-            expect(first).toEqual({
-              account: await stores.users.findWithGroups(owner),
-              rotation: { outcome: 'rotated' },
-            })
-            expect(first.account?.groups).toEqual(['ops'])
+            const logins = [token(owner), token(owner)]
+            for (const login of logins) await stores.ledger.recordIssued(login)
+            // Two at once (a batch), then one alone: both paths find the function missing.
+            const first = await Promise.all(
+              logins.map((login) => stores.ledger.rotateForActiveUser(login, token(owner), at(HOUR), true)),
+            )
+            for (const answer of first) {
+              expect(answer).toEqual({
+                account: await stores.users.findWithGroups(owner),
+                rotation: { outcome: 'rotated' },
+              })
+            }
             expect(
-              (await stores.ledger.rotateForActiveUser(login, token(owner), at(HOUR), true)).rotation
-                ?.outcome,
+              (
+                await stores.ledger.rotateForActiveUser(
+                  logins[0] as OutstandingToken,
+                  token(owner),
+                  at(HOUR),
+                  true,
+                )
+              ).rotation?.outcome,
             ).toBe('already_rotated')
           })
         }

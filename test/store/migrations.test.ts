@@ -77,7 +77,10 @@ for (const backend of BACKENDS) {
       opened = await openEmpty(backend)
       const { stores } = opened
       await migrateToLatest(stores.db)
-      const functions = backend === 'postgres' ? ['tessera_refresh_rotate', 'tessera_rotate'] : []
+      const functions =
+        backend === 'postgres'
+          ? ['tessera_refresh_rotate', 'tessera_refresh_rotate_many', 'tessera_rotate']
+          : []
       expect(await liveFunctions(stores)).toEqual(functions)
       let objectCount = TABLES.length + functions.length
       for (const name of [...ALL].reverse()) {

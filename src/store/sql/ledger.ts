@@ -13,6 +13,7 @@ import type {
 import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
+import { RefreshBatcher } from './refresh-batch.js'
 import type { Database, OutstandingTokensTable, UsersTable } from './schema.js'
 import { selectUserWithGroups, toUser } from './users.js'
 
@@ -78,6 +79,7 @@ export class SqlTokenLedger implements TokenLedger {
   #refreshFunction: boolean
   readonly #dialect: SqlDatabase['dialect']
   readonly #writers: Writers
+  readonly #refreshBatch: RefreshBatcher
 
   constructor(database: SqlDatabase) {
     this.#db = database.db
@@ -86,6 +88,7 @@ export class SqlTokenLedger implements TokenLedger {
     this.#rowLocks = database.dialect === 'postgres'
     this.#rotateFunction = database.dialect === 'postgres'
     this.#refreshFunction = database.dialect === 'postgres'
+    this.#refreshBatch = new RefreshBatcher(database.db)
   }
 
   async recordIssued(token: OutstandingToken): Promise<void> {
@@ -135,7 +138,14 @@ export class SqlTokenLedger implements TokenLedger {
     value: string | number,
   ): Promise<void> {
     if (!this.#rowLocks) return
-    await tx.selectFrom('outstanding_tokens').select('jti').where(by, '=', value).forUpdate().execute()
+    // In jti order, as tessera_refresh_rotate_many() takes its rows: no two writers wait on each other.
+    await tx
+      .selectFrom('outstanding_tokens')
+      .select('jti')
+      .where(by, '=', value)
+      .orderBy('jti')
+      .forUpdate()
+      .execute()
   }
 
   async blacklist(token: OutstandingToken, at: Date): Promise<boolean> {
@@ -245,14 +255,20 @@ export class SqlTokenLedger implements TokenLedger {
     now: number,
     blacklistOld: boolean,
   ): Promise<AccountRotation | undefined> {
-    let answer: RefreshRotateAnswer | null | undefined
+    let answer: RefreshRotateAnswer | null
     try {
-      const { rows } = await sql<{ answer: RefreshRotateAnswer | null }>`select tessera_refresh_rotate(
-          ${old.userId}::integer, ${old.jti}::varchar, ${toMillis(old.expiresAt)}::bigint, ${now}::bigint,
-          ${blacklistOld}::boolean, ${replacement.jti}::varchar, ${toMillis(replacement.createdAt)}::bigint,
-          ${toMillis(replacement.expiresAt)}::bigint, ${replacement.userAgent}::text, ${replacement.ip}::varchar
-        ) as answer`.execute(this.#db)
-      answer = rows[0]?.answer
+      answer = (await this.#refreshBatch.run({
+        owner_id: old.userId,
+        old_jti: old.jti,
+        old_expires_at: toMillis(old.expiresAt),
+        at_ms: now,
+        blacklist_old: blacklistOld,
+        new_jti: replacement.jti,
+        new_created_at: toMillis(replacement.createdAt),
+        new_expires_at: toMillis(replacement.expiresAt),
+        new_user_agent: replacement.userAgent,
+        new_ip: replacement.ip,
+      })) as RefreshRotateAnswer | null
     } catch (error) {
       const code = (error as { code?: unknown }).code
       if (code === UNDEFINED_FUNCTION) {

@@ -11,6 +11,10 @@
  * inactive (nothing changed) or the claim failed (nothing changed: the ledger finds out why).
  * `tessera_rotate()`'s TSR01 goes through to the caller and undoes the whole call.
  *
+ * `tessera_refresh_rotate_many()` does the same for the refreshes of one event-loop turn, given as
+ * a JSON array, in one statement and one commit (refresh-batch.ts). It takes them in `old_jti`
+ * order, the order every writer that locks several tokens uses, so two batches cannot deadlock.
+ *
  * SQLite needs no such function: it runs in-process, where a statement costs microseconds.
  */
 import { type Kysely, sql } from 'kysely'
@@ -46,10 +50,33 @@ export const migration: DialectMigration = {
         return json_build_object('user', row_to_json(account), 'groups', group_names, 'family', family);
       end
       $$`.execute(db)
+    await sql`
+      create function tessera_refresh_rotate_many(requests json) returns json
+      language plpgsql
+      as $$
+      declare
+        r record;
+        answers json[] := array[]::json[];
+      begin
+        for r in
+          select * from json_to_recordset(requests) as x(
+            i integer, owner_id integer, old_jti varchar, old_expires_at bigint, at_ms bigint,
+            blacklist_old boolean, new_jti varchar, new_created_at bigint, new_expires_at bigint,
+            new_user_agent text, new_ip varchar)
+          order by x.old_jti, x.i
+        loop
+          answers := array_append(answers, json_build_object('i', r.i, 'answer', tessera_refresh_rotate(
+            r.owner_id, r.old_jti, r.old_expires_at, r.at_ms, r.blacklist_old, r.new_jti,
+            r.new_created_at, r.new_expires_at, r.new_user_agent, r.new_ip)));
+        end loop;
+        return array_to_json(answers);
+      end
+      $$`.execute(db)
   },
 
   async down(db: Kysely<unknown>, dialect: SqlDialect) {
     if (dialect !== 'postgres') return
+    await sql`drop function tessera_refresh_rotate_many(json)`.execute(db)
     await sql`drop function tessera_refresh_rotate(integer, varchar, bigint, bigint, boolean, varchar, bigint, bigint, text, varchar)`.execute(
       db,
     )
