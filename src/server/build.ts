@@ -22,6 +22,7 @@ import { TokenCodec } from '../tokens/codec.js'
 import { signHmacJws } from './hmac-signer.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
+import { HashWorkers } from './hash-workers.js'
 import { passwordHasherFor } from './password-hasher.js'
 import { TesseraMetrics } from './metrics.js'
 
@@ -66,16 +67,16 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   const settings = options.loadedSettings ?? loadSettings({ env: process.env, ...options.settings })
   const clock = options.clock ?? systemClock
   const stores = await openStores(settings.DATABASE_URL, { poolSize: settings.DATABASE_POOL_SIZE })
+  let hashWorkers: HashWorkers | undefined
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
     if (migrate) await migrateToLatest(stores.db)
     let codec: TokenCodec | undefined
     const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
     codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
-    const hasher = withConcurrencyLimit(
-      passwordHasherFor(settings),
-      settings.PASSWORD_HASH_CONCURRENCY || Math.max(1, availableParallelism() - 1),
-    )
+    const hashConcurrency = settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency()
+    hashWorkers = new HashWorkers({ size: hashConcurrency, nice: settings.PASSWORD_HASH_NICE })
+    const hasher = withConcurrencyLimit(passwordHasherFor(settings, hashWorkers), hashConcurrency)
     const gate = new UserGate(stores.users, stores.revocations, clock)
     const logger =
       options.logStream === false
@@ -203,11 +204,21 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         keys.stop()
         await app.close()
         await bus?.close()
+        await hashWorkers?.close()
         await stores.lifecycle.close()
       },
     }
   } catch (error) {
+    await hashWorkers?.close()
     await stores.lifecycle.close()
     throw error
   }
+}
+
+/**
+ * One less than the cores, so one stays for the event loop; at most 4, since each hashing thread
+ * has a JavaScript heap of its own (~12 MB) and libuv's pool, which hashed before, had 4 threads.
+ */
+function defaultHashConcurrency(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1))
 }

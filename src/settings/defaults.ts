@@ -103,7 +103,12 @@ export const SPECS: Specs = {
   PASSWORD_HASH_CONCURRENCY: s(
     kind.integer(0, 256),
     0,
-    'password hashes computed at once (0: one less than the cores, at least 1), so logins never starve requests',
+    'password hashes computed at once (0: one less than the cores, at most 4, at least 1), so logins never starve requests',
+  ),
+  PASSWORD_HASH_NICE: s(
+    kind.integer(0, 19),
+    10,
+    'CPU priority (nice, Linux) of the password-hashing threads: above 0, requests come first when the CPU is short',
   ),
   REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
   REVOCATION_POLL_INTERVAL: s(

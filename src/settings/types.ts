@@ -77,6 +77,7 @@ export interface Settings {
   ARGON2_ITERATIONS: number
   ARGON2_PARALLELISM: number
   PASSWORD_HASH_CONCURRENCY: number
+  PASSWORD_HASH_NICE: number
   // Tessera: sessions and revocation
   REFRESH_REUSE_INTERVAL: number
   REVOCATION_POLL_INTERVAL: number

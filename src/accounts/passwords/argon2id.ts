@@ -1,9 +1,22 @@
 /**
- * argon2id through @node-rs/argon2: every hash and verify runs on a libuv worker thread, so a
- * login flood queues there instead of blocking the event loop that serves protected requests.
- * Only the async API is used; the `*Sync` functions would hash on the main thread.
+ * argon2id through @node-rs/argon2: every hash and verify runs off the event loop (on libuv's
+ * pool by default, or wherever the `Argon2Primitives` given send it: the server uses
+ * priority-lowered threads, server/hash-workers.ts), so a login flood queues there instead of
+ * blocking the event loop that serves protected requests.
  */
-import { type Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
+import { type Algorithm, hash, type Options, parseOptions, verify } from '@node-rs/argon2'
+
+/** The two @node-rs/argon2 calls made here, so that the server can run them elsewhere. */
+export interface Argon2Primitives {
+  hash(password: string, options: Options): Promise<string>
+  verify(hashed: string, password: string): Promise<boolean>
+}
+
+/** @node-rs/argon2's own async functions, on libuv's pool. */
+export const LIBUV_ARGON2: Argon2Primitives = {
+  hash: (password, options) => hash(password, options),
+  verify: (hashed, password) => verify(hashed, password),
+}
 
 /**
  * argon2id cost, from the settings `ARGON2_MEMORY_KIB`, `ARGON2_ITERATIONS` and
@@ -38,8 +51,12 @@ export function isArgon2Hash(stored: string): boolean {
 }
 
 /** Hashes `password` with argon2id at the configured cost; returns the PHC string (`$argon2id$v=19$…`). */
-export function hashArgon2id(password: string, params: Argon2Params): Promise<string> {
-  return hash(password, {
+export function hashArgon2id(
+  password: string,
+  params: Argon2Params,
+  argon2: Argon2Primitives = LIBUV_ARGON2,
+): Promise<string> {
+  return argon2.hash(password, {
     algorithm: ARGON2ID,
     memoryCost: params.memoryKib,
     timeCost: params.iterations,
@@ -52,10 +69,14 @@ export function hashArgon2id(password: string, params: Argon2Params): Promise<st
  * Checks `password` against an argon2 PHC string. Never rejects: a malformed string, or one
  * whose cost parameters exceed the bounds above, is a non-match.
  */
-export async function verifyArgon2(stored: string, password: string): Promise<boolean> {
+export async function verifyArgon2(
+  stored: string,
+  password: string,
+  argon2: Argon2Primitives = LIBUV_ARGON2,
+): Promise<boolean> {
   if (!hasSaneParams(stored)) return false
   try {
-    return await verify(stored, password)
+    return await argon2.verify(stored, password)
   } catch {
     return false
   }

@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto'
 import { ValidationFailed } from '../../core/errors.js'
 import {
   type Argon2Params,
+  type Argon2Primitives,
   argon2idMatchesParams,
   hashArgon2id,
   isArgon2Hash,
+  LIBUV_ARGON2,
   verifyArgon2,
 } from './argon2id.js'
 import { isDjangoPbkdf2Hash, verifyDjangoPbkdf2 } from './django-pbkdf2.js'
@@ -58,13 +60,18 @@ const NO_MATCH: PasswordCheck = Object.freeze({ ok: false, needsRehash: false })
 /**
  * Creates the hasher with the argon2id cost from the settings (`ARGON2_MEMORY_KIB` →
  * `memoryKib`, `ARGON2_ITERATIONS` → `iterations`, `ARGON2_PARALLELISM` → `parallelism`).
+ * `argon2` runs the hashes: libuv's pool unless told otherwise (the server's is
+ * server/hash-workers.ts).
  *
  * Timing: every path that does not verify a real hash (unusable, unknown format, malformed,
  * over-long password) calls `burn`, so an attacker cannot tell those accounts apart from a wrong
  * password by the response time. Over-long passwords are refused before hashing them, then burn
  * with their first 4096 code points, so a huge input costs no more than a normal one.
  */
-export function createPasswordHasher(options: Argon2Params): PasswordHasher {
+export function createPasswordHasher(
+  options: Argon2Params,
+  argon2: Argon2Primitives = LIBUV_ARGON2,
+): PasswordHasher {
   // Copied: a caller mutating its object later must not change the cost of hashes or the burn.
   const params: Argon2Params = {
     memoryKib: options.memoryKib,
@@ -76,7 +83,7 @@ export function createPasswordHasher(options: Argon2Params): PasswordHasher {
   // Computed on first use, not at startup: a CLI command that never logs anyone in pays nothing.
   function dummyHash(): Promise<string> {
     if (dummy === undefined) {
-      dummy = hashArgon2id(randomBytes(18).toString('base64'), params)
+      dummy = hashArgon2id(randomBytes(18).toString('base64'), params, argon2)
       dummy.catch(() => {
         dummy = undefined
       })
@@ -86,7 +93,7 @@ export function createPasswordHasher(options: Argon2Params): PasswordHasher {
 
   async function burn(password: string): Promise<void> {
     try {
-      await verifyArgon2(await dummyHash(), truncate(password))
+      await verifyArgon2(await dummyHash(), truncate(password), argon2)
     } catch {
       // Nothing to report: the burn only exists for its cost.
     }
@@ -98,7 +105,7 @@ export function createPasswordHasher(options: Argon2Params): PasswordHasher {
         password: [`Ensure this field has no more than ${MAX_PASSWORD_LENGTH} characters.`],
       })
     }
-    return hashArgon2id(password, params)
+    return hashArgon2id(password, params, argon2)
   }
 
   async function verify(stored: string, password: string): Promise<PasswordCheck> {
@@ -108,11 +115,11 @@ export function createPasswordHasher(options: Argon2Params): PasswordHasher {
       return NO_MATCH
     }
     if (isArgon2Hash(stored)) {
-      const ok = await verifyArgon2(stored, password)
+      const ok = await verifyArgon2(stored, password, argon2)
       return { ok, needsRehash: ok && !argon2idMatchesParams(stored, params) }
     }
     if (stored.startsWith(DJANGO_ARGON2_PREFIX)) {
-      const ok = await verifyArgon2(stored.slice('argon2'.length), password)
+      const ok = await verifyArgon2(stored.slice('argon2'.length), password, argon2)
       return { ok, needsRehash: ok }
     }
     if (isDjangoPbkdf2Hash(stored)) {

@@ -1,9 +1,11 @@
 /** Password hashing for the accounts room: argon2id, plus Django PBKDF2 for imported users. */
 export {
   type Argon2Params,
+  type Argon2Primitives,
   argon2idMatchesParams,
   hashArgon2id,
   isArgon2Hash,
+  LIBUV_ARGON2,
   verifyArgon2,
 } from './argon2id.js'
 export {
