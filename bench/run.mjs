@@ -492,7 +492,7 @@ async function loginScenario() {
       { url: server.url, duration, requests: loginRequests('login') },
       { serverPid: server.pid },
     )
-    const concurrency = Math.max(1, CORES - 1) // PASSWORD_HASH_CONCURRENCY default
+    const concurrency = Math.min(4, Math.max(1, CORES - 1)) // PASSWORD_HASH_CONCURRENCY default
     return {
       logins_per_second: Math.round(run.rps * 10) / 10,
       argon2_verifies_per_second_one_core: Math.round(perCore * 10) / 10,
