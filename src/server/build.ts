@@ -74,14 +74,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     let codec: TokenCodec | undefined
     const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
     codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
-    const hashConcurrency = settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency()
-    hashWorkers = new HashWorkers({ size: hashConcurrency, nice: settings.PASSWORD_HASH_NICE })
-    const hasher = withConcurrencyLimit(passwordHasherFor(settings, hashWorkers), hashConcurrency)
     const gate = new UserGate(stores.users, stores.revocations, clock)
     const logger =
       options.logStream === false
         ? undefined
         : pino(loggerOptions(settings), options.logStream ?? process.stdout)
+    const hashConcurrency = settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency()
+    hashWorkers = new HashWorkers({
+      size: hashConcurrency,
+      nice: settings.PASSWORD_HASH_NICE,
+      onWorkerError: (error) => logger?.error({ err: error }, 'password hashing thread failed'),
+    })
+    const hasher = withConcurrencyLimit(passwordHasherFor(settings, hashWorkers), hashConcurrency)
     const metrics = new TesseraMetrics()
     const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock, metrics.onAudit)
     const bus =

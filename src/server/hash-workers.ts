@@ -3,9 +3,9 @@
  *
  * Why: argon2id is the one CPU-heavy thing Tessera does, and a login flood keeps it busy. On
  * libuv's shared pool its threads run at the event loop's priority, so on a machine with every
- * core busy, a flood takes CPU away from the requests that only need a map lookup (measured:
- * protected-route throughput during a login flood +43 % with the hashing thread at nice 19; logins
- * 12 % slower). Here each hash runs on a worker thread that lowered its own priority (`nice`,
+ * core busy, a flood takes CPU away from the requests that only need a map lookup (measured on 2
+ * cores: protected-route throughput during a login flood +45 % with the hashing thread at nice 10,
+ * logins about 10 % slower; docs/deploy.md). Here each hash runs on a worker thread that lowered its own priority (`nice`,
  * Linux: a per-thread value) before its first hash, so under contention the scheduler serves
  * requests first and hashing takes what is left; on an idle machine it still gets a whole core.
  *
@@ -23,6 +23,8 @@ export interface HashWorkersOptions {
   size: number
   /** The workers' nice value, 0 (the event loop's priority) to 19 (the lowest). */
   nice: number
+  /** Told when a worker fails or exits on its own (its job, if any, is refused). */
+  onWorkerError?: (error: Error) => void
 }
 
 /**
@@ -43,12 +45,12 @@ try {
   niced = true
 } catch {}
 parentPort.postMessage({ ready: true, niced })
-parentPort.on('message', ({ id, op, args }) => {
+parentPort.on('message', ({ op, args }) => {
   try {
     const value = op === 'hash' ? argon2.hashSync(args[0], args[1]) : argon2.verifySync(args[0], args[1])
-    parentPort.postMessage({ id, ok: true, value })
+    parentPort.postMessage({ ok: true, value })
   } catch (error) {
-    parentPort.postMessage({ id, ok: false, message: String(error && error.message || error) })
+    parentPort.postMessage({ ok: false, message: String(error && error.message || error) })
   }
 })
 `
@@ -75,7 +77,7 @@ export class HashWorkers implements Argon2Primitives {
   readonly #argon2Path = createRequire(import.meta.url).resolve('@node-rs/argon2')
   readonly #slots = new Set<Slot>()
   readonly #queue: Job[] = []
-  #jobIds = 0
+  readonly #onWorkerError: (error: Error) => void
   #closed = false
   /** Whether the last worker to start could set its priority (false off Linux). */
   niced: boolean | undefined
@@ -87,6 +89,7 @@ export class HashWorkers implements Argon2Primitives {
       throw new RangeError('nice must be an integer from 0 to 19')
     this.#size = options.size
     this.#nice = options.nice
+    this.#onWorkerError = options.onWorkerError ?? (() => {})
   }
 
   hash(password: string, options: Argon2Options): Promise<string> {
@@ -127,8 +130,13 @@ export class HashWorkers implements Argon2Primitives {
   }
 
   #start(slot: Slot, job: Job): void {
-    slot.job = job
-    slot.worker.postMessage({ id: ++this.#jobIds, op: job.op, args: job.args })
+    try {
+      slot.worker.postMessage({ op: job.op, args: job.args })
+      slot.job = job
+    } catch (error) {
+      // Arguments that cannot be sent (not plain data): this job fails, the worker stays free.
+      job.reject(error)
+    }
   }
 
   #spawn(): Slot {
@@ -154,6 +162,7 @@ export class HashWorkers implements Argon2Primitives {
     // A worker that dies takes only its own job with it; the next job starts a new one.
     const retire = (error: Error) => {
       if (!this.#slots.delete(slot)) return
+      this.#onWorkerError(error)
       slot.job?.reject(error)
       slot.job = undefined
       this.#dispatch()
@@ -166,5 +175,5 @@ export class HashWorkers implements Argon2Primitives {
 
 type WorkerMessage =
   | { ready: true; niced: boolean }
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; message: string }
+  | { ok: true; value: unknown }
+  | { ok: false; message: string }

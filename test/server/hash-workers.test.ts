@@ -61,6 +61,13 @@ describe('HashWorkers', () => {
     expect(threadNiceValues().filter((value) => value === nice).length - before).toBe(2)
   })
 
+  it('refuses a job whose arguments cannot be sent to a thread, and goes on working', async () => {
+    workers = new HashWorkers({ size: 1, nice: 0 })
+    const unsendable = { ...OPTIONS, secret: () => 'a function is not data' }
+    await expect(workers.hash('x', unsendable as typeof OPTIONS)).rejects.toThrow()
+    expect(await workers.verify(await workers.hash('y', OPTIONS), 'y')).toBe(true)
+  })
+
   it('refuses queued and later jobs once closed', async () => {
     workers = new HashWorkers({ size: 1, nice: 0 })
     const queued = Array.from({ length: 4 }, () => workers?.hash('x', { ...OPTIONS, memoryCost: 65_536 }))
