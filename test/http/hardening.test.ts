@@ -85,6 +85,31 @@ for (const backend of BACKENDS) {
       expect((await refresh(app, results[5]?.json().refresh)).statusCode).toBe(200)
     })
 
+    it('refresh signs the claims of the user as the database has them now, and refuses a deactivated user', async () => {
+      const bob = { username: 'bob-claims', password: 'Bob-Claims-Password-7' }
+      const id = await server.createUser(bob)
+      const pair = await login(app, bob)
+      expect(claimsOf(pair.access).roles).toEqual([])
+      // Changed behind Tessera's back (no revocation): the next refresh reads them.
+      await server.stores.users.setGroups(id, ['support', 'billing'])
+      const next = (await refresh(app, pair.refresh)).json()
+      for (const token of [next.access, next.refresh]) {
+        expect(claimsOf(token)).toMatchObject({ user_id: id, roles: ['billing', 'support'] })
+      }
+      expect(claimsOf(next.refresh).iat).toBeGreaterThanOrEqual(claimsOf(pair.refresh).iat as number)
+      expect((await hello(app, next.access)).statusCode).toBe(200)
+      await server.stores.users.update(id, { isActive: false })
+      const refused = await refresh(app, next.refresh)
+      expect(refused.statusCode).toBe(401)
+      expect(refused.json()).toEqual({
+        detail: 'No active account found for the given token.',
+        code: 'no_active_account',
+      })
+      // Refused without being consumed: once reactivated, the same token still refreshes.
+      await server.stores.users.update(id, { isActive: true })
+      expect((await refresh(app, next.refresh)).statusCode).toBe(200)
+    })
+
     it('a reuse after REFRESH_REUSE_INTERVAL is theft: the family is revoked, access tokens die, it is audited', async () => {
       const pair = await login(app)
       const next = (await refresh(app, pair.refresh)).json()

@@ -90,7 +90,11 @@ describe('exportRing / importRing', () => {
     await expect(importRing(exportRing({ keys: [stored, twin] }))).rejects.toThrow(/share one kid/)
     // A JWK whose public half belongs to another key would publish a key that verifies nothing.
     const other = await newStoredKey('ES256', new Date())
-    const mismatched = { ...stored, kid: '', jwk: { ...stored.jwk, x: other.jwk.x, y: other.jwk.y } }
+    const mismatched = {
+      ...stored,
+      kid: '',
+      jwk: { ...stored.jwk, x: other.jwk.x as string, y: other.jwk.y as string },
+    }
     await expect(importRing(exportRing({ keys: [mismatched] }))).rejects.toBeInstanceOf(SettingsError)
   })
 
