@@ -14,6 +14,7 @@ import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
 import { RefreshBatcher } from './refresh-batch.js'
+import { BLACKLISTED_DURING_ROTATION, sqlStateOf, UNDEFINED_FUNCTION } from './sql-state.js'
 import type { Database, OutstandingTokensTable, UsersTable } from './schema.js'
 import { selectUserWithGroups, toUser } from './users.js'
 
@@ -53,10 +54,6 @@ interface RefreshRotateAnswer {
   groups: string[]
   family: string | null
 }
-
-/** SQLSTATEs: raised by `tessera_rotate()` (migration 0005); the function is missing. */
-const BLACKLISTED_DURING_ROTATION = 'TSR01'
-const UNDEFINED_FUNCTION = '42883'
 
 /** Ends a rotation transaction with a rollback and a result for the caller. */
 class RotationAborted extends Error {
@@ -270,7 +267,7 @@ export class SqlTokenLedger implements TokenLedger {
         new_ip: replacement.ip,
       })) as RefreshRotateAnswer | null
     } catch (error) {
-      const code = (error as { code?: unknown }).code
+      const code = sqlStateOf(error)
       if (code === UNDEFINED_FUNCTION) {
         this.#refreshFunction = false
         return undefined
@@ -312,7 +309,7 @@ export class SqlTokenLedger implements TokenLedger {
         ) as family_id`.execute(this.#db)
       return rows[0]?.family_id == null ? undefined : { outcome: 'rotated' }
     } catch (error) {
-      const code = (error as { code?: unknown }).code
+      const code = sqlStateOf(error)
       if (code === BLACKLISTED_DURING_ROTATION) return { outcome: 'blacklisted' }
       if (code === UNDEFINED_FUNCTION) {
         this.#rotateFunction = false

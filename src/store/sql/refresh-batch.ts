@@ -13,6 +13,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { Database } from './schema.js'
+import { sqlStateOf, UNDEFINED_FUNCTION } from './sql-state.js'
 
 /** The arguments of `tessera_refresh_rotate()`, named as in the migration. */
 export interface RefreshRotateRequest {
@@ -30,8 +31,6 @@ export interface RefreshRotateRequest {
 
 /** Most refreshes one call carries, so one transaction stays short. */
 const MAX_BATCH = 64
-/** SQLSTATE of a missing function: the caller falls back to two steps (a rolling upgrade). */
-const UNDEFINED_FUNCTION = '42883'
 
 interface Pending {
   request: RefreshRotateRequest
@@ -87,7 +86,8 @@ export class RefreshBatcher {
           tessera_refresh_rotate_many(${requests}::json) as answers`.execute(this.#db)
       answers = rows[0]?.answers ?? []
     } catch (error) {
-      if ((error as { code?: unknown }).code === UNDEFINED_FUNCTION) {
+      // A database not yet migrated: each caller falls back to two steps.
+      if (sqlStateOf(error) === UNDEFINED_FUNCTION) {
         for (const pending of batch) pending.reject(error)
         return
       }
