@@ -24,6 +24,7 @@ import { join } from 'node:path'
 import { Algorithm, hashSync, verifySync } from '@node-rs/argon2'
 import pg from 'pg'
 // The node flags `npm start` and the tessera bin give every server; the bare baseline gets them too.
+import { defaultHashConcurrency } from '../dist/server/hash-workers.js'
 import { SERVER_NODE_FLAGS } from '../dist/server/node-flags.js'
 import {
   barChart,
@@ -492,7 +493,7 @@ async function loginScenario() {
       { url: server.url, duration, requests: loginRequests('login') },
       { serverPid: server.pid },
     )
-    const concurrency = Math.min(4, Math.max(1, CORES - 1)) // PASSWORD_HASH_CONCURRENCY default
+    const concurrency = defaultHashConcurrency(CORES) // what the server uses by default
     return {
       logins_per_second: Math.round(run.rps * 10) / 10,
       argon2_verifies_per_second_one_core: Math.round(perCore * 10) / 10,

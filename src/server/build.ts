@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { type Logger, pino } from 'pino'
@@ -22,7 +21,7 @@ import { TokenCodec } from '../tokens/codec.js'
 import { signHmacJws } from './hmac-signer.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
-import { HashWorkers } from './hash-workers.js'
+import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
 import { passwordHasherFor } from './password-hasher.js'
 import { TesseraMetrics } from './metrics.js'
 
@@ -217,12 +216,4 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     await stores.lifecycle.close()
     throw error
   }
-}
-
-/**
- * One less than the cores, so one stays for the event loop; at most 4, since each hashing thread
- * has a JavaScript heap of its own (~12 MB) and libuv's pool, which hashed before, had 4 threads.
- */
-function defaultHashConcurrency(): number {
-  return Math.min(4, Math.max(1, availableParallelism() - 1))
 }

@@ -13,10 +13,20 @@
  * functions use libuv's pool, whose threads a program cannot address. The workers call its
  * synchronous functions, which block only their own thread.
  */
+import { availableParallelism } from 'node:os'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { Options as Argon2Options } from '@node-rs/argon2'
 import type { Argon2Primitives } from '../accounts/passwords/index.js'
+
+/**
+ * `PASSWORD_HASH_CONCURRENCY` when it is 0: one less than the cores, so one stays for the event
+ * loop; at most 4, since each hashing thread has a JavaScript heap of its own (~12 MB) and libuv's
+ * pool, which hashed before, had 4 threads.
+ */
+export function defaultHashConcurrency(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, cores - 1))
+}
 
 export interface HashWorkersOptions {
   /** Most hashes at once: one worker thread each, started when first needed. */

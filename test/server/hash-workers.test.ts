@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LIBUV_ARGON2 } from '../../src/accounts/passwords/index.js'
-import { HashWorkers } from '../../src/server/hash-workers.js'
+import { defaultHashConcurrency, HashWorkers } from '../../src/server/hash-workers.js'
 
 // Cheap parameters: the tests are about where hashes run, not how long they take.
 const OPTIONS = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1, outputLen: 32 } as const
@@ -82,5 +82,9 @@ describe('HashWorkers', () => {
     expect(() => new HashWorkers({ size: 0, nice: 0 })).toThrow(RangeError)
     expect(() => new HashWorkers({ size: 1, nice: 20 })).toThrow(RangeError)
     expect(() => new HashWorkers({ size: 1, nice: -1 })).toThrow(RangeError)
+  })
+
+  it('defaults to one less than the cores, at least 1 and at most 4', () => {
+    expect([1, 2, 3, 5, 8, 64].map((cores) => defaultHashConcurrency(cores))).toEqual([1, 1, 2, 4, 4, 4])
   })
 })
