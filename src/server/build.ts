@@ -5,7 +5,7 @@ import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
-import { type PasswordHasher, withConcurrencyLimit } from '../accounts/passwords/index.js'
+import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
@@ -78,13 +78,13 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       options.logStream === false
         ? undefined
         : pino(loggerOptions(settings), options.logStream ?? process.stdout)
-    const hashConcurrency = settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency()
     hashWorkers = new HashWorkers({
-      size: hashConcurrency,
+      size: settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency(),
       nice: settings.PASSWORD_HASH_NICE,
       onWorkerError: (error) => logger?.error({ err: error }, 'password hashing thread failed'),
     })
-    const hasher = withConcurrencyLimit(passwordHasherFor(settings, hashWorkers), hashConcurrency)
+    // The pool is the only bound on concurrent hashes: a hash waits in its queue for a free thread.
+    const hasher = passwordHasherFor(settings, hashWorkers)
     const metrics = new TesseraMetrics()
     const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock, metrics.onAudit)
     const bus =

@@ -18,4 +18,3 @@ export {
 } from './django-pbkdf2.js'
 export { createPasswordHasher, type PasswordCheck, type PasswordHasher } from './hasher.js'
 export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH } from './limits.js'
-export { withConcurrencyLimit } from './concurrency.js'
