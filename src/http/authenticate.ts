@@ -3,7 +3,7 @@ import type { UserGate, UserState } from '../accounts/user-gate.js'
 import { TokenInvalid, UserInactive, UserNotFound } from '../core/errors.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { VerifiedToken } from '../tokens/types.js'
-import { tokenFromAuthorization } from './auth-header.js'
+import { headerFromRaw, tokenFromAuthorization } from './auth-header.js'
 import { AccessTokenRejected } from './errors.js'
 
 /** The authenticated caller, as `request.auth`. */
@@ -62,8 +62,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     { header: string; raw: string; token: VerifiedToken; generation: number }
   >()
   return (request) => {
-    const value = request.headers[headerName]
-    const header = Array.isArray(value) ? value[0] : value
+    const header = headerFromRaw(request.raw.rawHeaders, headerName)
     const socket = request.raw.socket
     const generation = codec.generation
     const last = socket === null ? undefined : lastAccepted.get(socket)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BadAuthorizationHeader } from '../../src/core/errors.js'
-import { tokenFromAuthorization } from '../../src/http/auth-header.js'
+import { headerFromRaw, tokenFromAuthorization } from '../../src/http/auth-header.js'
 
 const TYPES = ['Bearer', 'JWT']
 
@@ -74,5 +74,47 @@ describe('Authorization header parsing (simplejwt get_raw_token)', () => {
       }),
       { numRuns: 5000 },
     )
+  })
+})
+
+describe('headerFromRaw (the Authorization header without building request.headers)', () => {
+  const NAMES = [
+    'authorization',
+    'Authorization',
+    'AUTHORIZATION',
+    'x-access-token',
+    'host',
+    'Accept',
+    'authorizatio',
+    'authorization2',
+  ]
+  const raw = fc
+    .array(fc.tuple(fc.constantFrom(...NAMES), fc.string({ maxLength: 40 })), { maxLength: 12 })
+    .map((pairs) => pairs.flat())
+
+  it('is the value when sent once, the values joined by ", " when repeated, undefined when absent', () => {
+    fc.assert(
+      fc.property(raw, fc.constantFrom('authorization', 'x-access-token', 'accept'), (headers, name) => {
+        // The reference: every occurrence, whatever its case, in the order received (RFC 9110 5.3).
+        const values: string[] = []
+        for (let i = 0; i < headers.length; i += 2) {
+          if ((headers[i] as string).toLowerCase() === name) values.push(headers[i + 1] as string)
+        }
+        expect(headerFromRaw(headers, name)).toBe(values.length === 0 ? undefined : values.join(', '))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('gives what Node gives in request.headers for a header sent once', () => {
+    expect(headerFromRaw(['Host', 'a', 'AuThOrIzAtIoN', 'Bearer t'], 'authorization')).toBe('Bearer t')
+    expect(headerFromRaw(['Host', 'a'], 'authorization')).toBeUndefined()
+    expect(headerFromRaw([], 'authorization')).toBeUndefined()
+  })
+
+  it('makes a repeated Authorization header a refused one, as simplejwt behind a WSGI server does', () => {
+    const joined = headerFromRaw(['authorization', 'Bearer a', 'Authorization', 'Bearer b'], 'authorization')
+    expect(joined).toBe('Bearer a, Bearer b')
+    expect(() => tokenFromAuthorization(joined, TYPES)).toThrow(BadAuthorizationHeader)
   })
 })

@@ -4,7 +4,7 @@
  * connection, skip expiry, skip the user's state, or outlive a key's retirement.
  */
 import { Agent, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/core/clock.js'
 import { createAuthenticator } from '../../src/http/authenticate.js'
@@ -86,6 +86,48 @@ describe('the per-connection memo, over one real keep-alive connection', () => {
     expect((await get('/api/hello/', fresh)).status).toBe(401)
     expect(sockets.size).toBe(1)
   })
+
+  it('reads the header in any case, and refuses it when it is sent twice (raw bytes on the socket)', async () => {
+    const token = await login('alice')
+    const exchange = (headerLines: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(base.port, base.host, () => {
+          socket.write(
+            [
+              'GET /api/hello/ HTTP/1.1',
+              `Host: ${base.host}`,
+              'Connection: close',
+              ...headerLines,
+              '',
+              '',
+            ].join('\r\n'),
+          )
+        })
+        let text = ''
+        socket.on('data', (chunk) => {
+          text += chunk
+        })
+        socket.on('end', () => resolve(text))
+        socket.on('error', reject)
+      })
+    const statusAndBody = (response: string) => ({
+      status: Number(response.split(' ')[1]),
+      body: JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)),
+    })
+    expect(statusAndBody(await exchange([`AUTHORIZATION: Bearer ${token}`])).status).toBe(200)
+    // The same token twice is still not one credential: simplejwt behind a WSGI server gets the two
+    // values joined and refuses them; so does Tessera, rather than picking one of them.
+    const twice = statusAndBody(
+      await exchange([`Authorization: Bearer ${token}`, `authorization: Bearer ${token}`]),
+    )
+    expect(twice).toEqual({
+      status: 401,
+      body: {
+        detail: 'Authorization header must contain two space-delimited values',
+        code: 'bad_authorization_header',
+      },
+    })
+  })
 })
 
 describe('the per-connection memo and key retirement', () => {
@@ -113,7 +155,7 @@ describe('the per-connection memo and key retirement', () => {
     })
     const token = (await codec.issue('access', 7, {})).token
     const socket = {}
-    const fakeRequest = { headers: { authorization: `Bearer ${token}` }, raw: { socket } } as never
+    const fakeRequest = { raw: { socket, rawHeaders: ['Authorization', `Bearer ${token}`] } } as never
     for (let i = 0; i < 3; i++) expect((await authenticate(fakeRequest))?.userId).toBe(7)
     retired = true
     codec.forgetVerified()
