@@ -41,10 +41,13 @@ export class UserGate {
     this.#maxEntries = options.maxEntries ?? 100_000
   }
 
-  /** The cached state, if any, scheduling a background re-read when stale. Synchronous: the hot path. */
-  peek(userId: number): UserState | undefined {
+  /**
+   * The cached state, if any, scheduling a background re-read when stale. Synchronous: the hot path.
+   * `nowMs`: this gate's clock, when the caller has already read it for the request.
+   */
+  peek(userId: number, nowMs: number = this.clock.now()): UserState | undefined {
     const state = this.#states.get(userId)
-    if (state !== undefined && this.clock.now() - state.loadedAt > this.#staleAfterMs) {
+    if (state !== undefined && nowMs - state.loadedAt > this.#staleAfterMs) {
       void this.load(userId).catch(() => {})
     }
     return state

@@ -77,6 +77,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   const authenticate = createAuthenticator({
     codec: deps.codec,
     gate: deps.gate,
+    clock: deps.clock,
     headerName: headerNameFromMeta(settings.AUTH_HEADER_NAME),
     headerTypes: settings.AUTH_HEADER_TYPES,
     ...(deps.metrics ? { observe: deps.metrics.observeVerification } : {}),

@@ -16,12 +16,26 @@ export function headerFromRaw(rawHeaders: readonly string[], name: string): stri
   let value: string | undefined
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const field = rawHeaders[i] as string
-    // Lengths first: most headers are ruled out without lower-casing their names.
-    if (field.length !== name.length || field.toLowerCase() !== name) continue
+    if (!sameFieldName(field, name)) continue
     const next = rawHeaders[i + 1] as string
     value = value === undefined ? next : `${value}, ${next}`
   }
   return value
+}
+
+/**
+ * Whether a received field name is `lower` in any case (field names are ASCII tokens), without
+ * allocating a lower-cased copy of each name: lengths first, so most names are ruled out at once.
+ */
+function sameFieldName(field: string, lower: string): boolean {
+  if (field === lower) return true
+  if (field.length !== lower.length) return false
+  for (let i = 0; i < field.length; i++) {
+    const code = field.charCodeAt(i)
+    // A-Z to a-z; every other code unit must match as it is.
+    if ((code >= 65 && code <= 90 ? code + 32 : code) !== lower.charCodeAt(i)) return false
+  }
+  return true
 }
 
 /** What `str.split()` splits on, as in simplejwt. */

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { UserGate, UserState } from '../accounts/user-gate.js'
+import type { Clock } from '../core/clock.js'
 import { TokenInvalid, UserInactive, UserNotFound } from '../core/errors.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { VerifiedToken } from '../tokens/types.js'
@@ -15,6 +16,9 @@ export interface Principal {
 export interface AuthenticatorOptions {
   codec: TokenCodec
   gate: UserGate
+  /** The clock of `codec` and `gate`: read once per request and passed to both. */
+  clock: Clock
+  /** Lower case. */
   headerName: string
   headerTypes: readonly string[]
   /** Told how long each verification took, in seconds (metrics). */
@@ -32,9 +36,9 @@ export type Authenticator = (
  * user's state is cached. Returns undefined when the request carries no credentials.
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
-  const { codec, gate, headerName, headerTypes, observe } = options
-  const finish = (token: VerifiedToken): Principal | Promise<Principal> => {
-    const state = gate.peek(token.userId)
+  const { codec, gate, clock, headerName, headerTypes, observe } = options
+  const finish = (token: VerifiedToken, nowMs?: number): Principal | Promise<Principal> => {
+    const state = gate.peek(token.userId, nowMs)
     if (state !== undefined) return principalFor(state, token)
     return gate.load(token.userId).then((loaded) => principalFor(loaded, token))
   }
@@ -67,13 +71,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const generation = codec.generation
     const last = socket === null ? undefined : lastAccepted.get(socket)
     let cached: VerifiedToken | undefined
+    const now = clock.now()
     try {
       if (last !== undefined && last.header === header && last.generation === generation) {
-        return finish(codec.recheck(last.token, last.raw, 'access'))
+        return finish(codec.recheck(last.token, last.raw, 'access', now), now)
       }
       const raw = tokenFromAuthorization(header, headerTypes)
       if (raw === undefined) return undefined
-      cached = codec.verifyCached(raw, 'access')
+      cached = codec.verifyCached(raw, 'access', now)
       if (cached === undefined) return verifyInFull(raw)
       if (header !== undefined && generation !== undefined && socket !== null) {
         lastAccepted.set(socket, { header, raw, token: cached, generation })
@@ -81,7 +86,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     } catch (error) {
       throw error instanceof TokenInvalid ? new AccessTokenRejected(error.reason) : error
     }
-    return finish(cached)
+    return finish(cached, now)
   }
 }
 

@@ -114,12 +114,18 @@ export class TokenCodec {
 
   /**
    * A token this codec verified before, seen again: checked again for expiry and type, as
-   * `verifyCached` would.
+   * `verifyCached` would. `nowMs` lets a caller that already read this codec's clock for the
+   * request pass it on (a clock read costs ~50 ns here, a tenth of the whole check).
    *
    * @throws TokenInvalid (`expired`, `wrong_type`)
    */
-  recheck(verified: VerifiedToken, token: string, expected: TokenType | null): VerifiedToken {
-    return this.#check(verified, token, expected)
+  recheck(
+    verified: VerifiedToken,
+    token: string,
+    expected: TokenType | null,
+    nowMs: number = this.clock.now(),
+  ): VerifiedToken {
+    return this.#check(verified, token, expected, nowMs)
   }
 
   lifetimeOf(type: TokenType): number {
@@ -183,7 +189,8 @@ export class TokenCodec {
    */
   async verify(token: string, expected: TokenType | null): Promise<VerifiedToken> {
     return (
-      this.verifyCached(token, expected) ?? this.#check(await this.#verifyUncached(token), token, expected)
+      this.verifyCached(token, expected) ??
+      this.#check(await this.#verifyUncached(token), token, expected, this.clock.now())
     )
   }
 
@@ -193,13 +200,17 @@ export class TokenCodec {
    *
    * @throws TokenInvalid (`expired`, `wrong_type`)
    */
-  verifyCached(token: string, expected: TokenType | null): VerifiedToken | undefined {
-    const verified = this.#cache.get(token, this.clock.now())
-    return verified === undefined ? undefined : this.#check(verified, token, expected)
+  verifyCached(
+    token: string,
+    expected: TokenType | null,
+    nowMs: number = this.clock.now(),
+  ): VerifiedToken | undefined {
+    const verified = this.#cache.get(token, nowMs)
+    return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
   }
 
-  #check(verified: VerifiedToken, token: string, expected: TokenType | null): VerifiedToken {
-    if (verified.exp + this.settings.LEEWAY <= toEpochSeconds(this.clock.now())) {
+  #check(verified: VerifiedToken, token: string, expected: TokenType | null, nowMs: number): VerifiedToken {
+    if (verified.exp + this.settings.LEEWAY <= toEpochSeconds(nowMs)) {
       this.#cache.delete(token)
       throw new TokenInvalid('expired')
     }

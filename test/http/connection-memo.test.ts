@@ -150,6 +150,7 @@ describe('the per-connection memo and key retirement', () => {
     const authenticate = createAuthenticator({
       codec,
       gate,
+      clock,
       headerName: 'authorization',
       headerTypes: ['Bearer'],
     })
