@@ -13,6 +13,8 @@
 //   BENCH_ONLY=a,b           only these scenarios (others keep their last figures in RESULTS.md)
 //   BENCH_ROUNDS=N           alternating rounds for the protected-route ratios (median reported;
 //                            default 12 of 3 s with wrk, 5 of BENCH_DURATION with autocannon)
+//   BENCH_PAIRED_ROUNDS=N    paired rounds of hello-hs256 and hello-eddsa (wrk only; default 12,
+//                            3 quick): bare and Tessera loaded at once, the judged ratio (pairedRounds)
 //   BENCH_LOADGEN=autocannon protected-route ratios with autocannon even when wrk is installed
 //   BENCH_PROCESSES=3        processes of each server per protected-route scenario, taken in turn
 //   BENCH_SOAK_REQUESTS=N    soak length (default 1,000,000)
@@ -53,6 +55,10 @@ const HELLO_DURATION = WRK ? (quick ? 2 : 3) : duration
 // Server processes of each kind per protected-route scenario, taken in turn (see helloScenario).
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? (WRK && !quick ? 3 : 1))
 const FLOOD_ROUNDS = quick ? 1 : 3
+// Paired rounds of the protected-route ratios (wrk only; see pairedRounds): count and seconds each.
+const PAIRED_ROUNDS = Number(process.env.BENCH_PAIRED_ROUNDS ?? (quick ? 3 : 12))
+const PAIRED_SECONDS = quick ? 2 : 4
+const CALIBRATION_ROUNDS = quick ? 2 : 6
 const soakRequests = Number(process.env.BENCH_SOAK_REQUESTS ?? (quick ? 100_000 : 1_000_000))
 const PIN = process.env.BENCH_PIN === '1' && canPin()
 const CONNECTIONS = 64
@@ -185,13 +191,65 @@ const loadCommand = (url, withToken) =>
     : `autocannon -c ${CONNECTIONS} -d ${HELLO_DURATION} ${withToken ? "-H 'authorization=Bearer $ACCESS' " : ''}${portless(url)}`
 
 /**
+ * Paired rounds: bare Fastify and Tessera loaded at the same time, both servers on core 0 and one wrk
+ * each on core 1, for PAIRED_SECONDS. The scheduler shares core 0 between the two servers, and each
+ * one's requests per CPU-second (2xx requests / its own CPU time, from /proc) is its cost per
+ * request; their quotient is the ratio. Why: this machine's speed wanders by ±20 % from one
+ * 3-second load to the next (two identical bare servers measured one after the other differed by
+ * 0.87-1.22 per round), so alternating rounds need luck, while two servers measured in the same
+ * seconds see the same machine: identical bare servers paired this way stay within a few percent
+ * (the calibration below, measured in the same run, shows it).
+ *
+ * `calibrate`: also pair the bare server with a second, identical bare server; its ratio should be 1.
+ */
+async function pairedRounds(sets, calibrate) {
+  const efficiency = (run) => run.rps / run.server_cpu_cores
+  const pair = async (a, b) => {
+    const [first, second] = await Promise.all([
+      measure(a.url, a.headers, a.pid, PAIRED_SECONDS),
+      measure(b.url, b.headers, b.pid, PAIRED_SECONDS),
+    ])
+    return { bare: summary(first), other: summary(second), ratio: efficiency(second) / efficiency(first) }
+  }
+  const bareOf = (set) => ({ url: set.bareUrl, headers: set.bareHeaders, pid: set.bare.pid })
+  const rounds = []
+  for (let i = 0; i < PAIRED_ROUNDS; i++) {
+    log(`paired round ${i + 1}/${PAIRED_ROUNDS}`)
+    const set = sets[i % sets.length]
+    const { server, headers } = set.entries[0]
+    rounds.push(await pair(bareOf(set), { url: `${server.url}/api/hello/`, headers, pid: server.pid }))
+  }
+  const out = {
+    ratio: round3(median(rounds.map((r) => r.ratio))),
+    round_ratios: rounds.map((r) => round3(r.ratio)),
+    rps_ratio: round3(median(rounds.map((r) => r.other.rps / r.bare.rps))),
+    rounds,
+  }
+  if (!calibrate) return out
+  const [set] = sets
+  const twin = await bareFastify()
+  try {
+    pin(twin.pid, '0')
+    const twinTarget = { url: `${twin.url}/hello`, headers: set.bareHeaders, pid: twin.pid }
+    await measure(twinTarget.url, twinTarget.headers, twin.pid, 1)
+    const calibration = []
+    for (let i = 0; i < CALIBRATION_ROUNDS; i++) calibration.push(await pair(bareOf(set), twinTarget))
+    out.calibration_ratio = round3(median(calibration.map((r) => r.ratio)))
+    out.calibration_round_ratios = calibration.map((r) => round3(r.ratio))
+  } finally {
+    await twin.stop()
+  }
+  return out
+}
+
+/**
  * Bare Fastify and one or more Tessera servers up side by side, measured in alternating rounds
  * (bare, each Tessera, bare, ...), and the median of the per-round ratios reported. With wrk, the
  * bare route gets the same Authorization header, so both parse the same request bytes.
  *
  * `variants` adds servers measured in the same rounds: { key, label, start(name, extra) }.
  */
-async function helloScenario(name, extra, expectAlg, variants = []) {
+async function helloScenario(name, extra, expectAlg, variants = [], { paired = false } = {}) {
   // PROCESSES sets of servers (bare, Tessera, variants), taken in turn by the rounds: one V8
   // process can be luckier than another with its optimisations by several percent for the whole
   // of its life, so a ratio over one pair of processes measures that luck too.
@@ -261,6 +319,7 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
       }
       rounds.push(round)
     }
+    const pairs = paired && WRK ? await pairedRounds(sets, name === 'hs256') : undefined
     const ratiosOf = (key) => rounds.map((r) => r[key].rps / r.bare.rps)
     const m = median(ratiosOf('tessera'))
     const mid = rounds[ratiosOf('tessera').indexOf(m)]
@@ -269,7 +328,10 @@ async function helloScenario(name, extra, expectAlg, variants = []) {
       load_generator: WRK ? 'wrk' : 'autocannon',
       bare_rps: Math.round(mid.bare.rps),
       tessera_rps: Math.round(mid.tessera.rps),
-      ratio: round3(m),
+      // The judged ratio: the paired rounds' when there are any (see pairedRounds), else this one.
+      ratio: pairs ? pairs.ratio : round3(m),
+      sequential_ratio: round3(m),
+      paired: pairs,
       round_ratios: ratiosOf('tessera').map(round3),
       // The median per process (set k served rounds k, k + n, ...): V8 leaves some processes on
       // slower code for their whole life, and this shows how many.
@@ -665,13 +727,19 @@ async function scenario(name, fn) {
 
 try {
   await scenario('hello-hs256', () =>
-    helloScenario('hs256', {}, 'HS256', [
-      { key: 'after_login', start: (name, extra) => tessera(`${name}-after-login`, extra) },
-    ]),
+    helloScenario(
+      'hs256',
+      {},
+      'HS256',
+      [{ key: 'after_login', start: (name, extra) => tessera(`${name}-after-login`, extra) }],
+      { paired: true },
+    ),
   )
   await scenario('hello-eddsa', () =>
     // No SIGNING_KEY: the key ring under the temp KEY_DIR generates an Ed25519 key.
-    helloScenario('eddsa', { TESSERA_ALGORITHM: 'EdDSA', TESSERA_SIGNING_KEY: '' }, 'EdDSA'),
+    helloScenario('eddsa', { TESSERA_ALGORITHM: 'EdDSA', TESSERA_SIGNING_KEY: '' }, 'EdDSA', [], {
+      paired: true,
+    }),
   )
   await scenario('hello-revocation', () =>
     helloScenario('revocation', {}, 'HS256', [
@@ -847,7 +915,11 @@ function report(machine, r) {
     'Authorization header as Tessera. This machine is a VM whose speed drifts by tens of percent from minute',
     'to minute, so rounds are short (3 s) and many (12), alternate, and the median ratio is reported; and',
     'one V8 process can stay luckier than another with its optimisations by several percent, so each',
-    'scenario starts 3 processes of each server and the rounds take them in turn.',
+    'scenario starts 3 processes of each server and the rounds take them in turn. Even so, two identical',
+    'bare servers measured that way differed by 0.87-1.22 from one round to the next. So hello-hs256 and',
+    'hello-eddsa are then also measured in paired rounds, which give their judged ratio: bare Fastify and',
+    'Tessera loaded at the same time, on the same core, each compared by requests per second of its own',
+    'CPU time; hello-hs256 reports a calibration (bare paired with an identical bare) in the same run.',
     '',
     '## Summary',
     '',
@@ -861,16 +933,20 @@ function report(machine, r) {
     if (x.skipped || x.failed) out.push(`| [${name}](#${name}) | ${status(x)} | ${bar} | |`)
     else out.push(`| [${name}](#${name}) | ${figure(x)} | ${bar} | ${pass(ok(x))} |`)
   }
+  const pairedNote = (x) =>
+    x.paired
+      ? ` paired (bare vs bare: ${f(x.paired.calibration_ratio ?? r['hello-hs256']?.paired?.calibration_ratio, 3)}); alternating rounds ${f(x.sequential_ratio, 3)} (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)`
+      : ` (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)`
   sumRow(
     'hello-hs256',
     (x) =>
-      `ratio **${f(x.ratio, 3)}** (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)${x.after_login_ratio === undefined ? '' : `; ${f(x.after_login_ratio, 3)} for a process that served a login first`}`,
+      `ratio **${f(x.ratio, 3)}**${pairedNote(x)}${x.after_login_ratio === undefined ? '' : `; ${f(x.after_login_ratio, 3)} alternating for a process that served a login first`}`,
     '≥ 0.9',
     (x) => x.ratio >= 0.9,
   )
   sumRow(
     'hello-eddsa',
-    (x) => `ratio **${f(x.ratio, 3)}** (${f(x.tessera_rps)} vs ${f(x.bare_rps)} req/s)`,
+    (x) => `ratio **${f(x.ratio, 3)}**${pairedNote(x)}`,
     '≥ 0.8',
     (x) => x.ratio >= 0.8,
   )
@@ -938,14 +1014,20 @@ function report(machine, r) {
     out.push(
       `## ${name}`,
       '',
-      `${title}. Measured ${x.measured_at} with ${loadLabel(x)}; alternating rounds, the median ratio reported (rounds: ${x.round_ratios.join(', ')}).`,
+      `${title}. Measured ${x.measured_at} with ${loadLabel(x)}; alternating rounds, the median ratio reported (rounds: ${x.round_ratios.join(', ')})${x.paired ? ', then paired rounds (below), whose ratio is the judged one' : ''}.`,
       '',
       '| | req/s (2xx) | p99 ms | non-2xx | errors | server CPU | client CPU | other CPU |',
       '|---|---|---|---|---|---|---|---|',
       `| bare Fastify \`GET /hello\` | ${f(x.bare.rps)} | ${x.bare.p99_ms} | ${x.bare.non2xx} | ${x.bare.errors} | ${f(x.bare.server_cpu_cores, 2)} | ${f(x.bare.client_cpu_cores, 2)} | ${f(x.bare.other_cpu_cores, 2)} |`,
       `| Tessera \`GET /api/hello/\` (${x.algorithm}) | ${f(x.tessera.rps)} | ${x.tessera.p99_ms} | ${x.tessera.non2xx} | ${x.tessera.errors} | ${f(x.tessera.server_cpu_cores, 2)} | ${f(x.tessera.client_cpu_cores, 2)} | ${f(x.tessera.other_cpu_cores, 2)} |`,
-      `| **ratio** | **${f(x.ratio, 3)}** | | | | | | |`,
+      `| **ratio, alternating rounds** | **${f(x.sequential_ratio ?? x.ratio, 3)}** | | | | | | |`,
       '',
+      ...(x.paired === undefined
+        ? []
+        : [
+            `**Paired rounds, the judged ratio: ${f(x.paired.ratio, 3)}** (median of ${x.paired.round_ratios.length} rounds: ${x.paired.round_ratios.join(', ')}). Bare Fastify and Tessera loaded at the same time for ${PAIRED_SECONDS} s, both servers on core 0 and one wrk each on core 1 (\`taskset -c 1 wrk -t1 -c${CONNECTIONS} -d${PAIRED_SECONDS}s --latency -H 'authorization: Bearer $ACCESS' URL\` for each server's URL, both at once); the ratio is each server's 2xx requests per second of its own CPU time (/proc), Tessera's over bare's. The requests-per-second ratio in the same rounds: ${f(x.paired.rps_ratio, 3)}. Why paired: this machine's speed wanders by up to ±20 % between consecutive 3-second loads, so the alternating ratios above swing by as much from round to round; two servers measured in the same seconds see the same machine.${x.paired.calibration_ratio === undefined ? '' : ` Calibration in this run: bare Fastify paired the same way with an identical bare Fastify process gives **${f(x.paired.calibration_ratio, 3)}** (rounds: ${x.paired.calibration_round_ratios.join(', ')}); 1 is a faithful instrument.`}`,
+            '',
+          ]),
       'The Tessera server measured has served only this route, like the bare baseline: a sibling process on the same database and keys registered the user and minted the token, and was stopped before it started.',
       '',
       ...(x.process_ratios === undefined
