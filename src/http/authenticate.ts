@@ -7,7 +7,7 @@ import type { VerifiedToken } from '../tokens/types.js'
 import { headerFromRaw, tokenFromAuthorization } from './auth-header.js'
 import { AccessTokenRejected } from './errors.js'
 
-/** The authenticated caller, as `request.auth`. */
+/** The authenticated caller, as `request.principal`. */
 export interface Principal {
   readonly userId: number
   readonly token: VerifiedToken
