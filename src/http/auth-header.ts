@@ -24,6 +24,21 @@ export function headerFromRaw(rawHeaders: readonly string[], name: string): stri
 }
 
 /**
+ * The Authorization header of a request in a user's own app (the guards): as the client sent it
+ * (`rawHeaders`, so a repeated header is refused like the server refuses it), or, when the client
+ * sent none, what the app itself put in `headers` (a hook that turns a cookie into a header).
+ */
+export function authorizationOf(
+  rawHeaders: readonly string[] | undefined,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string | undefined {
+  const sent = rawHeaders === undefined ? undefined : headerFromRaw(rawHeaders, 'authorization')
+  if (sent !== undefined) return sent
+  const own = headers.authorization
+  return Array.isArray(own) ? own[0] : own
+}
+
+/**
  * Whether a received field name is `lower` in any case (field names are ASCII tokens), without
  * allocating a lower-cased copy of each name: lengths first, so most names are ruled out at once.
  */

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BadAuthorizationHeader } from '../../src/core/errors.js'
-import { headerFromRaw, tokenFromAuthorization } from '../../src/http/auth-header.js'
+import { authorizationOf, headerFromRaw, tokenFromAuthorization } from '../../src/http/auth-header.js'
 
 const TYPES = ['Bearer', 'JWT']
 
@@ -116,5 +116,19 @@ describe('headerFromRaw (the Authorization header without building request.heade
     const joined = headerFromRaw(['authorization', 'Bearer a', 'Authorization', 'Bearer b'], 'authorization')
     expect(joined).toBe('Bearer a, Bearer b')
     expect(() => tokenFromAuthorization(joined, TYPES)).toThrow(BadAuthorizationHeader)
+  })
+})
+
+describe('authorizationOf (the guards)', () => {
+  it('prefers what the client sent, and falls back on a header the app set itself', () => {
+    expect(authorizationOf(['Authorization', 'Bearer sent'], { authorization: 'Bearer own' })).toBe(
+      'Bearer sent',
+    )
+    expect(authorizationOf(['Host', 'x'], { authorization: 'Bearer own' })).toBe('Bearer own')
+    expect(authorizationOf(undefined, { authorization: ['Bearer a', 'Bearer b'] })).toBe('Bearer a')
+    expect(authorizationOf([], {})).toBeUndefined()
+    expect(authorizationOf(['authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer b'], {})).toBe(
+      'Bearer a, Bearer b',
+    )
   })
 })

@@ -90,6 +90,21 @@ describe('tessera/fastify guards', () => {
     expect((await call('POST', '/articles', await token({}))).json()).toEqual({ user: 42 })
   })
 
+  it('a repeated Authorization header is refused, as the server and simplejwt refuse it', async () => {
+    const access = await token({})
+    const res = await app.inject({
+      method: 'GET',
+      url: '/private',
+      headers: { authorization: [`Bearer ${access}`, `Bearer ${access}`] },
+    })
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toEqual({
+      detail: 'Authorization header must contain two space-delimited values',
+      code: 'bad_authorization_header',
+    })
+    expect((await call('GET', '/private', access)).statusCode).toBe(200)
+  })
+
   it('an expired token is refused with simplejwt messages', async () => {
     const expired = await token({})
     clock.advance(301)
@@ -151,5 +166,17 @@ describe('Express middleware', () => {
     expect(staff.req.user?.id).toBe(42)
     const bad = await run('Bearer x.y.z')
     expect(bad.state.body).toMatchObject({ code: 'token_not_valid' })
+
+    // Express requests carry Node's rawHeaders: a repeated header is refused there too.
+    const staffHeader = `Bearer ${await token({ roles: ['staff'] })}`
+    const req = {
+      method: 'GET',
+      headers: { authorization: staffHeader },
+      rawHeaders: ['Authorization', staffHeader, 'authorization', staffHeader],
+    } as Parameters<typeof middleware>[0]
+    const { res, state } = fakeResponse()
+    await middleware(req, res, () => {})
+    expect(state.status).toBe(401)
+    expect(state.body).toMatchObject({ code: 'bad_authorization_header' })
   })
 })

@@ -1,12 +1,14 @@
 import { NotAuthenticated, PermissionDenied, TesseraError, TokenInvalid } from '../../core/errors.js'
 import { createVerifier, type Verifier, type VerifierOptions } from '../../verifier/index.js'
-import { tokenFromAuthorization } from '../auth-header.js'
+import { authorizationOf, tokenFromAuthorization } from '../auth-header.js'
 import { AccessTokenRejected, responseFor } from '../errors.js'
 import type { TesseraUser } from './plugin.js'
 
 interface ExpressLikeRequest {
   method: string
   headers: Record<string, string | string[] | undefined>
+  /** Node's headers as received (Express requests have them): a repeated Authorization is refused. */
+  rawHeaders?: readonly string[]
   user?: TesseraUser | null
 }
 interface ExpressLikeResponse {
@@ -46,8 +48,7 @@ export function tesseraExpress(options: ExpressOptions) {
   ): Promise<void> => {
     req.user = null
     try {
-      const header = req.headers.authorization
-      const raw = tokenFromAuthorization(Array.isArray(header) ? header[0] : header, types)
+      const raw = tokenFromAuthorization(authorizationOf(req.rawHeaders, req.headers), types)
       if (raw === undefined) {
         if (options.required !== false) return send(res, new NotAuthenticated())
         return next()

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { NotAuthenticated, PermissionDenied, TesseraError, TokenInvalid } from '../../core/errors.js'
 import type { VerifiedToken } from '../../tokens/types.js'
 import { createVerifier, type Verifier, type VerifierOptions } from '../../verifier/index.js'
-import { tokenFromAuthorization } from '../auth-header.js'
+import { authorizationOf, tokenFromAuthorization } from '../auth-header.js'
 import { AccessTokenRejected, responseFor } from '../errors.js'
 
 /** The caller, as a guard sees it: from the access token's claims alone (no database). */
@@ -57,8 +57,7 @@ const plugin: FastifyPluginAsync<GuardOptions> = async (app, options) => {
   // Reads the token on every request but decides nothing: the guards do, per route.
   app.addHook('onRequest', async (request) => {
     try {
-      const header = request.headers.authorization
-      const raw = tokenFromAuthorization(Array.isArray(header) ? header[0] : header, types)
+      const raw = tokenFromAuthorization(authorizationOf(request.raw.rawHeaders, request.headers), types)
       if (raw === undefined) return
       request.user = userOf(await verifier.verify(raw))
     } catch (error) {
