@@ -3,13 +3,17 @@ import { authenticateClient } from '../../accounts/clients.js'
 import { InvalidClient, TesseraError } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { ApiClientStore } from '../../store/ports.js'
+import { headerFromRaw } from '../auth-header.js'
 import type { RouteDeps } from '../deps.js'
 import { defineRoute } from '../route.js'
 
-/** HTTP Basic credentials (RFC 7617), percent-decoded as RFC 6749 §2.3.1 asks. */
+/**
+ * HTTP Basic credentials (RFC 7617), percent-decoded as RFC 6749 §2.3.1 asks. The header as the
+ * client sent it: sent twice, its joined values match no credentials, as on the protected routes.
+ */
 function basicCredentials(request: FastifyRequest): { id: string; secret: string } {
-  const header = request.headers.authorization
-  const match = typeof header === 'string' ? /^Basic ([A-Za-z0-9+/=]{1,1024})$/.exec(header) : null
+  const header = headerFromRaw(request.raw.rawHeaders, 'authorization')
+  const match = header === undefined ? null : /^Basic ([A-Za-z0-9+/=]{1,1024})$/.exec(header)
   if (!match?.[1]) throw new InvalidClient()
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
