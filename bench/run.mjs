@@ -551,6 +551,8 @@ function loginRequests(prefix) {
  * before each login load, in LOGIN_ROUNDS rounds, and the median round ratio is reported.
  */
 const LOGIN_ROUNDS = quick ? 1 : 3
+/** Seconds of each round's login load. */
+const LOGIN_SECONDS = Math.max(3, Math.round(duration / 2))
 async function loginScenario() {
   const server = await tessera('login')
   try {
@@ -563,7 +565,7 @@ async function loginScenario() {
       const run = await cannon(
         {
           url: server.url,
-          duration: Math.max(3, Math.round(duration / 2)),
+          duration: LOGIN_SECONDS,
           requests: loginRequests('login'),
         },
         { serverPid: server.pid },
@@ -589,7 +591,7 @@ async function loginScenario() {
       server_cpu_cores: round3(run.server_cpu_cores),
       other_cpu_cores: round3(run.other_cpu_cores),
       server_command: server.command,
-      command: `autocannon -c ${CONNECTIONS} -d ${Math.max(3, Math.round(duration / 2))} -m POST -H 'content-type=application/json' -b '{"username":"login<i>","password":"..."}' ${portless(server.url)}/api/token/ (${LOGIN_USERS} users in turn; argon2id 19 MiB, 2 passes, 1 lane: the defaults), ${LOGIN_ROUNDS} rounds, each right after measuring the ceiling`,
+      command: `autocannon -c ${CONNECTIONS} -d ${LOGIN_SECONDS} -m POST -H 'content-type=application/json' -b '{"username":"login<i>","password":"..."}' ${portless(server.url)}/api/token/ (${LOGIN_USERS} users in turn; argon2id 19 MiB, 2 passes, 1 lane: the defaults), ${LOGIN_ROUNDS} rounds, each right after measuring the ceiling`,
     }
   } finally {
     await server.stop()
