@@ -27,7 +27,15 @@ const ALL_METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
  */
 const BODILESS: ReadonlySet<Method> = new Set(['GET'])
 
-export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
+/**
+ * A route handler: async, or synchronous when it needs no I/O. Fastify sends a synchronous
+ * handler's return value at once, while a promise costs an allocation, a `then` and a microtask
+ * per request: on the protected demo route that was worth 4.4 % of throughput (paired runs of the
+ * two builds against each other, 6 rounds of 3 s: median 1.044, rounds 1.026-1.067). A
+ * synchronous handler must return the payload (or the reply), never undefined: Fastify would wait
+ * for a `reply.send` that never comes.
+ */
+export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | object
 
 export interface RouteSpec {
   readonly path: string
