@@ -107,7 +107,7 @@ export const SPECS: Specs = {
   ),
   PASSWORD_HASH_NICE: s(
     kind.integer(0, 19),
-    10,
+    19,
     'CPU priority (nice, Linux) of the password-hashing threads: above 0, requests come first when the CPU is short',
   ),
   REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
