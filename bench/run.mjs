@@ -191,14 +191,21 @@ const loadCommand = (url, withToken) =>
     ? `taskset -c 1 wrk -t1 -c${CONNECTIONS} -d${HELLO_DURATION}s --latency -H 'authorization: Bearer $ACCESS' ${portless(url)}`
     : `autocannon -c ${CONNECTIONS} -d ${HELLO_DURATION} ${withToken ? "-H 'authorization=Bearer $ACCESS' " : ''}${portless(url)}`
 
-/** One paired round (see pairedRounds): `a` and `b` loaded at once; b's requests per CPU-second over a's. */
-async function pair(a, b) {
+/**
+ * One paired round (see pairedRounds): `reference` and `measured` loaded at once; the measured
+ * server's requests per CPU-second over the reference's.
+ */
+async function pair(reference, measured) {
   const efficiency = (run) => run.rps / run.server_cpu_cores
   const [first, second] = await Promise.all([
-    measure(a.url, a.headers, a.pid, PAIRED_SECONDS),
-    measure(b.url, b.headers, b.pid, PAIRED_SECONDS),
+    measure(reference.url, reference.headers, reference.pid, PAIRED_SECONDS),
+    measure(measured.url, measured.headers, measured.pid, PAIRED_SECONDS),
   ])
-  return { bare: summary(first), other: summary(second), ratio: efficiency(second) / efficiency(first) }
+  return {
+    reference: summary(first),
+    measured: summary(second),
+    ratio: efficiency(second) / efficiency(first),
+  }
 }
 
 /**
@@ -225,7 +232,7 @@ async function pairedRounds(sets, calibrate) {
   const out = {
     ratio: round3(median(rounds.map((r) => r.ratio))),
     round_ratios: rounds.map((r) => round3(r.ratio)),
-    rps_ratio: round3(median(rounds.map((r) => r.other.rps / r.bare.rps))),
+    rps_ratio: round3(median(rounds.map((r) => r.measured.rps / r.reference.rps))),
     rounds,
   }
   if (!calibrate) return out
