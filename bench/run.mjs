@@ -222,19 +222,7 @@ async function pair(reference, measured) {
  */
 async function pairedRounds(sets, calibrate) {
   const bareOf = (set) => ({ url: set.bareUrl, headers: set.bareHeaders, pid: set.bare.pid })
-  const rounds = []
-  for (let i = 0; i < PAIRED_ROUNDS; i++) {
-    log(`paired round ${i + 1}/${PAIRED_ROUNDS}`)
-    const set = sets[i % sets.length]
-    const { server, headers } = set.entries[0]
-    rounds.push(await pair(bareOf(set), { url: `${server.url}/api/hello/`, headers, pid: server.pid }))
-  }
-  const out = {
-    ratio: round3(median(rounds.map((r) => r.ratio))),
-    round_ratios: rounds.map((r) => round3(r.ratio)),
-    rps_ratio: round3(median(rounds.map((r) => r.measured.rps / r.reference.rps))),
-    rounds,
-  }
+  const out = await pairedSeries(sets, bareOf, 'paired round')
   if (!calibrate) return out
   const [set] = sets
   const twin = await bareFastify()
@@ -244,8 +232,9 @@ async function pairedRounds(sets, calibrate) {
     await measure(twinTarget.url, twinTarget.headers, twin.pid, 1)
     const calibration = []
     for (let i = 0; i < CALIBRATION_ROUNDS; i++) calibration.push(await pair(bareOf(set), twinTarget))
-    out.calibration_ratio = round3(median(calibration.map((r) => r.ratio)))
-    out.calibration_round_ratios = calibration.map((r) => round3(r.ratio))
+    const { ratio, round_ratios } = pairedFigures(calibration)
+    out.calibration_ratio = ratio
+    out.calibration_round_ratios = round_ratios
   } finally {
     await twin.stop()
   }
@@ -258,23 +247,38 @@ async function pairedRounds(sets, calibrate) {
  * (the revocation check) is a few percent at most, well inside the ±20 % the machine wanders by
  * between alternating rounds; measured in the same seconds, it stands out.
  */
-async function pairedWithVariant(sets, key) {
-  const target = (entry) => ({
-    url: `${entry.server.url}/api/hello/`,
-    headers: entry.headers,
-    pid: entry.server.pid,
-  })
+function pairedWithVariant(sets, key) {
+  const variantOf = (set) => helloTarget(set.entries.find((entry) => entry.key === key))
+  return pairedSeries(sets, variantOf, `paired round with ${key}`)
+}
+
+/** A Tessera server of a set, as a load target: its protected route with its own token. */
+const helloTarget = (entry) => ({
+  url: `${entry.server.url}/api/hello/`,
+  headers: entry.headers,
+  pid: entry.server.pid,
+})
+
+/**
+ * PAIRED_ROUNDS paired rounds, the sets taken in turn: each set's Tessera (entries[0]) measured
+ * against `referenceOf(set)`.
+ */
+async function pairedSeries(sets, referenceOf, label) {
   const rounds = []
   for (let i = 0; i < PAIRED_ROUNDS; i++) {
-    log(`paired round with ${key} ${i + 1}/${PAIRED_ROUNDS}`)
+    log(`${label} ${i + 1}/${PAIRED_ROUNDS}`)
     const set = sets[i % sets.length]
-    const variant = set.entries.find((entry) => entry.key === key)
-    rounds.push(await pair(target(variant), target(set.entries[0])))
+    rounds.push(await pair(referenceOf(set), helloTarget(set.entries[0])))
   }
+  return { ...pairedFigures(rounds), rounds }
+}
+
+/** The median ratio of paired rounds, each round's ratio, and the median requests-per-second ratio. */
+function pairedFigures(rounds) {
   return {
     ratio: round3(median(rounds.map((r) => r.ratio))),
     round_ratios: rounds.map((r) => round3(r.ratio)),
-    rounds,
+    rps_ratio: round3(median(rounds.map((r) => r.measured.rps / r.reference.rps))),
   }
 }
 
