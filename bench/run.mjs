@@ -130,6 +130,15 @@ function serverCommand(env) {
     .join(' ')
   return `${vars} node ${FLAGS} dist/cli/main.js serve`
 }
+/** The bare route in a process that has built a Tessera server first (see pairedRounds). */
+async function bareInTessera(name) {
+  const server = await startProcess(
+    [...SERVER_NODE_FLAGS, join(BENCH, 'bare-in-tessera.mjs')],
+    tesseraEnv(name),
+  )
+  cleanups.push(server.stop)
+  return server
+}
 async function bareFastify() {
   // The same node flags as Tessera's servers, so that only the route differs.
   const server = await startProcess([...SERVER_NODE_FLAGS, join(BENCH, 'bare-fastify.mjs')])
@@ -218,27 +227,44 @@ async function pair(reference, measured) {
  * seconds see the same machine: identical bare servers paired this way stay within a few percent
  * (the calibration below, measured in the same run, shows it).
  *
- * `calibrate`: also pair the bare server with a second, identical bare server; its ratio should be 1.
+ * `calibrate`: also pair the bare server with a second, identical bare server (its ratio should be
+ * 1), and with the same bare route in a process that has built a Tessera server
+ * (bench/bare-in-tessera.mjs): how much of the gap the process costs Node's own HTTP code, whatever
+ * the route does.
  */
 async function pairedRounds(sets, calibrate) {
   const bareOf = (set) => ({ url: set.bareUrl, headers: set.bareHeaders, pid: set.bare.pid })
   const out = await pairedSeries(sets, bareOf, 'paired round')
   if (!calibrate) return out
   const [set] = sets
-  const twin = await bareFastify()
-  try {
-    pin(twin.pid, '0')
-    const twinTarget = { url: `${twin.url}/hello`, headers: set.bareHeaders, pid: twin.pid }
-    await measure(twinTarget.url, twinTarget.headers, twin.pid, 1)
-    const calibration = []
-    for (let i = 0; i < CALIBRATION_ROUNDS; i++) calibration.push(await pair(bareOf(set), twinTarget))
-    const { ratio, round_ratios } = pairedFigures(calibration)
-    out.calibration_ratio = ratio
-    out.calibration_round_ratios = round_ratios
-  } finally {
-    await twin.stop()
-  }
+  const twin = pairedWithTwin(bareOf(set), set.bareHeaders)
+  const calibration = await twin(() => bareFastify())
+  out.calibration_ratio = calibration.ratio
+  out.calibration_round_ratios = calibration.round_ratios
+  const floor = await twin(() => bareInTessera('floor'))
+  out.tessera_process_ratio = floor.ratio
+  out.tessera_process_round_ratios = floor.round_ratios
   return out
+}
+
+/**
+ * CALIBRATION_ROUNDS paired rounds of `reference` against a bare route (`/hello`) served by a
+ * process `start` starts for them, and stops after.
+ */
+function pairedWithTwin(reference, headers) {
+  return async (start) => {
+    const twin = await start()
+    try {
+      pin(twin.pid, '0')
+      const target = { url: `${twin.url}/hello`, headers, pid: twin.pid }
+      await measure(target.url, target.headers, twin.pid, 1)
+      const rounds = []
+      for (let i = 0; i < CALIBRATION_ROUNDS; i++) rounds.push(await pair(reference, target))
+      return pairedFigures(rounds)
+    } finally {
+      await twin.stop()
+    }
+  }
 }
 
 /**
@@ -1097,7 +1123,7 @@ function report(machine, r) {
       ...(x.paired === undefined
         ? []
         : [
-            `**Paired rounds, the judged ratio: ${f(x.paired.ratio, 3)}** (median of ${x.paired.round_ratios.length} rounds: ${x.paired.round_ratios.join(', ')}). Bare Fastify and Tessera loaded at the same time for ${PAIRED_SECONDS} s, both servers on core 0 and one wrk each on core 1 (\`taskset -c 1 wrk -t1 -c${CONNECTIONS} -d${PAIRED_SECONDS}s --latency -H 'authorization: Bearer $ACCESS' URL\` for each server's URL, both at once); the ratio is each server's 2xx requests per second of its own CPU time (/proc), Tessera's over bare's. The requests-per-second ratio in the same rounds: ${f(x.paired.rps_ratio, 3)}. Why paired: this machine's speed wanders by up to ±20 % between consecutive 3-second loads, so the alternating ratios above swing by as much from round to round; two servers measured in the same seconds see the same machine.${x.paired.calibration_ratio === undefined ? '' : ` Calibration in this run: bare Fastify paired the same way with an identical bare Fastify process gives **${f(x.paired.calibration_ratio, 3)}** (rounds: ${x.paired.calibration_round_ratios.join(', ')}); 1 is a faithful instrument.`}`,
+            `**Paired rounds, the judged ratio: ${f(x.paired.ratio, 3)}** (median of ${x.paired.round_ratios.length} rounds: ${x.paired.round_ratios.join(', ')}). Bare Fastify and Tessera loaded at the same time for ${PAIRED_SECONDS} s, both servers on core 0 and one wrk each on core 1 (\`taskset -c 1 wrk -t1 -c${CONNECTIONS} -d${PAIRED_SECONDS}s --latency -H 'authorization: Bearer $ACCESS' URL\` for each server's URL, both at once); the ratio is each server's 2xx requests per second of its own CPU time (/proc), Tessera's over bare's. The requests-per-second ratio in the same rounds: ${f(x.paired.rps_ratio, 3)}. Why paired: this machine's speed wanders by up to ±20 % between consecutive 3-second loads, so the alternating ratios above swing by as much from round to round; two servers measured in the same seconds see the same machine.${x.paired.calibration_ratio === undefined ? '' : ` Calibration in this run: bare Fastify paired the same way with an identical bare Fastify process gives **${f(x.paired.calibration_ratio, 3)}** (rounds: ${x.paired.calibration_round_ratios.join(', ')}); 1 is a faithful instrument.`}${x.paired.tessera_process_ratio === undefined ? '' : ` The same bare route in a process that has first built a whole Tessera server without listening on it (bench/bare-in-tessera.mjs), paired the same way: **${f(x.paired.tessera_process_ratio, 3)}** (rounds: ${x.paired.tessera_process_round_ratios.join(', ')}). Its distance from 1 is what a process of Tessera's size costs Node's own HTTP code whatever the route does; its distance from the judged ratio is what Tessera's request path costs.`}`,
             '',
           ]),
       'The Tessera server measured has served only this route, like the bare baseline: a sibling process on the same database and keys registered the user and minted the token, and was stopped before it started.',

@@ -1,4 +1,12 @@
-import { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis } from 'ioredis'
+
+/**
+ * ioredis is loaded by the first connection, not with this module: a process without REDIS_URL
+ * never loads it. Loading modules a process does not use slows its HTTP path, not just its start
+ * (src/store/sql/connect.ts says how much).
+ */
+const loadIoredis = () => createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
 
 /**
  * A Redis connection that fails fast instead of queueing: when Redis is down, callers get an
@@ -6,6 +14,7 @@ import { Redis } from 'ioredis'
  * Reconnection keeps trying in the background, so recovery needs no restart.
  */
 export function connectRedis(url: string, name: string, onError?: (error: Error) => void): Redis {
+  const { Redis } = loadIoredis()
   const redis = new Redis(url, {
     connectionName: name,
     lazyConnect: false,
