@@ -237,24 +237,24 @@ async function pairedRounds(sets, calibrate) {
   const out = await pairedSeries(sets, bareOf, 'paired round')
   if (!calibrate) return out
   const [set] = sets
-  const calibration = await pairedWithTwin(bareOf(set), set.bareHeaders, bareFastify)
+  const calibration = await pairedWithTwin(bareOf(set), bareFastify)
   out.calibration_ratio = calibration.ratio
   out.calibration_round_ratios = calibration.round_ratios
-  const floor = await pairedWithTwin(bareOf(set), set.bareHeaders, () => bareInTessera('floor'))
+  const floor = await pairedWithTwin(bareOf(set), () => bareInTessera('floor'))
   out.tessera_process_ratio = floor.ratio
   out.tessera_process_round_ratios = floor.round_ratios
   return out
 }
 
 /**
- * CALIBRATION_ROUNDS paired rounds of `reference` against a bare route (`/hello`) served by a
- * process `start` starts for them, and stops after.
+ * CALIBRATION_ROUNDS paired rounds of `reference` against a bare route (`/hello`, sent the same
+ * headers) served by a process `start` starts for them, and stops after.
  */
-async function pairedWithTwin(reference, headers, start) {
+async function pairedWithTwin(reference, start) {
   const twin = await start()
   try {
     pin(twin.pid, '0')
-    const target = { url: `${twin.url}/hello`, headers, pid: twin.pid }
+    const target = { url: `${twin.url}/hello`, headers: reference.headers, pid: twin.pid }
     await measure(target.url, target.headers, twin.pid, 1)
     const rounds = []
     for (let i = 0; i < CALIBRATION_ROUNDS; i++) rounds.push(await pair(reference, target))

@@ -6,7 +6,8 @@ import type { Redis } from 'ioredis'
  * never loads it. Loading modules a process does not use slows its HTTP path, not just its start
  * (src/store/sql/connect.ts says how much).
  */
-const loadIoredis = () => createRequire(import.meta.url)('ioredis') as typeof import('ioredis')
+const require = createRequire(import.meta.url)
+const loadIoredis = () => require('ioredis') as typeof import('ioredis')
 
 /**
  * A Redis connection that fails fast instead of queueing: when Redis is down, callers get an

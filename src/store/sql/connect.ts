@@ -53,7 +53,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
  * @throws SettingsError for a URL of another kind or an invalid schema name.
  */
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<SqlDatabase> {
-  if (url.startsWith('sqlite:')) return openSqlite(sqlitePath(url), loadBetterSqlite3())
+  if (url.startsWith('sqlite:')) return openSqlite(sqlitePath(url))
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options)
   throw new SettingsError('DATABASE_URL', 'expected sqlite:<path>, sqlite::memory: or postgres://…')
 }
@@ -82,9 +82,9 @@ const require = createRequire(import.meta.url)
 const loadBetterSqlite3 = () => require('better-sqlite3') as typeof BetterSqlite3
 const loadPg = () => require('pg') as typeof pg
 
-function openSqlite(path: string, Sqlite: typeof BetterSqlite3): SqlDatabase {
+function openSqlite(path: string): SqlDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const connection = new Sqlite(path)
+  const connection = new (loadBetterSqlite3())(path)
   // WAL lets readers in other processes (the CLI, a second instance) work while this one writes.
   connection.pragma('journal_mode = WAL')
   // In WAL mode NORMAL never corrupts the database; it may lose the last commits on power loss
