@@ -17,6 +17,9 @@ import { tokenExpiry } from './jwt.js'
 import { type LockManagerLike, openTabLink, type TabMessage, withLock } from './tabs.js'
 import type { TesseraClient, TesseraClientOptions, TesseraEvent } from './types.js'
 
+/** How long a tab that queued for the refresh lock waits for the holder's broadcast (see handOff). */
+const HANDOFF_MS = 1000
+
 /**
  * Creates a client for one Tessera server.
  *
@@ -66,6 +69,8 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   // Bumped when a session ends or starts, so a refresh that was in flight cannot resurrect the old one.
   let epoch = 0
   const listeners = new Map<TesseraEvent, Set<() => void>>()
+  // Refreshes waiting for another tab's broadcast (see handOff): woken by any message from the tabs.
+  const tabWaiters = new Set<() => void>()
 
   const emit = (event: TesseraEvent) => {
     for (const listener of listeners.get(event) ?? []) {
@@ -87,6 +92,10 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   const fresh = () => access !== null && (accessExp === undefined || accessExp * 1000 - skewMs > now())
 
   const onTab = (message: TabMessage) => {
+    adoptFromTab(message)
+    for (const wake of tabWaiters) wake()
+  }
+  const adoptFromTab = (message: TabMessage) => {
     if (message.t === 'logout') {
       const had = access !== null
       epoch++
@@ -104,6 +113,23 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
     }
   }
   const link = coordinate ? openTabLink(channelName, onTab) : undefined
+
+  /**
+   * Waits until a message from another tab arrives, or `ms` pass. A tab that queued for the refresh
+   * lock behind another tab uses it: that tab posted its new access token before releasing the lock,
+   * but the grant can overtake the message (by far more than one task on a busy machine), and
+   * refreshing again would spend a second refresh token on the same expiry.
+   */
+  const handOff = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        tabWaiters.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      tabWaiters.add(wake)
+    })
 
   /** A POST to a token endpoint, with the cookie-transport and CSRF headers in cookie mode. */
   const postToken = (path: string, body: object, transport = true) => {
@@ -131,11 +157,16 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   /** Single-flight refresh: concurrent callers share one request, and tabs take turns via a Web Lock. */
   const refresh = (): Promise<string> => {
     const trigger = access
-    inFlight ??= withLock(locks, `${channelName}-refresh`, async () => {
-      // Another tab may have refreshed while we waited for the lock. Its broadcast was posted before
-      // it released the lock, but the grant can overtake the message: yield one task so it lands.
-      if (locks && link) await new Promise((resolve) => setTimeout(resolve, 0))
-      if (access !== null && access !== trigger && fresh()) return access
+    inFlight ??= withLock(locks, `${channelName}-refresh`, async ({ waited }) => {
+      const adopted = () => access !== null && access !== trigger && fresh()
+      if (locks && link && !adopted()) {
+        // We queued behind another tab: it most likely just refreshed, and its broadcast is on the
+        // way (a tab whose refresh failed sends none, so the wait is bounded). Granted at once: yield
+        // one task, for a broadcast posted just before a release we did not queue behind.
+        if (waited) await handOff(HANDOFF_MS)
+        else await new Promise((resolve) => setTimeout(resolve, 0))
+      }
+      if (adopted()) return access as string
       const started = epoch
       const spent = cookieMode ? null : await storage.get()
       if (!cookieMode && !spent) {

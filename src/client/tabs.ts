@@ -7,9 +7,16 @@
 /** Messages on the channel: a new access token (`a`) or a logout. */
 export type TabMessage = { t: 'access'; a: string } | { t: 'logout' }
 
-/** The part of the Web Locks API the client uses (`navigator.locks`). */
+/**
+ * The part of the Web Locks API the client uses (`navigator.locks`): `request` with options, whose
+ * callback gets `null` when `ifAvailable` is set and another holder has the lock.
+ */
 export interface LockManagerLike {
-  request(name: string, callback: () => Promise<unknown>): Promise<unknown>
+  request(
+    name: string,
+    options: { ifAvailable?: boolean },
+    callback: (lock: unknown) => Promise<unknown>,
+  ): Promise<unknown>
 }
 
 /** An open channel to the other tabs. */
@@ -41,18 +48,33 @@ export function openTabLink(name: string, onMessage: (message: TabMessage) => vo
   return { post: (message) => channel.postMessage(message), close: () => channel.close() }
 }
 
+/** What `withLock` tells its task: whether another holder had the lock first. */
+export interface LockGrant {
+  /** True when the task had to wait for another holder (another tab) to release the lock. */
+  waited: boolean
+}
+
 /**
- * Runs `task` holding the named Web Lock when `locks` is available, else directly.
+ * Runs `task` holding the named Web Lock when `locks` is available, else directly. The task learns
+ * whether it waited for another holder: a tab that did knows another tab may just have refreshed,
+ * and can wait for that tab's broadcast instead of refreshing again.
  *
  * @example
  * ```ts
- * await withLock(navigator.locks, 'tessera-refresh', () => refreshNow())
+ * await withLock(navigator.locks, 'tessera-refresh', ({ waited }) => refreshNow(waited))
  * ```
  */
-export function withLock<T>(
+export async function withLock<T>(
   locks: LockManagerLike | undefined,
   name: string,
-  task: () => Promise<T>,
+  task: (grant: LockGrant) => Promise<T>,
 ): Promise<T> {
-  return locks ? (locks.request(name, task) as Promise<T>) : task()
+  if (!locks) return task({ waited: false })
+  // Try without queueing first: a grant refused means the lock is held right now.
+  const busy = Symbol('busy')
+  const first = await locks.request(name, { ifAvailable: true }, (lock) =>
+    lock === null ? Promise.resolve(busy) : task({ waited: false }),
+  )
+  if (first !== busy) return first as T
+  return (await locks.request(name, {}, () => task({ waited: true }))) as T
 }

@@ -7,17 +7,25 @@ import {
 } from '../../src/client/index.js'
 import { FakeServer, fakeClock, makeToken, nextEvent } from './fake-server.js'
 
-/** A FIFO Web Locks stand-in shared by the "tabs": records which names were locked. */
+/**
+ * A FIFO Web Locks stand-in shared by the "tabs": records which names were requested, and refuses an
+ * `ifAvailable` request (callback with `null`) while the name is held or queued for, as browsers do.
+ */
 function fakeLocks() {
   const tails = new Map<string, Promise<unknown>>()
+  const holders = new Map<string, number>()
   const names: string[] = []
   const manager: LockManagerLike = {
-    request(name, callback) {
+    request(name, options, callback) {
       names.push(name)
-      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback())
+      const count = holders.get(name) ?? 0
+      if (options.ifAvailable && count > 0) return Promise.resolve().then(() => callback(null))
+      holders.set(name, count + 1)
+      const run = (tails.get(name) ?? Promise.resolve()).then(() => callback({ name }))
+      const released = run.finally(() => holders.set(name, (holders.get(name) ?? 1) - 1))
       tails.set(
         name,
-        run.catch(() => undefined),
+        released.catch(() => undefined),
       )
       return run
     },
@@ -157,6 +165,31 @@ describe('tab coordination', () => {
       server.requests.filter((r) => r.path === '/api/hello/').map((r) => r.headers.get('authorization')),
     )
     expect(bearers.size).toBe(1)
+  })
+
+  it('a tab that queued for the lock waits for the broadcast even when it is slow to arrive', async () => {
+    const locks = fakeLocks()
+    const { clock, server, a, b } = twoTabs({ locks: locks.manager })
+    await a.login('alice', 'Wonderland-42!')
+    await nextEvent(b, 'login')
+    clock.advance(600) // both tabs hold an expired token
+    // A busy browser: messages between tabs take 100 ms, far longer than the lock's hand-over.
+    const post = BroadcastChannel.prototype.postMessage
+    const slow = vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (
+      this: BroadcastChannel,
+      message: unknown,
+    ) {
+      setTimeout(() => post.call(this, message), 100)
+    })
+    try {
+      const answers = await Promise.all([a.fetch('/api/hello/'), b.fetch('/api/hello/')])
+      expect(answers.map((r) => r.status)).toEqual([200, 200])
+    } finally {
+      slow.mockRestore()
+    }
+    // One expiry, one refresh: the second tab adopted the first one's token instead of refreshing.
+    expect(server.count('/api/token/refresh/')).toBe(1)
+    expect(await b.getAccessToken()).toBe(await a.getAccessToken())
   })
 
   it('tabCoordination: false neither sends nor receives', async () => {
