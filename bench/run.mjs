@@ -1128,7 +1128,7 @@ function report(machine, r) {
       ...(x.process_ratios === undefined
         ? []
         : [
-            `Median ratio of each Tessera process: ${x.process_ratios.join(', ')}. Every server runs with \`--no-memory-reducer\`, as \`npm start\` and the \`tessera\` bin do: without it, a server that sat idle for about ten seconds after its startup before its first load answered this route at about 0.65 of bare Fastify for the rest of its life instead of about 0.87 (\`perf\`: the difference was in Node's own \`process.nextTick\` and HTTP stream code; src/server/node-flags.ts).`,
+            `Median ratio of each Tessera process: ${x.process_ratios.join(', ')}. Every server, the bare ones included, runs with \`${FLAGS}\`, as \`npm start\` and the \`tessera\` bin do: without them, a server that sat idle after its startup before its first load kept a heap V8 had sized for an idle process, and answered this route at about 0.65 of bare Fastify for the rest of its life instead of about 0.87 (the memory reducer, after ~10 s idle), or about 8 % slower (a shrunken young generation: twice the scavenges; src/server/node-flags.ts).`,
             '',
           ]),
       ...(x.after_login_ratio === undefined

@@ -1,5 +1,5 @@
 import { buildServer, type ServerOptions, type TesseraServer } from './build.js'
-import { lacksServerNodeFlags, SERVER_NODE_FLAGS } from './node-flags.js'
+import { missingServerNodeFlags } from './node-flags.js'
 
 /** How long in-flight requests may take to finish after SIGTERM. */
 const DRAIN_DEADLINE_MS = 10_000
@@ -17,9 +17,10 @@ export async function serve(options: ServerOptions = {}): Promise<RunningServer>
   const server = await buildServer(options)
   const { HOST, PORT } = server.settings
   const url = await server.app.listen({ host: HOST, port: PORT })
-  if (lacksServerNodeFlags(process.execArgv)) {
+  const missing = missingServerNodeFlags(process.execArgv)
+  if (missing.length > 0) {
     server.logger?.warn(
-      { missing: SERVER_NODE_FLAGS },
+      { missing },
       'node was started without the server flags: the protected routes may run up to a quarter slower (docs/deploy.md, "Node flags")',
     )
   }

@@ -6,31 +6,55 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { lacksServerNodeFlags, SERVER_NODE_FLAGS, withServerNodeFlags } from '../../src/server/node-flags.js'
+import {
+  missingServerNodeFlags,
+  SERVER_NODE_FLAGS,
+  withServerNodeFlags,
+} from '../../src/server/node-flags.js'
 import { spawnServer } from '../helpers/process.js'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const WARNING = 'node was started without the server flags'
 
 describe('server node flags', () => {
-  it('are added for cluster workers unless the operator chose the memory reducer either way', () => {
-    expect(withServerNodeFlags([])).toEqual(['--no-memory-reducer'])
-    expect(withServerNodeFlags(['--max-old-space-size=512'])).toEqual([
-      '--no-memory-reducer',
-      '--max-old-space-size=512',
+  it('are added for cluster workers, but not those the operator chose either way', () => {
+    const both = ['--no-memory-reducer', '--min-semi-space-size=16']
+    expect(SERVER_NODE_FLAGS).toEqual(both)
+    expect(withServerNodeFlags([])).toEqual(both)
+    expect(withServerNodeFlags(['--max-old-space-size=512'])).toEqual([...both, '--max-old-space-size=512'])
+    expect(withServerNodeFlags(['--memory-reducer'])).toEqual([
+      '--min-semi-space-size=16',
+      '--memory-reducer',
     ])
-    expect(withServerNodeFlags(['--memory-reducer'])).toEqual(['--memory-reducer'])
-    expect(withServerNodeFlags(['--memory_reducer'])).toEqual(['--memory_reducer'])
-    expect(withServerNodeFlags(['--no-memory-reducer'])).toEqual(['--no-memory-reducer'])
+    expect(withServerNodeFlags(['--memory_reducer'])).toEqual([
+      '--min-semi-space-size=16',
+      '--memory_reducer',
+    ])
+    expect(withServerNodeFlags(['--no-memory-reducer'])).toEqual([
+      '--min-semi-space-size=16',
+      '--no-memory-reducer',
+    ])
+    // Either bound of the young generation is the operator's call: ours could contradict it.
+    expect(withServerNodeFlags(['--max-semi-space-size=4'])).toEqual([
+      '--no-memory-reducer',
+      '--max-semi-space-size=4',
+    ])
+    expect(withServerNodeFlags(['--min_semi_space_size=2', '--memory-reducer'])).toEqual([
+      '--min_semi_space_size=2',
+      '--memory-reducer',
+    ])
   })
 
   it('are missing only when the command line did not choose', () => {
-    expect(lacksServerNodeFlags([])).toBe(true)
-    expect(lacksServerNodeFlags(['--inspect', '--max-old-space-size=512'])).toBe(true)
-    expect(lacksServerNodeFlags(['--no-memory-reducer'])).toBe(false)
-    expect(lacksServerNodeFlags(['--max-old-space-size=512', '--memory-reducer'])).toBe(false)
+    expect(missingServerNodeFlags([])).toEqual(SERVER_NODE_FLAGS)
+    expect(missingServerNodeFlags(['--inspect', '--max-old-space-size=512'])).toEqual(SERVER_NODE_FLAGS)
+    expect(missingServerNodeFlags(['--no-memory-reducer'])).toEqual(['--min-semi-space-size=16'])
+    expect(missingServerNodeFlags(['--min-semi-space-size=8', '--memory-reducer'])).toEqual([])
+    expect(missingServerNodeFlags(SERVER_NODE_FLAGS)).toEqual([])
     // A flag of another name that merely contains the words does not count.
-    expect(lacksServerNodeFlags(['--no-memory-reducer-x'])).toBe(true)
+    expect(missingServerNodeFlags(['--no-memory-reducer-x', '--min-semi-space-size-x=1'])).toEqual(
+      SERVER_NODE_FLAGS,
+    )
   })
 
   it('are what `npm start` and the tessera bin (its shebang) pass to node', () => {
@@ -58,7 +82,7 @@ describe('server node flags', () => {
       try {
         await expect.poll(() => server.output()).toContain(WARNING)
         expect(server.output().split(WARNING)).toHaveLength(2)
-        expect(server.output()).toContain('--no-memory-reducer')
+        for (const flag of SERVER_NODE_FLAGS) expect(server.output()).toContain(flag)
       } finally {
         server.child.kill('SIGTERM')
         await server.exited
