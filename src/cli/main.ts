@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --min-semi-space-size=16
+#!/usr/bin/env -S node --no-memory-reducer --min-semi-space-size=8
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { CliIO, Command } from './command.js'

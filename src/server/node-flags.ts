@@ -13,23 +13,25 @@
  * processes). Turning the flag on at run time (`v8.setFlagsFromString`) did not help: it must be on
  * from the process's start. Its cost: an idle server keeps the heap it grew to.
  *
- * `--min-semi-space-size=16` (MiB): at its first scavenge after an idle spell, V8 sees a low
- * allocation rate and shrinks the young generation; a request-serving process allocates a lot but
- * keeps little, so the young generation hardly ever grows back. After 30 s idle, under wrk, the
- * protected route ran 68 scavenges a second (5.8 MB allocated between two, and some mark-compacts)
- * against 28 (14.1 MB) for a process loaded at once (`--trace-gc-nvp`), and 0.871 of bare Fastify
- * against 0.898 with this flag (paired, 3 processes of each, 5 rounds, every process idle 30 s,
- * bare and Tessera each with the flags they are compared under; 8 MiB gave 0.894, 16 MiB 0.915 in
- * a second run). 16 MiB is V8's own maximum here, so the young generation keeps the size a loaded
- * process grows it to. Its cost: a server that never had traffic holds more young generation
- * (RSS 5 s after startup: 94 → 108 MB); one under load holds that much anyway.
+ * `--min-semi-space-size=8` (MiB): at its first scavenge after an idle spell, V8 sees a low
+ * allocation rate and shrinks the young generation to its minimum; a request-serving process
+ * allocates a lot but keeps little, and from the default minimum the young generation hardly ever
+ * grew back. After 30 s idle, under wrk, the protected route ran 68 scavenges a second (5.8 MB
+ * allocated between two, and some mark-compacts) against 28 (14.1 MB) for a process loaded at
+ * once (`--trace-gc-nvp`); from 8 MiB it grows back to V8's maximum (16 MiB here) and ran 30 a
+ * second. Paired against bare Fastify (3 processes of each, 4 rounds, bare and Tessera each with
+ * the flags they are compared under): after 30 s idle 0.886 → 0.899; a process that served a
+ * registration and a login first, 0.878 → 0.900. Why not 16: it did as well after idle (0.898-0.915)
+ * but the process that had served a login first fell to 0.72 (0.86 without), with the same
+ * scavenge rate, so something else in V8's sizing; 8 showed no such case. Its cost: a server that
+ * never had traffic holds a little more young generation (RSS 5 s after startup: 96 → 99 MB).
  *
  * An operator who passes either flag's V8 option in any form keeps their choice.
  */
 const SERVER_FLAGS: readonly { flag: string; chosenBy: RegExp }[] = [
   { flag: '--no-memory-reducer', chosenBy: /^--(no-)?memory[-_]reducer(=.*)?$/ },
   // Either bound of the young generation: ours would otherwise override or contradict theirs.
-  { flag: '--min-semi-space-size=16', chosenBy: /^--(min|max)[-_]semi[-_]space[-_]size(=.*)?$/ },
+  { flag: '--min-semi-space-size=8', chosenBy: /^--(min|max)[-_]semi[-_]space[-_]size(=.*)?$/ },
 ]
 
 export const SERVER_NODE_FLAGS: readonly string[] = SERVER_FLAGS.map(({ flag }) => flag)

@@ -18,20 +18,14 @@ const WARNING = 'node was started without the server flags'
 
 describe('server node flags', () => {
   it('are added for cluster workers, but not those the operator chose either way', () => {
-    const both = ['--no-memory-reducer', '--min-semi-space-size=16']
+    const both = ['--no-memory-reducer', '--min-semi-space-size=8']
     expect(SERVER_NODE_FLAGS).toEqual(both)
     expect(withServerNodeFlags([])).toEqual(both)
     expect(withServerNodeFlags(['--max-old-space-size=512'])).toEqual([...both, '--max-old-space-size=512'])
-    expect(withServerNodeFlags(['--memory-reducer'])).toEqual([
-      '--min-semi-space-size=16',
-      '--memory-reducer',
-    ])
-    expect(withServerNodeFlags(['--memory_reducer'])).toEqual([
-      '--min-semi-space-size=16',
-      '--memory_reducer',
-    ])
+    expect(withServerNodeFlags(['--memory-reducer'])).toEqual(['--min-semi-space-size=8', '--memory-reducer'])
+    expect(withServerNodeFlags(['--memory_reducer'])).toEqual(['--min-semi-space-size=8', '--memory_reducer'])
     expect(withServerNodeFlags(['--no-memory-reducer'])).toEqual([
-      '--min-semi-space-size=16',
+      '--min-semi-space-size=8',
       '--no-memory-reducer',
     ])
     // Either bound of the young generation is the operator's call: ours could contradict it.
@@ -48,7 +42,7 @@ describe('server node flags', () => {
   it('are missing only when the command line did not choose', () => {
     expect(missingServerNodeFlags([])).toEqual(SERVER_NODE_FLAGS)
     expect(missingServerNodeFlags(['--inspect', '--max-old-space-size=512'])).toEqual(SERVER_NODE_FLAGS)
-    expect(missingServerNodeFlags(['--no-memory-reducer'])).toEqual(['--min-semi-space-size=16'])
+    expect(missingServerNodeFlags(['--no-memory-reducer'])).toEqual(['--min-semi-space-size=8'])
     expect(missingServerNodeFlags(['--min-semi-space-size=8', '--memory-reducer'])).toEqual([])
     expect(missingServerNodeFlags(SERVER_NODE_FLAGS)).toEqual([])
     // A flag of another name that merely contains the words does not count.
