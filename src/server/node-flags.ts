@@ -22,11 +22,12 @@
  * second. Paired against bare Fastify (3 processes of each, 4 rounds, bare and Tessera each with
  * the flags they are compared under): after 30 s idle 0.886 → 0.899; a process that served a
  * registration and a login first, 0.878 → 0.900. Why not 16: it did as well after idle (0.898-0.915)
- * but the process that had served a login first fell to 0.72 (0.86 without), with the same
- * scavenge rate, so something else in V8's sizing; 8 showed no such case. Its cost: a server that
+ * but the process that had served a login first fell to 0.72 (0.86 without), with as many bytes
+ * allocated between scavenges, so something else in V8's sizing; 8 showed no such case. Its cost: a server that
  * never had traffic holds a little more young generation (RSS 5 s after startup: 96 → 99 MB).
  *
- * An operator who passes either flag's V8 option in any form keeps their choice.
+ * An operator who passes either flag's V8 option in any form keeps their choice. (On node's
+ * command line: node refuses to start with `--memory-reducer` either way in NODE_OPTIONS.)
  */
 const SERVER_FLAGS: readonly { flag: string; chosenBy: RegExp }[] = [
   { flag: '--no-memory-reducer', chosenBy: /^--(no-)?memory[-_]reducer(=.*)?$/ },
