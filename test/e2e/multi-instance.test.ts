@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postJson, type ServerProcess, spawnServer } from '../helpers/process.js'
 import { freshPgSchema } from '../helpers/server.js'
+import { REDIS_URL } from '../store/backends.js'
 
 const USER = { username: 'multi', email: 'multi@example.com', password: 'Multi-Pass-123' }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -25,7 +26,7 @@ describe('several instances behind one client', () => {
     drop = schema.drop
     env = {
       TESSERA_DATABASE_URL: schema.url,
-      TESSERA_REDIS_URL: 'redis://127.0.0.1:6379',
+      TESSERA_REDIS_URL: REDIS_URL,
       TESSERA_REDIS_PREFIX: `multi-${Date.now().toString(36)}:`,
       TESSERA_SIGNING_KEY: 'multi-instance-signing-key-of-32-bytes!',
       TESSERA_KEY_DIR: join(dir, 'keys'),

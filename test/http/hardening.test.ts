@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { claimsOf } from '../helpers/jwt.js'
 import { BACKENDS, startTestServer, type TestServer } from '../helpers/server.js'
+import { REDIS_URL } from '../store/backends.js'
 
 const ALICE = { username: 'alice', password: 'Wonderland-42!' }
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
@@ -269,7 +270,7 @@ describe('revocation across instances', () => {
     ['by polling the database', false],
   ] as const) {
     it(`a logout-all on one instance is honoured by another within a second (${name})`, async () => {
-      const overrides = redis ? { REDIS_URL: 'redis://127.0.0.1:6379' } : { REVOCATION_POLL_INTERVAL: 1 }
+      const overrides = redis ? { REDIS_URL } : { REVOCATION_POLL_INTERVAL: 1 }
       const a = await startTestServer('postgres', overrides)
       const b = await startTestServer('postgres', {
         ...overrides,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { REDIS_URL } from '../store/backends.js'
 
 const ALICE = { username: 'alice', password: 'Wonderland-42!' }
 /** Client addresses as light-my-request labels (no traffic leaves the process); unique per run. */
@@ -90,7 +91,7 @@ describe('rate limits shared through Redis', () => {
       RATE_LIMIT_ENABLED: true,
       RATE_LIMIT_WINDOW: 60,
       RATE_LIMIT_LOGIN_PER_IP: 4,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL,
     }
     const a = await startTestServer('postgres', overrides)
     const b = await startTestServer('postgres', {

@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PG_URL } from '../store/backends.js'
+import { PG_URL, REDIS_URL } from '../store/backends.js'
 
 const DIST = resolve(import.meta.dirname, '../../dist')
-const REDIS_URL = 'redis://127.0.0.1:6379'
 const dir = mkdtempSync(join(tmpdir(), 'tessera-modules-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -13,6 +13,8 @@ export type Backend = 'sqlite' | 'postgres'
 export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+/** The test machine's Redis, for the suites that run against a real one. */
+export const REDIS_URL = 'redis://127.0.0.1:6379'
 
 export interface TestStores {
   stores: SqlStores
