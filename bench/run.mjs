@@ -130,21 +130,18 @@ function serverCommand(env) {
     .join(' ')
   return `${vars} node ${FLAGS} dist/cli/main.js serve`
 }
+/**
+ * A server script of bench/ as a child process, under the same node flags as Tessera's servers
+ * (so that only the route differs), stopped by cleanup().
+ */
+async function benchScript(file, env) {
+  const server = await startProcess([...SERVER_NODE_FLAGS, join(BENCH, file)], env)
+  cleanups.push(server.stop)
+  return server
+}
 /** The bare route in a process that has built a Tessera server first (see pairedRounds). */
-async function bareInTessera(name) {
-  const server = await startProcess(
-    [...SERVER_NODE_FLAGS, join(BENCH, 'bare-in-tessera.mjs')],
-    tesseraEnv(name),
-  )
-  cleanups.push(server.stop)
-  return server
-}
-async function bareFastify() {
-  // The same node flags as Tessera's servers, so that only the route differs.
-  const server = await startProcess([...SERVER_NODE_FLAGS, join(BENCH, 'bare-fastify.mjs')])
-  cleanups.push(server.stop)
-  return server
-}
+const bareInTessera = (name) => benchScript('bare-in-tessera.mjs', tesseraEnv(name))
+const bareFastify = () => benchScript('bare-fastify.mjs')
 
 /** Registers a user (201) and logs in; returns the token pair. */
 async function userWithTokens(url, username) {
@@ -435,11 +432,7 @@ async function helloScenario(name, extra, expectAlg, variants = [], { paired = f
 /** Scenario 2b's second server: the same build with the revocation check answered by a constant. */
 async function tesseraWithoutRevocation(name, extra) {
   const env = tesseraEnv(`${name}-norevocation`, extra)
-  const server = await startProcess(
-    [...SERVER_NODE_FLAGS, join(BENCH, 'tessera-without-revocation.mjs')],
-    env,
-  )
-  cleanups.push(server.stop)
+  const server = await benchScript('tessera-without-revocation.mjs', env)
   server.command = serverCommand(env).replace(
     `node ${FLAGS} dist/cli/main.js serve`,
     `node ${FLAGS} bench/tessera-without-revocation.mjs`,
