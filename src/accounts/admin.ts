@@ -1,5 +1,6 @@
 import { type Clock, toEpochSeconds } from '../core/clock.js'
 import type { RevocationStore, TokenLedger, UserStore } from '../store/ports.js'
+import { type SessionEndSettings, sessionVoidUntil } from './session-end.js'
 import type { UserGate } from './user-gate.js'
 
 /**
@@ -15,15 +16,21 @@ export class AccountAdmin {
       revocations: RevocationStore
       gate: UserGate
       clock: Clock
-      /** Tells other instances at once (Redis); they also poll the database, so this may fail. */
+      settings: SessionEndSettings
+      /**
+       * Tells other instances at once (Redis) that the user's cut-off moved or sessions ended
+       * (`notBefore` 0); they also poll the database, so this may fail.
+       */
       announce?: (userId: number, notBefore: number) => Promise<void>
     },
   ) {}
 
   /**
-   * Voids every token of the user issued up to now. The cut-off is the next whole second, so a
-   * token issued earlier in this same second is void too; tokens issued from now on carry
-   * `iat` >= the cut-off (see `cutoffIat`).
+   * Voids every token of the user issued up to now: the cut-off (the next whole second) for tokens
+   * without a session id, and every session of the user ended (their refresh tokens blacklisted,
+   * their access tokens void through `sid`) in one transaction that waits for rotations in flight,
+   * so a refresh that began before this call yields nothing valid after it. Sessions started
+   * after it are valid on every instance (`UserGate.revokes`).
    */
   async revokeAll(userId: number): Promise<number> {
     const { ledger, revocations, gate, clock } = this.deps
@@ -31,8 +38,25 @@ export class AccountAdmin {
     const cutoff = toEpochSeconds(now) + 1
     await revocations.setCutoff(userId, cutoff)
     gate.noteCutoff(userId, cutoff)
+    const ended = await ledger.revokeUser(userId, new Date(now), sessionVoidUntil(now, this.deps.settings))
+    // Other instances learn it from the feed; this one at once (or at its next poll if this fails).
+    await gate.sync().catch(() => {})
     await this.deps.announce?.(userId, cutoff).catch(() => {})
-    return ledger.revokeUser(userId, new Date(now))
+    return ended
+  }
+
+  /**
+   * Ends one session of the user (a device signed out from the sessions list): its refresh
+   * tokens blacklisted and its access tokens void on every instance within a second.
+   */
+  async endSession(userId: number, sessionId: string): Promise<number> {
+    const { ledger, gate, clock } = this.deps
+    const now = clock.now()
+    const voidUntil = sessionVoidUntil(now, this.deps.settings)
+    const ended = await ledger.revokeFamily(sessionId, new Date(now), voidUntil)
+    gate.noteSessionEnded(sessionId, voidUntil.getTime())
+    await this.deps.announce?.(userId, 0).catch(() => {})
+    return ended
   }
 
   async setActive(userId: number, active: boolean): Promise<boolean> {

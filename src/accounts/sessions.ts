@@ -4,9 +4,10 @@ import type { Settings } from '../settings/types.js'
 import type { CustomClaimsHook } from '../tokens/claims.js'
 import type { ReservedToken, TokenCodec } from '../tokens/codec.js'
 import type { TokenType, VerifiedToken } from '../tokens/types.js'
-import type { OutstandingToken, TokenLedger, UserRecord, UserStore } from '../store/ports.js'
+import type { OutstandingToken, Replacement, TokenLedger, UserRecord, UserStore } from '../store/ports.js'
 import type { AuditLog } from './audit.js'
 import type { RequestContext } from './context.js'
+import { sessionVoidUntil } from './session-end.js'
 import type { UserGate } from './user-gate.js'
 
 export type SessionSettings = Pick<
@@ -16,6 +17,9 @@ export type SessionSettings = Pick<
   | 'REFRESH_REUSE_INTERVAL'
   | 'SLIDING_TOKEN_REFRESH_LIFETIME'
   | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
+  | 'SESSION_ID_CLAIM'
+  | 'ACCESS_TOKEN_LIFETIME'
+  | 'LEEWAY'
 >
 
 export interface SessionDeps {
@@ -29,6 +33,8 @@ export interface SessionDeps {
   audit: AuditLog
   /** Ends every session of a user (theft response). */
   revokeAll: (userId: number) => Promise<unknown>
+  /** Tells other instances that sessions of the user ended (Redis); they also poll, so this may fail. */
+  announceEnded?: (userId: number) => Promise<void>
 }
 
 export interface IssuedPair {
@@ -71,35 +77,56 @@ export class SessionService {
   }
 
   /**
-   * Signs a token for the user (with the `jti`, `iat` and `exp` reserved for it, if any), stamped
-   * at `#issuedAt`.
+   * Signs a token for the user in session `sessionId` (null for sliding tokens), with the `jti`,
+   * `iat` and `exp` reserved for it, if any.
    */
-  #issue(
+  async #issue(
     type: TokenType,
     userId: number,
+    sessionId: string | null,
     claims: Record<string, unknown>,
     options: { extra?: Record<string, unknown>; reserved?: ReservedToken } = {},
   ) {
-    return this.deps.codec.issue(type, userId, claims, { iat: this.#issuedAt(userId), ...options })
+    const reserved = options.reserved ?? (await this.#reserve(type, userId))
+    return this.deps.codec.issue(type, userId, claims, {
+      ...options,
+      reserved,
+      ...(sessionId === null ? {} : { sessionId }),
+    })
   }
 
   /**
-   * Right after a revocation the user's cut-off can be up to a second ahead of the clock (it
-   * covers the whole current second); new tokens are stamped at the cut-off so they are not void
-   * on arrival.
+   * Fixes a new token's `jti`, `iat` and `exp`. With session ids on, `iat` is now: tokens of a
+   * session started after a revocation are valid through their `sid` (`UserGate.revokes`). Without
+   * them, a token for a user whose cut-off (the next whole second) has not begun yet waits for it,
+   * so it is neither void on arrival nor stamped in the future.
    */
-  #issuedAt(userId: number): number {
-    return Math.max(toEpochSeconds(this.deps.clock.now()), this.deps.gate.cutoffOf(userId))
+  async #reserve(type: TokenType, userId: number): Promise<ReservedToken> {
+    const { codec, clock, gate, settings } = this.deps
+    if (settings.SESSION_ID_CLAIM === null || type === 'sliding') {
+      const cutoff = gate.cutoffOf(userId)
+      const wait = cutoff * 1000 - clock.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1000)))
+      return codec.reserve(type, { iat: Math.max(toEpochSeconds(clock.now()), cutoff) })
+    }
+    return codec.reserve(type)
   }
 
-  /** A fresh pair for a user who just proved who they are; starts a new token family. */
+  #sessionsOn(): boolean {
+    return this.deps.settings.SESSION_ID_CLAIM !== null
+  }
+
+  /** A fresh pair for a user who just proved who they are; starts a new session (token family). */
   async obtainPair(user: UserRecord, ctx: RequestContext): Promise<IssuedPair> {
     const claims = await this.#claimsFor(user)
-    const refresh = await this.#issue('refresh', user.id, claims)
+    const reserved = await this.#reserve('refresh', user.id)
+    const sessionId = reserved.jti
+    const accessReserved = await this.#reserve('access', user.id)
     await this.deps.ledger.recordIssued(
-      this.#record(refresh.jti, user.id, refresh.iat, refresh.exp, null, null, ctx),
+      this.#record(reserved.jti, user.id, reserved.iat, reserved.exp, null, null, ctx),
     )
-    const access = await this.#issue('access', user.id, claims)
+    const refresh = await this.#issue('refresh', user.id, sessionId, claims, { reserved })
+    const access = await this.#issue('access', user.id, sessionId, claims, { reserved: accessReserved })
     return { access: access.token, refresh: refresh.token, refreshJti: refresh.jti }
   }
 
@@ -117,7 +144,8 @@ export class SessionService {
         : await this.#findThenGroups(verified.userId)
     if (found === undefined || !found.user.isActive) throw new NoActiveAccountForToken()
     // The cut-offs are held in memory and kept fresh (poll / Redis): no read for them.
-    if (verified.iat < gate.cutoffOf(verified.userId)) throw new TokenInvalid('revoked')
+    // Sessions ended are the ledger's to judge: it blacklisted their refresh tokens.
+    if (gate.revokedByCutoff(verified, gate.cutoffOf(verified.userId))) throw new TokenInvalid('revoked')
     return { user: found.user, claims: customClaims(found.user, found.groups) }
   }
 
@@ -130,9 +158,11 @@ export class SessionService {
 
   /**
    * `/token/refresh/`: a new access token, and with rotation a new refresh token whose
-   * predecessor is consumed atomically: of concurrent refreshes of one token exactly one wins.
+   * predecessor is consumed atomically. Concurrent refreshes of one token (two tabs, a retry) get
+   * one child: the first rotates, the others are answered that same child while it is unused and
+   * within `REFRESH_REUSE_INTERVAL`, so a session never forks. Anything later is a replay.
    *
-   * @throws TokenInvalid (`wrong_type`, `blacklisted`, `expired`, …), NoActiveAccountForToken
+   * @throws TokenInvalid (`wrong_type`, `blacklisted`, `reused`, `expired`, …), NoActiveAccountForToken
    */
   async refresh(raw: string, ctx: RequestContext): Promise<{ access: string; refresh?: string }> {
     const { settings, codec, ledger, clock } = this.deps
@@ -142,34 +172,47 @@ export class SessionService {
     if (
       atomic &&
       ledger.rotateForActiveUser !== undefined &&
-      old.iat >= this.deps.gate.cutoffOf(old.userId)
+      !this.deps.gate.revokedByCutoff(old, this.deps.gate.cutoffOf(old.userId))
     ) {
       return this.#refreshInOneStep(old, ledger.rotateForActiveUser.bind(ledger), ctx)
     }
     // With atomic rotation the ledger answers "blacklisted" itself, and tells a rotated token
     // (a race or a replay) from a logged-out one; otherwise look the blacklist up first.
     if (!atomic && (await ledger.isBlacklisted(old.jti))) throw new TokenInvalid('blacklisted')
+    // Fixed before the database is asked: nothing this refresh signs outlives a session ended after.
+    const accessReserved = await this.#reserve('access', old.userId)
     const { user, claims } = await this.#activeUserOf(old)
     let rotated: string | undefined
+    let sessionId = old.sessionId ?? null
     if (settings.ROTATE_REFRESH_TOKENS) {
-      const next = await this.#issue('refresh', user.id, claims)
+      const reserved = await this.#reserve('refresh', user.id)
       const oldRecord = this.#record(old.jti, user.id, old.iat, old.exp, null, null, ctx)
-      const nextRecord = this.#record(next.jti, user.id, next.iat, next.exp, null, old.jti, ctx)
+      const nextRecord = this.#record(reserved.jti, user.id, reserved.iat, reserved.exp, null, old.jti, ctx)
+      let child: ReservedToken = reserved
       if (atomic) {
         const result = await ledger.rotate(oldRecord, nextRecord, new Date(clock.now()), true)
         if (result.outcome === 'blacklisted') throw new TokenInvalid('blacklisted')
-        if (result.outcome === 'already_rotated') {
-          await this.#repeatedRefresh(old, result, { ...nextRecord, familyId: result.familyId }, ctx)
-        }
+        if (result.outcome === 'already_rotated') child = await this.#repeatedRefresh(old, result, ctx)
+        sessionId = result.familyId
       } else {
         // simplejwt semantics with blacklisting off: the old token stays usable.
-        await ledger.recordIssued(nextRecord)
+        await ledger.recordIssued({ ...nextRecord, familyId: old.sessionId ?? nextRecord.familyId })
+        sessionId = old.sessionId ?? null
       }
-      rotated = next.token
+      rotated = (
+        await this.#issue('refresh', user.id, this.#sessionIdOf(sessionId), claims, { reserved: child })
+      ).token
     }
-    const access = await this.#issue('access', user.id, claims)
+    const access = await this.#issue('access', user.id, this.#sessionIdOf(sessionId), claims, {
+      reserved: accessReserved,
+    })
     void this.deps.audit.record('refresh', { userId: user.id, context: ctx })
     return rotated === undefined ? { access: access.token } : { access: access.token, refresh: rotated }
+  }
+
+  /** The session id to sign into new tokens: none when session ids are off. */
+  #sessionIdOf(sessionId: string | null): string | null {
+    return this.#sessionsOn() ? sessionId : null
   }
 
   /**
@@ -184,8 +227,9 @@ export class SessionService {
     rotateForActiveUser: NonNullable<TokenLedger['rotateForActiveUser']>,
     ctx: RequestContext,
   ): Promise<{ access: string; refresh: string }> {
-    const { codec, clock, customClaims } = this.deps
-    const reserved = codec.reserve('refresh', { iat: this.#issuedAt(old.userId) })
+    const { clock, customClaims } = this.deps
+    const reserved = await this.#reserve('refresh', old.userId)
+    const accessReserved = await this.#reserve('access', old.userId)
     const oldRecord = this.#record(old.jti, old.userId, old.iat, old.exp, null, null, ctx)
     const nextRecord = this.#record(reserved.jti, old.userId, reserved.iat, reserved.exp, null, old.jti, ctx)
     const { account, rotation } = await rotateForActiveUser(
@@ -196,42 +240,45 @@ export class SessionService {
     )
     if (rotation === null) throw new NoActiveAccountForToken()
     if (rotation.outcome === 'blacklisted') throw new TokenInvalid('blacklisted')
-    if (rotation.outcome === 'already_rotated') {
-      await this.#repeatedRefresh(old, rotation, { ...nextRecord, familyId: rotation.familyId }, ctx)
-    }
+    const child =
+      rotation.outcome === 'already_rotated' ? await this.#repeatedRefresh(old, rotation, ctx) : reserved
+    const sessionId = this.#sessionIdOf(rotation.familyId)
     const claims = customClaims(account.user, account.groups)
-    const refresh = await this.#issue('refresh', old.userId, claims, { reserved })
-    const access = await this.#issue('access', old.userId, claims)
+    const refresh = await this.#issue('refresh', old.userId, sessionId, claims, { reserved: child })
+    const access = await this.#issue('access', old.userId, sessionId, claims, { reserved: accessReserved })
     void this.deps.audit.record('refresh', { userId: old.userId, context: ctx })
     return { access: access.token, refresh: refresh.token }
   }
 
   /**
    * A refresh token that was already rotated came back. Within `REFRESH_REUSE_INTERVAL` of its
-   * rotation this is a race (two tabs, a retried request whose answer was lost): the caller gets
-   * a sibling token in the same family, so nobody is logged out and no second family appears.
-   * Later it is a replay of a stolen token: every session of the user ends (the family's refresh
-   * tokens are blacklisted and a cut-off voids the access tokens), and the event is audited.
+   * rotation, while the token that replaced it is unused and unexpired, this is a race (two tabs,
+   * a retried request whose answer was lost): the caller gets that same replacement (same `jti`
+   * and `exp`, signed again), so the session keeps one lineage. Otherwise it is a replay of a
+   * stolen token: every session of the user ends and the event is audited.
    *
-   * @throws TokenInvalid (`reused`, or `blacklisted` when the session was already ended)
+   * @throws TokenInvalid (`reused`)
    */
   async #repeatedRefresh(
     old: VerifiedToken,
-    result: { rotatedAt: Date; replacedBy: string | null; familyId: string },
-    sibling: OutstandingToken,
+    result: { rotatedAt: Date; familyId: string; replacement: Replacement | null },
     ctx: RequestContext,
-  ): Promise<void> {
+  ): Promise<ReservedToken> {
     const { settings, ledger, clock, audit } = this.deps
-    const age = (clock.now() - result.rotatedAt.getTime()) / 1000
-    if (age < settings.REFRESH_REUSE_INTERVAL) {
-      // The winner's session must still be alive: a logout or revocation since then ends this too.
-      if (result.replacedBy !== null && (await ledger.isBlacklisted(result.replacedBy))) {
-        throw new TokenInvalid('blacklisted')
+    const now = clock.now()
+    const age = (now - result.rotatedAt.getTime()) / 1000
+    const child = result.replacement
+    if (age < settings.REFRESH_REUSE_INTERVAL && child?.unused && child.expiresAt.getTime() > now) {
+      return {
+        type: 'refresh',
+        jti: child.jti,
+        iat: toEpochSeconds(child.createdAt.getTime()),
+        exp: toEpochSeconds(child.expiresAt.getTime()),
       }
-      await ledger.recordIssued(sibling)
-      return
     }
-    await ledger.revokeFamily(result.familyId, new Date(clock.now()))
+    const voidUntil = sessionVoidUntil(now, settings)
+    await ledger.revokeFamily(result.familyId, new Date(now), voidUntil)
+    this.deps.gate.noteSessionEnded(result.familyId, voidUntil.getTime())
     await this.deps.revokeAll(old.userId)
     await audit.record('refresh_reuse_detected', {
       userId: old.userId,
@@ -242,8 +289,9 @@ export class SessionService {
   }
 
   /**
-   * `/token/verify/`: signature and expiry for any token type, plus the blacklist and the user's
-   * revocation cut-off (simplejwt answers 400 for a blacklisted token; Tessera answers 401).
+   * `/token/verify/`: signature and expiry for any token type, plus the blacklist, the token's
+   * session and the user's revocation cut-off (simplejwt answers 400 for a blacklisted token;
+   * Tessera answers 401).
    */
   async verify(raw: string): Promise<VerifiedToken> {
     const verified = await this.deps.codec.verify(raw, null)
@@ -251,16 +299,34 @@ export class SessionService {
       throw new TokenInvalid('blacklisted')
     }
     const state = await this.deps.gate.load(verified.userId)
-    if (verified.iat < state.cutoff) throw new TokenInvalid('revoked')
+    if (this.deps.gate.revokes(verified, state.cutoff)) throw new TokenInvalid('revoked')
     return verified
   }
 
-  /** `/token/blacklist/` (logout): the refresh token can no longer be used. */
+  /**
+   * `/token/blacklist/` (logout): the refresh token can no longer be used, and its session ends:
+   * the session's other tokens are blacklisted and its access tokens void on every instance.
+   */
   async blacklist(raw: string, ctx: RequestContext): Promise<VerifiedToken> {
+    const { ledger, clock, gate, settings } = this.deps
     const verified = await this.deps.codec.verify(raw, 'refresh')
-    const record = this.#record(verified.jti, verified.userId, verified.iat, verified.exp, null, null, ctx)
-    const fresh = await this.deps.ledger.blacklist(record, new Date(this.deps.clock.now()))
+    const record = this.#record(
+      verified.jti,
+      verified.userId,
+      verified.iat,
+      verified.exp,
+      verified.sessionId ?? null,
+      null,
+      ctx,
+    )
+    const now = clock.now()
+    const voidUntil = sessionVoidUntil(now, settings)
+    const fresh = await ledger.blacklist(record, new Date(now), voidUntil)
     if (!fresh) throw new TokenInvalid('blacklisted')
+    // The session id is in the token, or (a token from before session ids) in the feed.
+    if (verified.sessionId !== undefined) gate.noteSessionEnded(verified.sessionId, voidUntil.getTime())
+    else await gate.sync().catch(() => {})
+    await this.deps.announceEnded?.(verified.userId).catch(() => {})
     void this.deps.audit.record('logout', { userId: verified.userId, context: ctx })
     return verified
   }
@@ -270,7 +336,7 @@ export class SessionService {
     const { settings, clock } = this.deps
     const deadline = toEpochSeconds(clock.now()) + settings.SLIDING_TOKEN_REFRESH_LIFETIME
     const claims = await this.#claimsFor(user)
-    const issued = await this.#issue('sliding', user.id, claims, {
+    const issued = await this.#issue('sliding', user.id, null, claims, {
       extra: { [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline },
     })
     return issued.token
@@ -285,7 +351,7 @@ export class SessionService {
     if (typeof deadline !== 'number' || deadline <= toEpochSeconds(clock.now()))
       throw new TokenInvalid('expired')
     const { user, claims } = await this.#activeUserOf(old)
-    const issued = await this.#issue('sliding', user.id, claims, {
+    const issued = await this.#issue('sliding', user.id, null, claims, {
       extra: { [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline },
     })
     return issued.token

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js'
 import { ServiceUnavailable } from '../core/errors.js'
 import type { RevocationStore, UserStore } from '../store/ports.js'
+import type { VerifiedToken } from '../tokens/types.js'
 
 export type UserStatus = 'active' | 'inactive' | 'missing'
 
@@ -33,7 +34,7 @@ export class UserGate {
 
   constructor(
     private readonly users: Pick<UserStore, 'findById'>,
-    private readonly revocations: Pick<RevocationStore, 'cutoffsSince'>,
+    private readonly revocations: Pick<RevocationStore, 'cutoffsSince' | 'endedSessionsSince'>,
     private readonly clock: Clock,
     options: UserGateOptions = {},
   ) {
@@ -81,6 +82,9 @@ export class UserGate {
 
   readonly #cutoffs = new Map<number, number>()
   #cursor = -1
+  /** Ended sessions, to the time their last access token expires (ms); bounded by that time. */
+  readonly #ended = new Map<string, number>()
+  #endedCursor = -1
 
   /** Records a cut-off learnt from this instance's own write or from the feed. */
   noteCutoff(userId: number, notBefore: number): void {
@@ -95,14 +99,61 @@ export class UserGate {
     return this.#cutoffs.get(userId) ?? 0
   }
 
+  /**
+   * Whether a token of this user is void. A token without a session id is void when issued before
+   * the user's cut-off. A token with one is void when its session ended; the cut-off voids it only
+   * when issued in an earlier second than the revocation (the cut-off is the next whole second),
+   * because every session alive at a revocation is ended with it: so a session started on another
+   * instance in the revocation's own second, before that instance heard of it, stays valid.
+   */
+  revokes(
+    token: Pick<VerifiedToken, 'iat' | 'sessionId'>,
+    cutoff: number,
+    nowMs: number = this.clock.now(),
+  ): boolean {
+    if (this.revokedByCutoff(token, cutoff)) return true
+    return token.sessionId !== undefined && this.sessionEnded(token.sessionId, nowMs)
+  }
+
+  /**
+   * The cut-off part of `revokes` alone: for refresh tokens, whose sessions the ledger judges
+   * (it tells a logged-out token from a replayed one).
+   */
+  revokedByCutoff(token: Pick<VerifiedToken, 'iat' | 'sessionId'>, cutoff: number): boolean {
+    return token.iat < (token.sessionId === undefined ? cutoff : cutoff - 1)
+  }
+
+  /** Whether the session was ended (and its access tokens may still be around). */
+  sessionEnded(sessionId: string, nowMs: number = this.clock.now()): boolean {
+    if (this.#ended.size === 0) return false
+    const voidUntil = this.#ended.get(sessionId)
+    return voidUntil !== undefined && voidUntil > nowMs
+  }
+
+  /** Records an ended session learnt from this instance's own write or from the feed. */
+  noteSessionEnded(sessionId: string, voidUntil: number): void {
+    if ((this.#ended.get(sessionId) ?? 0) >= voidUntil) return
+    // Re-inserted at the end: the map stays in (roughly) void-until order for pruning.
+    this.#ended.delete(sessionId)
+    this.#ended.set(sessionId, voidUntil)
+  }
+
+  /** Drops ended sessions none of whose access tokens can still be valid. */
+  #pruneEnded(nowMs: number): void {
+    for (const [sessionId, voidUntil] of this.#ended) {
+      if (voidUntil > nowMs) break
+      this.#ended.delete(sessionId)
+    }
+  }
+
   /** Forgets the user's cached state: the next request reads it again. */
   invalidate(userId: number): void {
     this.#states.delete(userId)
   }
 
   /**
-   * Pulls cut-offs changed since the last call (all of them the first time). Called on an interval
-   * or when Redis announces a change; cheap when nothing changed.
+   * Pulls cut-offs changed and sessions ended since the last call (all of them the first time).
+   * Called on an interval or when Redis announces a change; cheap when nothing changed.
    */
   async sync(): Promise<number> {
     const { cursor, cutoffs } = await this.revocations.cutoffsSince(this.#cursor)
@@ -112,7 +163,11 @@ export class UserGate {
       if (this.#cursor >= 0) this.invalidate(userId)
     }
     this.#cursor = cursor
-    return cutoffs.length
+    const ended = await this.revocations.endedSessionsSince(this.#endedCursor)
+    for (const session of ended.sessions) this.noteSessionEnded(session.sessionId, session.voidUntil)
+    this.#endedCursor = ended.cursor
+    this.#pruneEnded(this.clock.now())
+    return cutoffs.length + ended.sessions.length
   }
 
   #remember(userId: number, state: UserState): void {

@@ -37,10 +37,16 @@ export type Authenticator = (
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { codec, gate, clock, headerName, headerTypes, observe } = options
-  const finish = (token: VerifiedToken, nowMs?: number): Principal | Promise<Principal> => {
+  const principalFor = (state: UserState, token: VerifiedToken, nowMs: number): Principal => {
+    if (state.status === 'missing') throw new UserNotFound()
+    if (state.status === 'inactive') throw new UserInactive()
+    if (gate.revokes(token, state.cutoff, nowMs)) throw new AccessTokenRejected('revoked')
+    return { userId: token.userId, token }
+  }
+  const finish = (token: VerifiedToken, nowMs: number = clock.now()): Principal | Promise<Principal> => {
     const state = gate.peek(token.userId, nowMs)
-    if (state !== undefined) return principalFor(state, token)
-    return gate.load(token.userId).then((loaded) => principalFor(loaded, token))
+    if (state !== undefined) return principalFor(state, token, nowMs)
+    return gate.load(token.userId).then((loaded) => principalFor(loaded, token, nowMs))
   }
   const verifyInFull = async (raw: string): Promise<Principal> => {
     const started = observe ? performance.now() : 0
@@ -88,15 +94,4 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     return finish(cached, now)
   }
-}
-
-function principalFor(state: UserState, token: VerifiedToken): Principal {
-  checkState(state, token)
-  return { userId: token.userId, token }
-}
-
-function checkState(state: UserState, token: VerifiedToken): void {
-  if (state.status === 'missing') throw new UserNotFound()
-  if (state.status === 'inactive') throw new UserInactive()
-  if (token.iat < state.cutoff) throw new AccessTokenRejected('revoked')
 }

@@ -23,7 +23,7 @@ export interface HttpDeps {
   readonly hasher: PasswordVerifier
   readonly gate: UserGate
   readonly ledger: TokenLedger
-  readonly accounts: Pick<AccountAdmin, 'revokeAll'>
+  readonly accounts: Pick<AccountAdmin, 'revokeAll' | 'endSession'>
   readonly audit: AuditLog
   readonly clock: Clock
   /** Django's password validators, for password changes. */

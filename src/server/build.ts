@@ -101,6 +101,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       revocations: stores.revocations,
       gate,
       clock,
+      settings,
       ...(bus ? { announce: (userId: number, notBefore: number) => bus.publish({ userId, notBefore }) } : {}),
     })
     if (bus) {
@@ -108,6 +109,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         .subscribe(({ userId, notBefore }) => {
           gate.noteCutoff(userId, notBefore)
           gate.invalidate(userId)
+          // Ended sessions come from the database feed, which the announcement says has news.
+          gate.sync().catch((error: unknown) => logger?.warn({ err: error }, 'revocation sync failed'))
         })
         .catch((error: unknown) =>
           logger?.warn({ err: error }, 'Redis unavailable: revocations fall back to polling'),
@@ -123,6 +126,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       customClaims: options.customClaims ?? defaultCustomClaims,
       audit,
       revokeAll: (userId) => accounts.revokeAll(userId),
+      ...(bus ? { announceEnded: (userId: number) => bus.publish({ userId, notBefore: 0 }) } : {}),
     })
     const login = new LoginService({
       users: stores.users,

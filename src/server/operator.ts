@@ -33,6 +33,7 @@ export async function withOperatorContext<T>(
     revocations: stores.revocations,
     gate: new UserGate(stores.users, stores.revocations, systemClock),
     clock: systemClock,
+    settings,
   })
   try {
     return await work({ settings, stores, hasher, accounts })

@@ -111,6 +111,11 @@ export const SPECS: Specs = {
     'CPU priority (nice, Linux) of the password-hashing threads: above 0, requests come first when the CPU is short',
   ),
   REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
+  SESSION_ID_CLAIM: s(
+    kind.optionalString,
+    'sid',
+    'claim carrying the session (token family) id, so ending a session voids its access tokens; empty: simplejwt claims only',
+  ),
   REVOCATION_POLL_INTERVAL: s(
     kind.duration,
     1,

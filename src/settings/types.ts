@@ -80,6 +80,7 @@ export interface Settings {
   PASSWORD_HASH_NICE: number
   // Tessera: sessions and revocation
   REFRESH_REUSE_INTERVAL: number
+  SESSION_ID_CLAIM: string | null
   REVOCATION_POLL_INTERVAL: number
   // Tessera: browser mode
   REFRESH_COOKIE_ENABLED: boolean

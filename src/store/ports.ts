@@ -96,11 +96,29 @@ export type AccountRotation =
   /** The user is active; the rotation's outcome, as `rotate` gives it. */
   | { account: UserWithGroups; rotation: RotationResult }
 
+/** The token that replaced a rotated one, as the ledger has it now. */
+export interface Replacement {
+  jti: string
+  createdAt: Date
+  expiresAt: Date
+  /** Neither rotated nor blacklisted (its expiry is the caller's to judge). */
+  unused: boolean
+}
+
 export type RotationResult =
-  /** This call rotated the token; the replacement is recorded. */
-  | { outcome: 'rotated' }
-  /** Someone rotated it before: a lost race, a retry, or a replay. */
-  | { outcome: 'already_rotated'; rotatedAt: Date; replacedBy: string | null; familyId: string }
+  /** This call rotated the token; the replacement is recorded in the family (the session). */
+  | { outcome: 'rotated'; familyId: string }
+  /**
+   * Someone rotated it before: a lost race, a retry, or a replay. `replacement` is the token that
+   * rotation recorded (null when it recorded none or it was flushed).
+   */
+  | {
+      outcome: 'already_rotated'
+      rotatedAt: Date
+      replacedBy: string | null
+      familyId: string
+      replacement: Replacement | null
+    }
   /** Blacklisted by a logout or a revoked family. */
   | { outcome: 'blacklisted' }
 
@@ -109,10 +127,12 @@ export interface TokenLedger {
   recordIssued(token: OutstandingToken): Promise<void>
   isBlacklisted(jti: string): Promise<boolean>
   /**
-   * Blacklists a refresh token. `token` is recorded as outstanding first when no row exists
-   * (a token issued before the ledger knew it). Returns false when it was already blacklisted.
+   * Logout: blacklists a refresh token and ends its session (every live token of its family is
+   * blacklisted and the family recorded as ended until `voidUntil`), in one transaction. `token`
+   * is recorded as outstanding first when no row exists (a token issued before the ledger knew
+   * it). Returns false when it was already blacklisted.
    */
-  blacklist(token: OutstandingToken, at: Date): Promise<boolean>
+  blacklist(token: OutstandingToken, at: Date, voidUntil: Date): Promise<boolean>
   /**
    * Atomically consumes `old` and records `replacement` (null when not rotating). Of concurrent
    * calls for one `old.jti`, exactly one gets `rotated`. With `blacklistOld`, the old token is
@@ -136,14 +156,25 @@ export interface TokenLedger {
     at: Date,
     blacklistOld: boolean,
   ): Promise<AccountRotation>
-  /** Blacklists every live token of a family; returns how many were blacklisted now. */
-  revokeFamily(familyId: string, at: Date): Promise<number>
-  /** Blacklists every live token of a user; returns how many were blacklisted now. */
-  revokeUser(userId: number, at: Date): Promise<number>
+  /**
+   * Ends a session: blacklists every live token of the family and records the family as ended
+   * until `voidUntil` (when its last access token has expired), in one transaction that waits for
+   * a rotation in flight in the family. Returns how many tokens were blacklisted now.
+   */
+  revokeFamily(familyId: string, at: Date, voidUntil: Date): Promise<number>
+  /**
+   * Ends every session of a user as `revokeFamily` does, in one transaction: each family with a
+   * token unexpired (or expired just now) is recorded as ended. Returns how many tokens were
+   * blacklisted now.
+   */
+  revokeUser(userId: number, at: Date, voidUntil: Date): Promise<number>
   /** The user's refresh tokens that are neither expired, rotated nor blacklisted, newest first. */
   liveSessions(userId: number, now: Date): Promise<SessionRecord[]>
   /** Deletes expired rows in batches of `batchSize`; returns how many of each were deleted. */
-  flushExpired(now: Date, batchSize: number): Promise<{ outstanding: number; blacklisted: number }>
+  flushExpired(
+    now: Date,
+    batchSize: number,
+  ): Promise<{ outstanding: number; blacklisted: number; endedSessions: number }>
 }
 
 /** Per-user "tokens issued before T are void" marks, with a change feed for other instances. */
@@ -152,6 +183,15 @@ export interface RevocationStore {
   setCutoff(userId: number, notBefore: number): Promise<void>
   /** All cut-offs (for a fresh instance) or those changed after `cursor`. */
   cutoffsSince(cursor: number): Promise<{ cursor: number; cutoffs: { userId: number; notBefore: number }[] }>
+  /** Sessions ended (by `TokenLedger`) after `cursor`, all of them the first time (cursor -1). */
+  endedSessionsSince(cursor: number): Promise<{ cursor: number; sessions: EndedSession[] }>
+}
+
+export interface EndedSession {
+  sessionId: string
+  userId: number
+  /** Epoch ms after which no access token of the session is left to refuse. */
+  voidUntil: number
 }
 
 export interface AuditEvent {

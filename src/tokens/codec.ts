@@ -38,6 +38,8 @@ export interface IssueOptions {
   extra?: Record<string, unknown>
   /** Sign with the `jti`, `iat` and `exp` that `reserve` fixed earlier (then `iat` is ignored). */
   reserved?: ReservedToken
+  /** The session (token family) id, written under `SESSION_ID_CLAIM` when that is set. */
+  sessionId?: string
 }
 
 /**
@@ -164,8 +166,16 @@ export class TokenCodec {
       [s.USER_ID_CLAIM]: userId,
     }
     for (const [name, value] of Object.entries({ ...custom, ...options.extra })) {
-      if (!(name in payload) && !(RESERVED_CLAIMS as readonly string[]).includes(name)) payload[name] = value
+      if (
+        !(name in payload) &&
+        !(RESERVED_CLAIMS as readonly string[]).includes(name) &&
+        name !== s.SESSION_ID_CLAIM
+      )
+        payload[name] = value
     }
+    // After simplejwt's claims, so its claim set comes first and in its order.
+    if (s.SESSION_ID_CLAIM !== null && options.sessionId !== undefined)
+      payload[s.SESSION_ID_CLAIM] = options.sessionId
     if (s.AUDIENCE !== null) payload.aud = s.AUDIENCE
     if (s.ISSUER !== null) payload.iss = s.ISSUER
     if (!('signingKey' in this.keys) || this.keys.signingKey === undefined) {
@@ -272,7 +282,15 @@ export class TokenCodec {
     if (typeof userId !== 'number' || !Number.isSafeInteger(userId)) throw new TokenInvalid('bad_claims')
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw new TokenInvalid('bad_claims')
     if (typeof exp !== 'number' || typeof iat !== 'number') throw new TokenInvalid('bad_claims')
-    return Object.freeze({ type, userId, jti, iat, exp, claims: Object.freeze(payload) })
+    const sid = s.SESSION_ID_CLAIM === null ? undefined : payload[s.SESSION_ID_CLAIM]
+    if (sid !== undefined && (typeof sid !== 'string' || sid.length === 0 || sid.length > 64))
+      throw new TokenInvalid('bad_claims')
+    const claims = Object.freeze(payload)
+    return Object.freeze(
+      sid === undefined
+        ? { type, userId, jti, iat, exp, claims }
+        : { type, userId, jti, iat, exp, sessionId: sid, claims },
+    )
   }
 }
 

@@ -10,6 +10,8 @@ export interface VerifiedToken {
   /** Epoch seconds. */
   readonly iat: number
   readonly exp: number
+  /** The session (token family) the token belongs to, from `SESSION_ID_CLAIM`; absent on sliding tokens. */
+  readonly sessionId?: string
   /** The whole payload as signed (custom claims included), frozen. */
   readonly claims: Readonly<Record<string, unknown>>
 }
@@ -30,6 +32,7 @@ export type TokenSettings = Pick<
   | 'TOKEN_TYPE_CLAIM'
   | 'JTI_CLAIM'
   | 'SLIDING_TOKEN_REFRESH_EXP_CLAIM'
+  | 'SESSION_ID_CLAIM'
 >
 
 /** Claims that custom claims may never overwrite. */

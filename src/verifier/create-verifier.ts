@@ -97,6 +97,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     TOKEN_TYPE_CLAIM: options.claims?.TOKEN_TYPE_CLAIM ?? 'token_type',
     JTI_CLAIM: options.claims?.JTI_CLAIM ?? 'jti',
     SLIDING_TOKEN_REFRESH_EXP_CLAIM: 'refresh_exp',
+    SESSION_ID_CLAIM: 'sid',
   }
   // A remote key set can withdraw a key: reuse a verification no longer than the key set itself.
   const reuseMs =

@@ -146,7 +146,14 @@ describe('the per-connection memo and key retirement', () => {
 
   it('does not reuse a remembered token after the codec forgets its verifications', async () => {
     const users = { findById: async (id: number) => ({ id, isActive: true }) as never }
-    const gate = new UserGate(users, { cutoffsSince: async () => ({ cursor: 0, cutoffs: [] }) }, clock)
+    const gate = new UserGate(
+      users,
+      {
+        cutoffsSince: async () => ({ cursor: 0, cutoffs: [] }),
+        endedSessionsSince: async () => ({ cursor: 0, sessions: [] }),
+      },
+      clock,
+    )
     const authenticate = createAuthenticator({
       codec,
       gate,

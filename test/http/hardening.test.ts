@@ -63,29 +63,6 @@ for (const backend of BACKENDS) {
       expect((await refresh(app, fresh.refresh)).statusCode).toBe(200)
     })
 
-    it('20 concurrent refreshes of one token: one family, nobody logged out', async () => {
-      const pair = await login(app)
-      const results = await Promise.all(Array.from({ length: 20 }, () => refresh(app, pair.refresh)))
-      expect(results.map((res) => res.statusCode)).toEqual(Array(20).fill(200))
-      const family = new Set<unknown>()
-      for (const res of results) {
-        const answer = res.json()
-        expect((await hello(app, answer.access)).statusCode).toBe(200)
-        family.add(answer.refresh)
-      }
-      expect(family.size).toBe(20)
-      const sessions = await app.inject({
-        method: 'GET',
-        url: '/api/sessions/',
-        headers: bearer(pair.access),
-      })
-      const familyIds = (sessions.json() as { id: string }[]).map((session) => session.id)
-      // The login's family appears once, however many siblings the race produced.
-      expect(familyIds.filter((id) => id === claimsOf(pair.refresh).jti)).toHaveLength(1)
-      // Every sibling still refreshes.
-      expect((await refresh(app, results[5]?.json().refresh)).statusCode).toBe(200)
-    })
-
     it('refresh signs the claims of the user as the database has them now, and refuses a deactivated user', async () => {
       const bob = { username: 'bob-claims', password: 'Bob-Claims-Password-7' }
       const id = await server.createUser(bob)
@@ -112,7 +89,10 @@ for (const backend of BACKENDS) {
     })
 
     it('a reuse after REFRESH_REUSE_INTERVAL is theft: the family is revoked, access tokens die, it is audited', async () => {
-      const pair = await login(app)
+      // A user of its own: the clock is wound back afterwards, and the theft's cut-off stays ahead.
+      const theo = { username: 'theo', password: 'Theo-Password-77' }
+      await server.createUser(theo)
+      const pair = await login(app, theo)
       const next = (await refresh(app, pair.refresh)).json()
       server.clock.advance(11)
       try {

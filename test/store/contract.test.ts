@@ -14,6 +14,8 @@ import { BACKENDS, openMigrated, type TestStores } from './backends.js'
 const BASE = Date.UTC(2030, 0, 15, 12, 0, 0, 123)
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
+/** Until when an ended session is remembered, for the ledger calls that end sessions. */
+const VOID_UNTIL = new Date(BASE + 2 * DAY)
 const at = (offsetMs: number) => new Date(BASE + offsetMs)
 
 async function settle<T>(promise: Promise<T>): Promise<unknown> {
@@ -283,9 +285,9 @@ for (const backend of BACKENDS) {
         const owner = await userId()
         const unknown = token(owner)
         expect(await stores.ledger.isBlacklisted(unknown.jti)).toBe(false)
-        expect(await stores.ledger.blacklist(unknown, at(10))).toBe(true)
+        expect(await stores.ledger.blacklist(unknown, at(10), VOID_UNTIL)).toBe(true)
         expect(await stores.ledger.isBlacklisted(unknown.jti)).toBe(true)
-        expect(await stores.ledger.blacklist(unknown, at(20))).toBe(false)
+        expect(await stores.ledger.blacklist(unknown, at(20), VOID_UNTIL)).toBe(false)
         expect(await stores.ledger.liveSessions(owner, at(0))).toEqual([])
         // It was recorded: recording it now changes nothing and it stays out of the live list.
         await stores.ledger.recordIssued(unknown)
@@ -296,7 +298,7 @@ for (const backend of BACKENDS) {
         const owner = await userId()
         const orphan = token(owner)
         await stores.users.delete(owner)
-        expect(await stores.ledger.blacklist(orphan, at(1))).toBe(true)
+        expect(await stores.ledger.blacklist(orphan, at(1), VOID_UNTIL)).toBe(true)
         expect(await stores.ledger.isBlacklisted(orphan.jti)).toBe(true)
       })
 
@@ -306,7 +308,10 @@ for (const backend of BACKENDS) {
         await stores.ledger.recordIssued(login)
         const next = token(owner, { familyId: 'ignored: the ledger knows the family' })
         const rotatedAt = at(HOUR)
-        expect(await stores.ledger.rotate(login, next, rotatedAt, true)).toEqual({ outcome: 'rotated' })
+        expect(await stores.ledger.rotate(login, next, rotatedAt, true)).toEqual({
+          outcome: 'rotated',
+          familyId: expect.any(String),
+        })
         expect(await stores.ledger.isBlacklisted(login.jti)).toBe(true)
         expect(await stores.ledger.liveSessions(owner, at(HOUR))).toEqual([
           { ...next, familyId: login.jti, parentJti: login.jti, lastUsedAt: rotatedAt },
@@ -317,7 +322,10 @@ for (const backend of BACKENDS) {
         const owner = await userId()
         const login = token(owner)
         await stores.ledger.recordIssued(login)
-        expect(await stores.ledger.rotate(login, token(owner), at(1), false)).toEqual({ outcome: 'rotated' })
+        expect(await stores.ledger.rotate(login, token(owner), at(1), false)).toEqual({
+          outcome: 'rotated',
+          familyId: expect.any(String),
+        })
         expect(await stores.ledger.isBlacklisted(login.jti)).toBe(false)
         // Rotated tokens are consumed: no longer a live session either way.
         expect((await stores.ledger.liveSessions(owner, at(1))).map((s) => s.jti)).not.toContain(login.jti)
@@ -333,6 +341,7 @@ for (const backend of BACKENDS) {
           outcome: 'already_rotated',
           rotatedAt: at(1000),
           replacedBy: next.jti,
+          replacement: expect.objectContaining({ jti: next.jti }),
           familyId: login.jti,
         })
         expect((await stores.ledger.liveSessions(owner, at(2000))).map((s) => s.jti)).toEqual([next.jti])
@@ -341,11 +350,15 @@ for (const backend of BACKENDS) {
       it('records an unknown old token when rotating it, and consumes it without a replacement', async () => {
         const owner = await userId()
         const old = token(owner)
-        expect(await stores.ledger.rotate(old, null, at(1), false)).toEqual({ outcome: 'rotated' })
+        expect(await stores.ledger.rotate(old, null, at(1), false)).toEqual({
+          outcome: 'rotated',
+          familyId: expect.any(String),
+        })
         expect(await stores.ledger.rotate(old, null, at(2), false)).toEqual({
           outcome: 'already_rotated',
           rotatedAt: at(1),
           replacedBy: null,
+          replacement: null,
           familyId: old.familyId,
         })
       })
@@ -373,6 +386,7 @@ for (const backend of BACKENDS) {
               outcome: 'already_rotated',
               rotatedAt: at(HOUR),
               replacedBy: winners[0]?.jti ?? null,
+              replacement: expect.objectContaining({ jti: winners[0]?.jti }),
               familyId: login.jti,
             } satisfies RotationResult)
           }
@@ -387,7 +401,7 @@ for (const backend of BACKENDS) {
         const owner = await userId()
         const login = token(owner)
         await stores.ledger.recordIssued(login)
-        await stores.ledger.blacklist(login, at(1))
+        await stores.ledger.blacklist(login, at(1), VOID_UNTIL)
         const replacement = token(owner)
         expect(await stores.ledger.rotate(login, replacement, at(2), true)).toEqual({
           outcome: 'blacklisted',
@@ -410,7 +424,7 @@ for (const backend of BACKENDS) {
           const answer = await stores.ledger.rotateForActiveUser(login, next, at(HOUR), true)
           expect(answer).toEqual({
             account: await stores.users.findWithGroups(owner),
-            rotation: { outcome: 'rotated' },
+            rotation: { outcome: 'rotated', familyId: expect.any(String) },
           })
           expect(answer.account?.groups).toEqual(['staff', 'z, "q"', 'Ärzte'])
           expect(await stores.ledger.isBlacklisted(login.jti)).toBe(true)
@@ -426,6 +440,7 @@ for (const backend of BACKENDS) {
           // Never recorded: the ledger records it on the way, as rotate does.
           expect((await stores.ledger.rotateForActiveUser(login, next, at(1000), true)).rotation).toEqual({
             outcome: 'rotated',
+            familyId: expect.any(String),
           })
           const again = await stores.ledger.rotateForActiveUser(login, token(owner), at(2000), true)
           expect(again.account?.user.id).toBe(owner)
@@ -433,11 +448,12 @@ for (const backend of BACKENDS) {
             outcome: 'already_rotated',
             rotatedAt: at(1000),
             replacedBy: next.jti,
+            replacement: expect.objectContaining({ jti: next.jti }),
             familyId: login.jti,
           })
           const loggedOut = token(owner)
           await stores.ledger.recordIssued(loggedOut)
-          await stores.ledger.blacklist(loggedOut, at(3000))
+          await stores.ledger.blacklist(loggedOut, at(3000), VOID_UNTIL)
           const refused = await stores.ledger.rotateForActiveUser(loggedOut, token(owner), at(4000), true)
           expect(refused.rotation).toEqual({ outcome: 'blacklisted' })
           expect((await stores.ledger.liveSessions(owner, at(4000))).map((s) => s.jti)).toEqual([next.jti])
@@ -492,7 +508,8 @@ for (const backend of BACKENDS) {
             const login = asked[i]?.login as OutstandingToken
             expect(answer.account?.user.id).toBe(login.userId)
             expect(answer.account?.groups).toEqual(login.userId === owners[1] ? ['a', 'b'] : [])
-            if (login !== twice) expect(answer.rotation).toEqual({ outcome: 'rotated' })
+            if (login !== twice)
+              expect(answer.rotation).toEqual({ outcome: 'rotated', familyId: expect.any(String) })
           }
           const forTwice = [answers[7], answers[30]].map((a) => a?.rotation?.outcome).sort()
           expect(forTwice).toEqual(['already_rotated', 'rotated'])
@@ -549,7 +566,7 @@ for (const backend of BACKENDS) {
             for (const answer of first) {
               expect(answer).toEqual({
                 account: await stores.users.findWithGroups(owner),
-                rotation: { outcome: 'rotated' },
+                rotation: { outcome: 'rotated', familyId: expect.any(String) },
               })
             }
             expect(
@@ -579,11 +596,11 @@ for (const backend of BACKENDS) {
         const otherFamily = token(owner)
         await stores.ledger.recordIssued(otherFamily)
 
-        expect(await stores.ledger.revokeFamily(a.jti, at(3))).toBe(2) // b and c
+        expect(await stores.ledger.revokeFamily(a.jti, at(3), VOID_UNTIL)).toBe(2) // b and c
         for (const jti of [a.jti, b.jti, c.jti]) expect(await stores.ledger.isBlacklisted(jti)).toBe(true)
         expect(await stores.ledger.isBlacklisted(expired.jti)).toBe(false)
         expect((await stores.ledger.liveSessions(owner, at(3))).map((s) => s.jti)).toEqual([otherFamily.jti])
-        expect(await stores.ledger.revokeFamily(a.jti, at(4))).toBe(0)
+        expect(await stores.ledger.revokeFamily(a.jti, at(4), VOID_UNTIL)).toBe(0)
         // A revoked, rotated token still reports its rotation, so a replay is recognised as one.
         expect((await stores.ledger.rotate(b, token(owner), at(5), true)).outcome).toBe('already_rotated')
         expect(await stores.ledger.rotate(c, token(owner), at(5), true)).toEqual({ outcome: 'blacklisted' })
@@ -597,10 +614,10 @@ for (const backend of BACKENDS) {
         const theirs = token(other)
         await stores.ledger.recordIssued(theirs)
 
-        expect(await stores.ledger.revokeUser(owner, at(0))).toBe(2)
+        expect(await stores.ledger.revokeUser(owner, at(0), VOID_UNTIL)).toBe(2)
         expect(await stores.ledger.liveSessions(owner, at(0))).toEqual([])
         expect((await stores.ledger.liveSessions(other, at(0))).map((s) => s.jti)).toEqual([theirs.jti])
-        expect(await stores.ledger.revokeUser(owner, at(1))).toBe(0)
+        expect(await stores.ledger.revokeUser(owner, at(1), VOID_UNTIL)).toBe(0)
       })
 
       it('lists only unexpired, unrotated, unblacklisted tokens of the user, newest first', async () => {
@@ -617,7 +634,7 @@ for (const backend of BACKENDS) {
           await stores.ledger.recordIssued(t)
         }
         await stores.ledger.rotate(rotated, replacement, at(2 * HOUR), false)
-        await stores.ledger.blacklist(blacklisted, at(2 * HOUR))
+        await stores.ledger.blacklist(blacklisted, at(2 * HOUR), VOID_UNTIL)
 
         const sessions = await stores.ledger.liveSessions(owner, at(HOUR))
         expect(sessions.map((s) => s.jti)).toEqual([replacement.jti, newest.jti, middle.jti, oldest.jti])
@@ -632,22 +649,50 @@ for (const backend of BACKENDS) {
         const owner = await userId()
         const expired = Array.from({ length: 10 }, () => token(owner, { expiresAt: at(-HOUR) }))
         for (const t of expired) await stores.ledger.recordIssued(t)
-        for (const t of expired.slice(0, 7)) await stores.ledger.blacklist(t, at(-2 * HOUR))
+        for (const t of expired.slice(0, 7)) await stores.ledger.blacklist(t, at(-2 * HOUR), VOID_UNTIL)
         const live = token(owner)
         const liveBlacklisted = token(owner)
         await stores.ledger.recordIssued(live)
-        await stores.ledger.blacklist(liveBlacklisted, at(0))
+        await stores.ledger.blacklist(liveBlacklisted, at(0), VOID_UNTIL)
 
-        expect(await stores.ledger.flushExpired(at(0), 3)).toEqual({ outstanding: 10, blacklisted: 7 })
+        expect(await stores.ledger.flushExpired(at(0), 3)).toEqual({
+          outstanding: 10,
+          blacklisted: 7,
+          endedSessions: 0,
+        })
         expect(await stores.ledger.isBlacklisted(expired[0]?.jti ?? '')).toBe(false)
         expect(await stores.ledger.isBlacklisted(liveBlacklisted.jti)).toBe(true)
         expect((await stores.ledger.liveSessions(owner, at(0))).map((s) => s.jti)).toEqual([live.jti])
-        expect(await stores.ledger.flushExpired(at(0), 3)).toEqual({ outstanding: 0, blacklisted: 0 })
+        expect(await stores.ledger.flushExpired(at(0), 3)).toEqual({
+          outstanding: 0,
+          blacklisted: 0,
+          endedSessions: 0,
+        })
         // Exactly a multiple of the batch size: the loop still ends.
         for (const t of Array.from({ length: 3 }, () => token(owner, { expiresAt: at(-1) }))) {
           await stores.ledger.recordIssued(t)
         }
-        expect(await stores.ledger.flushExpired(at(0), 3)).toEqual({ outstanding: 3, blacklisted: 0 })
+        expect(await stores.ledger.flushExpired(at(0), 3)).toEqual({
+          outstanding: 3,
+          blacklisted: 0,
+          endedSessions: 0,
+        })
+        // An ended session is kept until its last access token has expired, then flushed.
+        const ending = token(owner)
+        await stores.ledger.recordIssued(ending)
+        await stores.ledger.revokeFamily(ending.familyId, at(0), at(10))
+        const feed = await stores.revocations.endedSessionsSince(-1)
+        expect(feed.sessions).toContainEqual({
+          sessionId: ending.familyId,
+          userId: owner,
+          voidUntil: BASE + 10,
+        })
+        expect((await stores.ledger.flushExpired(at(5), 3)).endedSessions).toBe(0)
+        expect((await stores.ledger.flushExpired(at(10), 3)).endedSessions).toBe(1)
+        const left = (await stores.revocations.endedSessionsSince(-1)).sessions.map(
+          (ended) => ended.sessionId,
+        )
+        expect(left).not.toContain(ending.familyId)
       })
 
       it('refuses a batch size that is not a positive integer', async () => {

@@ -111,7 +111,7 @@ export function sessionRoutes(
         if (!FAMILY_ID.test(id)) throw new NotFound()
         const live = await ledger.liveSessions(userId, new Date(clock.now()))
         if (!live.some((session) => session.familyId === id)) throw new NotFound()
-        await ledger.revokeFamily(id, new Date(clock.now()))
+        await accounts.endSession(userId, id)
         void audit.record('session_revoked', { userId, context: contextOf(request), detail: { session: id } })
         reply.code(204)
         return null

@@ -6,12 +6,14 @@ import { type Kysely, type Selectable, type Transaction, sql } from 'kysely'
 import type {
   AccountRotation,
   OutstandingToken,
+  Replacement,
   RotationResult,
   SessionRecord,
   TokenLedger,
 } from '../ports.js'
 import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
+import { nextFeedSeq } from './feed.js'
 import type { Writers } from './group-commit.js'
 import { RefreshBatcher } from './refresh-batch.js'
 import { BLACKLISTED_DURING_ROTATION, sqlStateOf, UNDEFINED_FUNCTION } from './sql-state.js'
@@ -61,6 +63,12 @@ class RotationAborted extends Error {
     super(result.outcome)
   }
 }
+
+/**
+ * How long after its last token expired a session still counts as live when a user's sessions
+ * are ended: an access token issued just before may outlive the refresh token that issued it.
+ */
+const ENDED_SLACK_MS = 2000
 
 export class SqlTokenLedger implements TokenLedger {
   readonly #db: Kysely<Database>
@@ -145,16 +153,31 @@ export class SqlTokenLedger implements TokenLedger {
       .execute()
   }
 
-  async blacklist(token: OutstandingToken, at: Date): Promise<boolean> {
+  async blacklist(token: OutstandingToken, at: Date, voidUntil: Date): Promise<boolean> {
     return this.#writers.transaction(async (tx) => {
       await this.#recordIfUserExists(tx, token)
-      await this.#lock(tx, 'jti', token.jti)
+      const known = await tx
+        .selectFrom('outstanding_tokens')
+        .select(['family_id', 'user_id'])
+        .where('jti', '=', token.jti)
+        .executeTakeFirst()
+      const familyId = known?.family_id ?? token.familyId
+      // Waits for a rotation in flight in the family, so its replacement is ended below too.
+      await this.#lock(tx, 'family_id', familyId)
       const result = await tx
         .insertInto('blacklisted_tokens')
         .values({ jti: token.jti, blacklisted_at: toMillis(at), expires_at: toMillis(token.expiresAt) })
         .onConflict((conflict) => conflict.column('jti').doNothing())
         .executeTakeFirst()
-      return toNumber(result.numInsertedOrUpdatedRows ?? 0n) > 0
+      const fresh = toNumber(result.numInsertedOrUpdatedRows ?? 0n) > 0
+      if (fresh) {
+        await this.#blacklistLive(tx, 'family_id', familyId, toMillis(at))
+        await this.#recordEnded(tx, 'family_id', familyId, toMillis(at), toMillis(voidUntil), {
+          sessionId: familyId,
+          userId: known === undefined ? token.userId : toNumber(known.user_id),
+        })
+      }
+      return fresh
     })
   }
 
@@ -217,7 +240,7 @@ export class SqlTokenLedger implements TokenLedger {
         } else if (this.#rowLocks && (await this.#isBlacklisted(tx, old.jti))) {
           throw new RotationAborted({ outcome: 'blacklisted' })
         }
-        return { outcome: 'rotated' }
+        return { outcome: 'rotated', familyId: claimed.familyId }
       })
     } catch (error) {
       if (error instanceof RotationAborted) return error.result
@@ -283,7 +306,7 @@ export class SqlTokenLedger implements TokenLedger {
     // Sorted here, not in SQL: collations differ between the dialects, code-unit order does not.
     const account = { user: toUser(answer.user), groups: answer.groups.sort() }
     if (!account.user.isActive) return { account, rotation: null }
-    if (answer.family !== null) return { account, rotation: { outcome: 'rotated' } }
+    if (answer.family !== null) return { account, rotation: { outcome: 'rotated', familyId: answer.family } }
     // The claim failed, changing nothing: the transaction finds out why.
     return { account, rotation: await this.#rotateInTransaction(old, replacement, now, blacklistOld) }
   }
@@ -307,7 +330,8 @@ export class SqlTokenLedger implements TokenLedger {
           ${replacement === null ? null : toMillis(replacement.expiresAt)}::bigint,
           ${replacement?.userAgent ?? null}::text, ${replacement?.ip ?? null}::varchar
         ) as family_id`.execute(this.#db)
-      return rows[0]?.family_id == null ? undefined : { outcome: 'rotated' }
+      const familyId = rows[0]?.family_id
+      return familyId == null ? undefined : { outcome: 'rotated', familyId }
     } catch (error) {
       const code = sqlStateOf(error)
       if (code === BLACKLISTED_DURING_ROTATION) return { outcome: 'blacklisted' }
@@ -354,6 +378,7 @@ export class SqlTokenLedger implements TokenLedger {
           rotatedAt: fromMillis(row.rotated_at),
           replacedBy: row.replaced_by,
           familyId: row.family_id,
+          replacement: row.replaced_by === null ? null : await this.#replacement(tx, row.replaced_by),
         }
       }
       if (await this.#isBlacklisted(tx, old.jti)) return { outcome: 'blacklisted' }
@@ -363,40 +388,129 @@ export class SqlTokenLedger implements TokenLedger {
     throw new Error(`token ${old.jti} is neither rotated nor blacklisted, yet could not be claimed`)
   }
 
-  async revokeFamily(familyId: string, at: Date): Promise<number> {
-    return this.#revokeWhere('family_id', familyId, at)
+  /** The replacement of a rotated token, with whether it is still unused. */
+  async #replacement(tx: Transaction<Database>, jti: string): Promise<Replacement | null> {
+    const row = await tx
+      .selectFrom('outstanding_tokens as o')
+      .leftJoin('blacklisted_tokens as b', 'b.jti', 'o.jti')
+      .select(['o.jti', 'o.created_at', 'o.expires_at', 'o.rotated_at', 'b.jti as blacklisted'])
+      .where('o.jti', '=', jti)
+      .executeTakeFirst()
+    if (row === undefined) return null
+    return {
+      jti: row.jti,
+      createdAt: fromMillis(row.created_at),
+      expiresAt: fromMillis(row.expires_at),
+      unused: row.rotated_at === null && row.blacklisted === null,
+    }
   }
 
-  async revokeUser(userId: number, at: Date): Promise<number> {
-    return this.#revokeWhere('user_id', userId, at)
+  async revokeFamily(familyId: string, at: Date, voidUntil: Date): Promise<number> {
+    return this.#revokeWhere('family_id', familyId, at, voidUntil)
   }
 
-  /** Blacklists, in one statement, every unexpired token matching `by` that is not yet blacklisted. */
-  async #revokeWhere(by: 'family_id' | 'user_id', value: string | number, at: Date): Promise<number> {
+  async revokeUser(userId: number, at: Date, voidUntil: Date): Promise<number> {
+    return this.#revokeWhere('user_id', userId, at, voidUntil)
+  }
+
+  /** Ends the sessions matching `by`: their live tokens blacklisted, the families recorded as ended. */
+  async #revokeWhere(
+    by: 'family_id' | 'user_id',
+    value: string | number,
+    at: Date,
+    voidUntil: Date,
+  ): Promise<number> {
     const now = toMillis(at)
     return this.#writers.transaction(async (tx) => {
       // Waits for a rotation in flight, so its replacement is seen (and revoked) below.
       await this.#lock(tx, by, value)
-      const result = await tx
-        .insertInto('blacklisted_tokens')
-        .columns(['jti', 'blacklisted_at', 'expires_at'])
-        .expression(
-          tx
-            .selectFrom('outstanding_tokens as o')
-            // A typed parameter: PostgreSQL would otherwise read it as text in a SELECT list.
-            .select(['o.jti', sql<number>`cast(${now} as bigint)`.as('blacklisted_at'), 'o.expires_at'])
-            .where(`o.${by}`, '=', value)
-            .where('o.expires_at', '>', now)
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(selectFrom('blacklisted_tokens as b').select('b.jti').whereRef('b.jti', '=', 'o.jti')),
-              ),
-            ),
-        )
-        .onConflict((conflict) => conflict.column('jti').doNothing())
-        .executeTakeFirst()
-      return toNumber(result.numInsertedOrUpdatedRows ?? 0n)
+      const blacklisted = await this.#blacklistLive(tx, by, value, now)
+      const only = by === 'family_id' ? { sessionId: String(value), userId: null } : undefined
+      await this.#recordEnded(tx, by, value, now, toMillis(voidUntil), only)
+      return blacklisted
     })
+  }
+
+  /** Blacklists, in one statement, every unexpired token matching `by` that is not yet blacklisted. */
+  async #blacklistLive(
+    tx: Transaction<Database>,
+    by: 'family_id' | 'user_id',
+    value: string | number,
+    now: number,
+  ): Promise<number> {
+    const result = await tx
+      .insertInto('blacklisted_tokens')
+      .columns(['jti', 'blacklisted_at', 'expires_at'])
+      .expression(
+        tx
+          .selectFrom('outstanding_tokens as o')
+          // A typed parameter: PostgreSQL would otherwise read it as text in a SELECT list.
+          .select(['o.jti', sql<number>`cast(${now} as bigint)`.as('blacklisted_at'), 'o.expires_at'])
+          .where(`o.${by}`, '=', value)
+          .where('o.expires_at', '>', now)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(selectFrom('blacklisted_tokens as b').select('b.jti').whereRef('b.jti', '=', 'o.jti')),
+            ),
+          ),
+      )
+      .onConflict((conflict) => conflict.column('jti').doNothing())
+      .executeTakeFirst()
+    return toNumber(result.numInsertedOrUpdatedRows ?? 0n)
+  }
+
+  /**
+   * Records the sessions matching `by` as ended, in the feed every instance follows. A family
+   * counts when one of its tokens is unexpired or expired within `ENDED_SLACK_MS`: an access token
+   * it issued may still be valid. `only` names a single family to record even when the ledger
+   * has no row of it (a logout with a token it never saw); its `userId` is looked up when null.
+   */
+  async #recordEnded(
+    tx: Transaction<Database>,
+    by: 'family_id' | 'user_id',
+    value: string | number,
+    now: number,
+    voidUntil: number,
+    only?: { sessionId: string; userId: number | null },
+  ): Promise<void> {
+    const seq = await nextFeedSeq(tx, this.#dialect, 'ended_sessions')
+    if (only !== undefined) {
+      let userId = only.userId
+      if (userId === null) {
+        const row = await tx
+          .selectFrom('outstanding_tokens')
+          .select('user_id')
+          .where('family_id', '=', only.sessionId)
+          .executeTakeFirst()
+        if (row === undefined) return
+        userId = toNumber(row.user_id)
+      }
+      await tx
+        .insertInto('ended_sessions')
+        .values({ session_id: only.sessionId, user_id: userId, ended_at: now, void_until: voidUntil, seq })
+        .onConflict((conflict) => conflict.column('session_id').doNothing())
+        .execute()
+      return
+    }
+    await tx
+      .insertInto('ended_sessions')
+      .columns(['session_id', 'user_id', 'ended_at', 'void_until', 'seq'])
+      .expression(
+        tx
+          .selectFrom('outstanding_tokens as o')
+          .select([
+            'o.family_id',
+            'o.user_id',
+            sql<number>`cast(${now} as bigint)`.as('ended_at'),
+            sql<number>`cast(${voidUntil} as bigint)`.as('void_until'),
+            sql<number>`cast(${seq} as bigint)`.as('seq'),
+          ])
+          .distinct()
+          .where(`o.${by}`, '=', value)
+          .where('o.expires_at', '>', now - ENDED_SLACK_MS),
+      )
+      .onConflict((conflict) => conflict.column('session_id').doNothing())
+      .execute()
   }
 
   async liveSessions(userId: number, now: Date): Promise<SessionRecord[]> {
@@ -421,7 +535,10 @@ export class SqlTokenLedger implements TokenLedger {
    *
    * @throws RangeError unless `batchSize` is a positive integer.
    */
-  async flushExpired(now: Date, batchSize: number): Promise<{ outstanding: number; blacklisted: number }> {
+  async flushExpired(
+    now: Date,
+    batchSize: number,
+  ): Promise<{ outstanding: number; blacklisted: number; endedSessions: number }> {
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new RangeError('batchSize must be a positive integer')
     const cutoff = toMillis(now)
@@ -431,7 +548,10 @@ export class SqlTokenLedger implements TokenLedger {
     const blacklisted = await this.#deleteInBatches(batchSize, (db) =>
       this.#deleteExpired(db, 'blacklisted_tokens', cutoff, batchSize),
     )
-    return { outstanding, blacklisted }
+    const endedSessions = await this.#deleteInBatches(batchSize, (db) =>
+      this.#deleteEndedSessions(db, cutoff, batchSize),
+    )
+    return { outstanding, blacklisted, endedSessions }
   }
 
   /**
@@ -455,6 +575,20 @@ export class SqlTokenLedger implements TokenLedger {
     const query = this.#rowLocks
       ? db.deleteFrom(table).where(sql<boolean>`jti = any(array(${expired}))`)
       : db.deleteFrom(table).where('jti', 'in', expired)
+    return query.executeTakeFirst()
+  }
+
+  /** One batch of ended sessions none of whose access tokens can still be valid, as above. */
+  #deleteEndedSessions(db: Kysely<Database>, cutoff: number, batchSize: number) {
+    const done = db
+      .selectFrom('ended_sessions')
+      .select('session_id')
+      .where('void_until', '<=', cutoff)
+      .orderBy('void_until')
+      .limit(batchSize)
+    const query = this.#rowLocks
+      ? db.deleteFrom('ended_sessions').where(sql<boolean>`session_id = any(array(${done}))`)
+      : db.deleteFrom('ended_sessions').where('session_id', 'in', done)
     return query.executeTakeFirst()
   }
 

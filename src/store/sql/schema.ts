@@ -69,6 +69,16 @@ export interface UserCutoffsTable {
   seq: number
 }
 
+export interface EndedSessionsTable {
+  session_id: string
+  user_id: number
+  ended_at: Millis
+  /** When every access token of the session has expired: the row may go then. */
+  void_until: Millis
+  /** Position in the change feed other instances poll. */
+  seq: number
+}
+
 export interface AuditEventsTable {
   id: Generated<number>
   at: Millis
@@ -94,6 +104,7 @@ export interface Database {
   outstanding_tokens: OutstandingTokensTable
   blacklisted_tokens: BlacklistedTokensTable
   user_cutoffs: UserCutoffsTable
+  ended_sessions: EndedSessionsTable
   audit_events: AuditEventsTable
   api_clients: ApiClientsTable
 }
@@ -136,6 +147,7 @@ export const DATABASE_COLUMNS: {
   },
   blacklisted_tokens: { jti: true, blacklisted_at: true, expires_at: true },
   user_cutoffs: { user_id: true, not_before: true, seq: true },
+  ended_sessions: { session_id: true, user_id: true, ended_at: true, void_until: true, seq: true },
   audit_events: { id: true, at: true, event: true, user_id: true, ip: true, user_agent: true, detail: true },
   api_clients: { client_id: true, secret_hash: true, name: true, created_at: true },
 }
