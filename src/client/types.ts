@@ -37,7 +37,10 @@ export interface TesseraClientOptions {
   fetch?: typeof globalThis.fetch
   /** Milliseconds since the epoch. Default `Date.now`; inject one in tests. */
   clock?: () => number
-  /** Refresh this many seconds before the access token's `exp`. Default 30. */
+  /**
+   * Renew at most this many seconds before the access token's `exp`. Default 30. Shorter-lived
+   * tokens renew a sixth of their lifetime (`exp − iat`) before `exp`, at least 1 s before.
+   */
   refreshSkewSeconds?: number
   /** Body mode only: where the refresh token is kept. Default: memory. */
   storage?: RefreshTokenStorage
