@@ -143,13 +143,15 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
       tabWaiters.add(wake)
     })
 
+  const csrfToken = () => readCookie(readCookies(), options.csrfCookieName ?? 'csrftoken') || undefined
+
   /** A POST to a token endpoint, with the cookie-transport and CSRF headers in cookie mode. */
   const postToken = (path: string, body: object, transport = true) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(body) }
     if (cookieMode && transport) {
       headers[AUTH_TRANSPORT_HEADER] = 'cookie'
-      const csrf = readCookie(readCookies(), options.csrfCookieName ?? 'csrftoken')
+      const csrf = csrfToken()
       if (csrf) headers[options.csrfHeaderName ?? 'X-CSRFToken'] = csrf
       init.credentials = 'include'
     }
@@ -293,6 +295,10 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
     fetch: authFetch,
     async restore() {
       if (fresh()) return true
+      // Cookie mode: the server sets the script-readable CSRF cookie with the HttpOnly refresh cookie
+      // and clears both together (logout, refused refresh), and a cookie refresh without it fails
+      // the CSRF check anyway. No CSRF cookie: no session to resume, so nothing to ask.
+      if (cookieMode && inFlight === undefined && csrfToken() === undefined) return false
       try {
         await refresh()
         return true
