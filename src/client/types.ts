@@ -1,5 +1,6 @@
 /** Public types of `tessera/client`. */
 import type { RegisterAnswer, UserView } from '../protocol/index.js'
+import type { FetchFunction, FetchInit, FetchInput, FetchResponse } from './fetch-types.js'
 import type { LockManagerLike } from './tabs.js'
 
 /**
@@ -34,7 +35,7 @@ export interface TesseraClientOptions {
    */
   mode?: 'cookie' | 'body'
   /** The fetch to use. Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch
+  fetch?: FetchFunction
   /** Milliseconds since the epoch. Default `Date.now`; inject one in tests. */
   clock?: () => number
   /**
@@ -88,7 +89,7 @@ export interface TesseraClient {
    * `token_not_valid`, then retries once. Paths starting with `/` are resolved against `baseUrl`.
    * Throws `SessionExpiredError` when the session cannot be renewed.
    */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  fetch(input: FetchInput, init?: FetchInit): Promise<FetchResponse>
   /** Restores a session on page load (the refresh cookie, or the stored refresh token). Resolves `true` when logged in. */
   restore(): Promise<boolean>
   /** A valid access token (refreshing if needed), or `null` when anonymous. */
