@@ -90,7 +90,11 @@ export interface TesseraClient {
    * Throws `SessionExpiredError` when the session cannot be renewed.
    */
   fetch(input: FetchInput, init?: FetchInit): Promise<FetchResponse>
-  /** Restores a session on page load (the refresh cookie, or the stored refresh token). Resolves `true` when logged in. */
+  /**
+   * Restores a session on page load (the refresh cookie, or the stored refresh token). Resolves `true`
+   * when logged in. Cookie mode asks the server only when the CSRF cookie is present (the server sets
+   * and clears it with the refresh cookie).
+   */
   restore(): Promise<boolean>
   /** A valid access token (refreshing if needed), or `null` when anonymous. */
   getAccessToken(): Promise<string | null>
