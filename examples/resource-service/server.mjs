@@ -2,7 +2,7 @@
 // Tessera per request. Run Tessera with an asymmetric key (TESSERA_ALGORITHM=EdDSA), then:
 //   TESSERA_JWKS_URL=http://127.0.0.1:8000/.well-known/jwks.json node examples/resource-service/server.mjs
 import Fastify from 'fastify'
-import { authenticated, hasRole, tesseraAuth } from 'tessera/fastify'
+import { authenticated, guarded, hasRole, tesseraAuth } from 'tessera/fastify'
 
 const app = Fastify({ logger: false })
 
@@ -15,13 +15,20 @@ await app.register(tesseraAuth, {
   cacheMaxAgeMs: Number(process.env.JWKS_MAX_AGE_MS ?? 600_000),
 })
 
-app.get('/orders', { preHandler: authenticated }, async (request) => ({
-  user: request.user.id,
-  email: request.user.email ?? null,
-  orders: [],
-}))
+// `guarded` runs the guards before the handler (in TypeScript, `request.user` is then non-null).
+app.get(
+  '/orders',
+  guarded(authenticated, async (request) => ({
+    user: request.user.id,
+    email: request.user.email ?? null,
+    orders: [],
+  })),
+)
 
-app.get('/reports', { preHandler: [authenticated, hasRole('staff')] }, async () => ({ reports: ['q3'] }))
+app.get(
+  '/reports',
+  guarded([authenticated, hasRole('staff')], async () => ({ reports: ['q3'] })),
+)
 
 const address = await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 8001) })
 console.log(`resource service listening on ${address}`)

@@ -13,7 +13,7 @@ import {
 } from '../protocol/index.js'
 import { readCookie } from './cookies.js'
 import { errorFromResponse, SessionExpiredError, TesseraClientError } from './errors.js'
-import { tokenExpiry } from './jwt.js'
+import { decodeJwtPayload, renewalMargin, tokenExpiry } from './jwt.js'
 import { type LockManagerLike, openTabLink, type TabMessage, withLock } from './tabs.js'
 import type { TesseraClient, TesseraClientOptions, TesseraEvent } from './types.js'
 
@@ -41,7 +41,7 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
   const send =
     options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init))
   const now = options.clock ?? Date.now
-  const skewMs = (options.refreshSkewSeconds ?? 30) * 1000
+  const maxMarginMs = (options.refreshSkewSeconds ?? 30) * 1000
   const loginField = options.loginField ?? 'username'
   const readCookies = options.cookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie))
   const channelName = options.channelName ?? 'tessera'
@@ -65,6 +65,8 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
 
   let access: string | null = null
   let accessExp: number | undefined
+  /** When the held token is due for renewal (ms since the epoch); see `renewalMargin`. */
+  let renewAt = Number.POSITIVE_INFINITY
   let inFlight: Promise<string> | undefined
   // Bumped when a session ends or starts, so a refresh that was in flight cannot resurrect the old one.
   let epoch = 0
@@ -85,11 +87,21 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
 
   const setAccess = (token: string | null) => {
     access = token
-    accessExp = token ? tokenExpiry(token) : undefined
+    const payload = token ? decodeJwtPayload(token) : undefined
+    const exp = typeof payload?.exp === 'number' ? payload.exp : undefined
+    accessExp = exp
+    if (exp === undefined) {
+      renewAt = Number.POSITIVE_INFINITY
+      return
+    }
+    // The lifetime from the server's own `iat`, so a skewed client clock cannot shrink it; a token
+    // without one counts from now.
+    const iat = typeof payload?.iat === 'number' ? payload.iat : now() / 1000
+    renewAt = exp * 1000 - renewalMargin((exp - iat) * 1000, maxMarginMs)
   }
 
-  /** Usable without a refresh: held, and not within the skew of `exp` (no `exp`: the server decides). */
-  const fresh = () => access !== null && (accessExp === undefined || accessExp * 1000 - skewMs > now())
+  /** Usable without a refresh: held, and not yet due for renewal (no `exp`: the server decides). */
+  const fresh = () => access !== null && renewAt > now()
 
   const onTab = (message: TabMessage) => {
     adoptFromTab(message)
@@ -131,13 +143,15 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
       tabWaiters.add(wake)
     })
 
+  const csrfToken = () => readCookie(readCookies(), options.csrfCookieName ?? 'csrftoken') || undefined
+
   /** A POST to a token endpoint, with the cookie-transport and CSRF headers in cookie mode. */
   const postToken = (path: string, body: object, transport = true) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(body) }
     if (cookieMode && transport) {
       headers[AUTH_TRANSPORT_HEADER] = 'cookie'
-      const csrf = readCookie(readCookies(), options.csrfCookieName ?? 'csrftoken')
+      const csrf = csrfToken()
       if (csrf) headers[options.csrfHeaderName ?? 'X-CSRFToken'] = csrf
       init.credentials = 'include'
     }
@@ -281,6 +295,10 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
     fetch: authFetch,
     async restore() {
       if (fresh()) return true
+      // Cookie mode: the server sets the script-readable CSRF cookie with the HttpOnly refresh cookie
+      // and clears both together (logout, refused refresh), and a cookie refresh without it fails
+      // the CSRF check anyway. No CSRF cookie: no session to resume, so nothing to ask.
+      if (cookieMode && inFlight === undefined && csrfToken() === undefined) return false
       try {
         await refresh()
         return true

@@ -3,6 +3,7 @@
  * `code` (stable) rather than on `detail` (human text that may change or be translated).
  */
 import type { FieldErrors } from '../protocol/index.js'
+import type { ErrorResponse } from './fetch-types.js'
 
 /**
  * A non-success answer from the Tessera server.
@@ -68,7 +69,7 @@ export class SessionExpiredError extends TesseraClientError {}
  * if (!res.ok) throw await errorFromResponse(res)
  * ```
  */
-export async function errorFromResponse(res: Response): Promise<TesseraClientError> {
+export async function errorFromResponse(res: ErrorResponse): Promise<TesseraClientError> {
   const body: unknown = await res.json().catch(() => undefined)
   const retry = Number(res.headers.get('retry-after'))
   const retryAfter = retry > 0 ? retry : undefined

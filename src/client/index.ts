@@ -15,6 +15,16 @@ export { readCookie } from './cookies.js'
 export { errorFromResponse, SessionExpiredError, TesseraClientError } from './errors.js'
 export { decodeJwtPayload, tokenExpiry } from './jwt.js'
 export type { FieldErrors, RegisterAnswer, TokenPair, UserView } from '../protocol/index.js'
+export type {
+  ErrorResponse,
+  FetchFunction,
+  FetchInit,
+  FetchInput,
+  FetchResponse,
+  MinimalFetch,
+  MinimalRequestInit,
+  MinimalResponse,
+} from './fetch-types.js'
 export type { LockManagerLike, TabMessage } from './tabs.js'
 export type {
   RefreshTokenStorage,

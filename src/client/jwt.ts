@@ -40,3 +40,22 @@ export function tokenExpiry(token: string): number | undefined {
   const exp = decodeJwtPayload(token)?.exp
   return typeof exp === 'number' ? exp : undefined
 }
+
+/** Short-lived tokens renew this share of their lifetime before `exp`. */
+const MARGIN_FRACTION = 1 / 6
+/** ...but never closer to `exp` than this, for round trips and clock steps. */
+const MIN_MARGIN_MS = 1000
+
+/**
+ * How long before `exp` a token of `lifetimeMs` is renewed: a sixth of its lifetime, at least 1 s,
+ * at most `maxMs`. A fixed margin longer than the lifetime would renew before every call.
+ *
+ * @example
+ * ```ts
+ * renewalMargin(300_000, 30_000) // 30_000: a 5-minute token renews 30 s before it expires
+ * renewalMargin(5_000, 30_000) // 1_000: a 5-second token is used for 4 s
+ * ```
+ */
+export function renewalMargin(lifetimeMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(MIN_MARGIN_MS, lifetimeMs * MARGIN_FRACTION))
+}

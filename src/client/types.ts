@@ -1,5 +1,6 @@
 /** Public types of `tessera/client`. */
 import type { RegisterAnswer, UserView } from '../protocol/index.js'
+import type { FetchFunction, FetchInit, FetchInput, FetchResponse } from './fetch-types.js'
 import type { LockManagerLike } from './tabs.js'
 
 /**
@@ -34,10 +35,13 @@ export interface TesseraClientOptions {
    */
   mode?: 'cookie' | 'body'
   /** The fetch to use. Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch
+  fetch?: FetchFunction
   /** Milliseconds since the epoch. Default `Date.now`; inject one in tests. */
   clock?: () => number
-  /** Refresh this many seconds before the access token's `exp`. Default 30. */
+  /**
+   * Renew at most this many seconds before the access token's `exp`. Default 30. Shorter-lived
+   * tokens renew a sixth of their lifetime (`exp − iat`) before `exp`, at least 1 s before.
+   */
   refreshSkewSeconds?: number
   /** Body mode only: where the refresh token is kept. Default: memory. */
   storage?: RefreshTokenStorage
@@ -85,8 +89,12 @@ export interface TesseraClient {
    * `token_not_valid`, then retries once. Paths starting with `/` are resolved against `baseUrl`.
    * Throws `SessionExpiredError` when the session cannot be renewed.
    */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
-  /** Restores a session on page load (the refresh cookie, or the stored refresh token). Resolves `true` when logged in. */
+  fetch(input: FetchInput, init?: FetchInit): Promise<FetchResponse>
+  /**
+   * Restores a session on page load (the refresh cookie, or the stored refresh token). Resolves `true`
+   * when logged in. Cookie mode asks the server only when the CSRF cookie is present (the server sets
+   * and clears it with the refresh cookie).
+   */
   restore(): Promise<boolean>
   /** A valid access token (refreshing if needed), or `null` when anonymous. */
   getAccessToken(): Promise<string | null>

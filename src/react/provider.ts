@@ -20,7 +20,7 @@ export interface AuthContextValue<U = UserView> extends AuthState<U> {
   logout(): Promise<void>
   register(input: RegisterInput): Promise<RegisterAnswer>
   /** The client's authenticated fetch (Bearer attached, refreshed when due). */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  fetch: TesseraClient['fetch']
   /** The underlying client, for anything else (`me()`, `logoutAll()`, events). */
   client: TesseraClient
 }

@@ -16,8 +16,8 @@ export interface VerifierOptions {
   publicKey?: string | JWK
   /** The issuer's JWKS (Tessera serves `/.well-known/jwks.json`). */
   jwksUrl?: string
-  /** Accepted algorithms: required, never `none` (RFC 8725 §3.1). */
-  algorithms: readonly string[]
+  /** Accepted algorithms: required, never `none` (RFC 8725 §3.1); checked at run time too. */
+  algorithms: readonly Algorithm[]
   issuer?: string
   audience?: string
   /** Clock skew allowed on exp/nbf, seconds. */
@@ -61,7 +61,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   )
   if (sources.length !== 1)
     throw new TypeError('createVerifier: give exactly one of secret, publicKey or jwksUrl')
-  const algorithms = [...options.algorithms]
+  const algorithms: string[] = [...options.algorithms]
   if (algorithms.length === 0)
     throw new TypeError('createVerifier: algorithms must list at least one algorithm')
   if (algorithms.some((alg) => alg.toLowerCase() === 'none'))

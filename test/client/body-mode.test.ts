@@ -9,9 +9,9 @@ import { FakeServer, fakeClock } from './fake-server.js'
 
 const BASE = 'http://auth.test'
 
-function setup(extra: Partial<TesseraClientOptions> = {}) {
+function setup(extra: Partial<TesseraClientOptions> = {}, accessLifetime?: number) {
   const clock = fakeClock()
-  const server = new FakeServer({ nowSeconds: clock.seconds })
+  const server = new FakeServer({ nowSeconds: clock.seconds, ...(accessLifetime ? { accessLifetime } : {}) })
   const stored: { value: string | null } = { value: null }
   const storage: RefreshTokenStorage = {
     get: () => stored.value,
@@ -97,12 +97,43 @@ describe('body mode', () => {
     expect(a).not.toBe(b)
   })
 
-  it('honours a custom skew', async () => {
-    const { clock, server, client } = setup({ refreshSkewSeconds: 120 })
+  it('honours a custom skew as the largest margin', async () => {
+    const { clock, server, client } = setup({ refreshSkewSeconds: 10 })
     await client.login('alice', 'Wonderland-42!')
-    clock.advance(181) // 119 s left
+    clock.advance(289) // 11 s left
+    await client.fetch('/api/hello/')
+    expect(server.count('/api/token/refresh/')).toBe(0)
+    clock.advance(2) // 9 s left
     await client.fetch('/api/hello/')
     expect(server.count('/api/token/refresh/')).toBe(1)
+  })
+
+  it('scales the margin with the lifetime: a 60 s token renews 10 s before it expires', async () => {
+    const { clock, server, client } = setup({}, 60)
+    await client.login('alice', 'Wonderland-42!')
+    clock.advance(49) // 11 s left: a 30 s margin would renew here
+    await client.fetch('/api/hello/')
+    expect(server.count('/api/token/refresh/')).toBe(0)
+    clock.advance(2) // 9 s left
+    await client.fetch('/api/hello/')
+    expect(server.count('/api/token/refresh/')).toBe(1)
+  })
+
+  it('with 5 s tokens, 130 calls over 26 s cost about one refresh per 4 s, not one per call', async () => {
+    const { clock, server, client } = setup({}, 5)
+    await client.login('alice', 'Wonderland-42!')
+    const statuses: number[] = []
+    for (let call = 0; call < 130; call++) {
+      clock.advance(0.2)
+      statuses.push((await client.fetch('/api/hello/')).status)
+    }
+    expect(statuses).toEqual(Array(130).fill(200))
+    // Each token serves its first 4 s (a 1 s margin): 26 s of calls need about 7 tokens.
+    const refreshes = server.count('/api/token/refresh/')
+    expect(refreshes).toBeGreaterThanOrEqual(6)
+    expect(refreshes).toBeLessThanOrEqual(8)
+    // Every call carried a live token: no 401 round trip and retry.
+    expect(server.count('/api/hello/')).toBe(130)
   })
 
   it('refreshes once on a 401 token_not_valid and retries the request once', async () => {

@@ -87,13 +87,27 @@ describe('cookie mode', () => {
     expect(server.count('/api/token/refresh/')).toBe(1)
   })
 
-  it('restore() without a cookie resolves false, quietly', async () => {
-    const { client } = setup()
+  it('restore() without a cookie resolves false, quietly, without asking the server', async () => {
+    const { client, server } = setup()
     const expired = vi.fn()
     client.on('session-expired', expired)
     await expect(client.restore()).resolves.toBe(false)
     expect(expired).not.toHaveBeenCalled()
     expect(client.isAuthenticated()).toBe(false)
+    // No CSRF cookie: the server set none, or cleared it with the refresh cookie. A refresh could
+    // only answer 400 (and the browser would log it), so the client does not send one.
+    expect(server.requests).toEqual([])
+    await expect(client.getAccessToken()).resolves.toBeNull()
+    expect(server.requests).toEqual([])
+  })
+
+  it('restore() after a logout sends nothing: the logout cleared the CSRF cookie', async () => {
+    const { client, server, options } = setup()
+    await client.login('alice', 'Wonderland-42!')
+    await client.logout()
+    const before = server.requests.length
+    await expect(createTesseraClient(options).restore()).resolves.toBe(false)
+    expect(server.requests.length).toBe(before)
   })
 
   it('a call made during restore() waits for it and carries the restored token', async () => {

@@ -220,11 +220,16 @@ export class FakeServer {
     try {
       await this.refreshGate
       const claims = readToken(token)
+      const fromCookie = body?.refresh === undefined
+      const refused = (answer: unknown) => {
+        if (fromCookie) this.clearSessionCookies()
+        return json(401, answer)
+      }
       if (claims?.token_type !== 'refresh' || (claims.exp as number) <= this.now()) {
-        return json(401, TOKEN_INVALID)
+        return refused(TOKEN_INVALID)
       }
       if (this.revokeAllRefresh || this.blacklisted.has(claims.jti as string)) {
-        return json(401, { detail: 'Token is blacklisted', code: 'token_not_valid' })
+        return refused({ detail: 'Token is blacklisted', code: 'token_not_valid' })
       }
       this.blacklisted.add(claims.jti as string)
       const refresh = this.issue('refresh', claims.user_id as number)
@@ -248,8 +253,14 @@ export class FakeServer {
     const jti = readToken(token)?.jti
     if (typeof jti !== 'string') return json(401, TOKEN_INVALID)
     this.blacklisted.add(jti)
-    if (cookieTransport) this.jar.delete('refresh')
+    if (cookieTransport) this.clearSessionCookies()
     return json(200, {})
+  }
+
+  /** What the server's Set-Cookie does on logout and on a refused refresh cookie: both cookies go. */
+  private clearSessionCookies(): void {
+    this.jar.delete('refresh')
+    this.jar.delete('csrftoken')
   }
 
   private register(body: Record<string, unknown>): Response {

@@ -97,6 +97,23 @@ describe('browser mode', () => {
     })
     expect(replay.statusCode).toBe(401)
     expect(replay.json()).toEqual({ detail: 'Token is blacklisted', code: 'token_not_valid' })
+    // A refused cookie clears both cookies: the page's next load sees no CSRF cookie, so its client
+    // knows there is no session and does not ask again.
+    const cleared = setCookies(replay)
+    expect(cleared.get('refresh_token')?.attributes).toContain('Max-Age=0')
+    expect(cleared.get('csrftoken')?.attributes).toContain('Max-Age=0')
+  })
+
+  it('a refresh refused for CSRF leaves the cookies alone (a forger cannot log the user out)', async () => {
+    const session = await cookieLogin()
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/token/refresh/',
+      headers: { ...COOKIE_MODE, cookie: session.jar, 'x-csrftoken': 'forged' },
+      payload: {},
+    })
+    expect(res.statusCode).toBe(403)
+    expect(res.headers['set-cookie']).toBeUndefined()
   })
 
   const forged: [string, Record<string, string>, string][] = [

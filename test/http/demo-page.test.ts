@@ -31,6 +31,9 @@ async function serverWith(
   })
 }
 
+const ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16"/></svg>'
+
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
 
 describe('demo page at /', () => {
@@ -43,6 +46,7 @@ describe('demo page at /', () => {
     writeFileSync(join(dist, 'index.html'), PAGE)
     writeFileSync(join(dist, 'assets', 'index-abc123.js'), 'console.log("demo")\n')
     writeFileSync(join(dist, 'assets', 'index-def456.css'), 'body { color: black }\n')
+    writeFileSync(join(dist, 'favicon.svg'), ICON)
     writeFileSync(join(dist, 'secret.txt'), 'not an asset')
     writeFileSync(join(dist, 'assets', 'notes.md'), 'no type for this')
     server = await serverWith(dir, dist)
@@ -87,6 +91,14 @@ describe('demo page at /', () => {
     const style = await server.app.inject({ method: 'GET', url: '/assets/index-def456.css' })
     expect(style.statusCode).toBe(200)
     expect(style.headers['content-type']).toBe('text/css; charset=utf-8')
+  })
+
+  it('serves the favicon the page links to, so browsers log no 404', async () => {
+    const icon = await server.app.inject({ method: 'GET', url: '/favicon.svg' })
+    expect(icon.statusCode).toBe(200)
+    expect(icon.headers['content-type']).toBe('image/svg+xml')
+    expect(icon.headers['cache-control']).toBe('public, max-age=86400')
+    expect(icon.body).toBe(ICON)
   })
 
   it('serves nothing else: no traversal, no files outside assets/, no unknown types', async () => {

@@ -3,14 +3,16 @@
  * simplejwt/DRF shapes (401 with WWW-Authenticate vs 403).
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { ManualClock } from '../../src/core/clock.js'
 import {
   admin,
   authenticated,
   authenticatedOrReadOnly,
+  guarded,
   hasRole,
   hasScope,
+  type TesseraUser,
   tesseraAuth,
   tesseraExpress,
 } from '../../src/http/guard/index.js'
@@ -34,6 +36,28 @@ beforeAll(async () => {
   app.get('/staff', { preHandler: [authenticated, hasRole('staff', 'admin')] }, async () => ({ ok: true }))
   app.get('/admin', { preHandler: admin }, async () => ({ ok: true }))
   app.get('/reports', { preHandler: hasScope('reports:read') }, async () => ({ ok: true }))
+  // Behind a guard that guarantees a user, the handler's `request.user` is not nullable.
+  app.get(
+    '/guarded',
+    guarded(authenticated, async (request) => {
+      expectTypeOf(request.user).toEqualTypeOf<TesseraUser>()
+      return { user: request.user.id }
+    }),
+  )
+  app.get(
+    '/teams/:team',
+    guarded<{ Params: { team: string } }>([authenticated, hasRole('staff')], async (request, reply) => {
+      expectTypeOf(request.params.team).toEqualTypeOf<string>()
+      return reply.send({ team: request.params.team, roles: request.user.roles })
+    }),
+  )
+  // Outside `guarded`, and behind a guard that lets anonymous reads through, it stays nullable.
+  app.get('/nullable', { preHandler: authenticated }, async (request) => {
+    expectTypeOf(request.user).toEqualTypeOf<TesseraUser | null>()
+    return {}
+  })
+  // @ts-expect-error authenticatedOrReadOnly lets anonymous reads through: it guarantees no user
+  guarded(authenticatedOrReadOnly, async (request) => request.user)
   app.route({
     method: ['GET', 'POST'],
     url: '/articles',
@@ -64,6 +88,18 @@ describe('tessera/fastify guards', () => {
     const bad = await call('GET', '/private', 'not.a.token')
     expect(bad.json().code).toBe('token_not_valid')
     expect((await call('GET', '/private', await token({}))).json()).toEqual({ user: 42 })
+  })
+
+  it('guarded(): the guards run first, and the handler sees the user', async () => {
+    const missing = await call('GET', '/guarded')
+    expect(missing.statusCode).toBe(401)
+    expect(missing.json()).toEqual({ detail: 'Authentication credentials were not provided.' })
+    expect((await call('GET', '/guarded', await token({}))).json()).toEqual({ user: 42 })
+    expect((await call('GET', '/teams/red', await token({ roles: ['viewer'] }))).statusCode).toBe(403)
+    expect((await call('GET', '/teams/red', await token({ roles: ['staff'] }))).json()).toEqual({
+      team: 'red',
+      roles: ['staff'],
+    })
   })
 
   it('roles, scopes and admin: 403 for an authenticated user without them', async () => {

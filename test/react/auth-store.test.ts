@@ -34,11 +34,13 @@ function setup(extra: Partial<TesseraClientOptions> = {}) {
 
 describe('createAuthStore', () => {
   it('loading → anonymous when there is no session to restore', async () => {
-    const { store, statuses, settled } = setup()
+    const { store, statuses, settled, server } = setup()
     const done = settled()
     const stop = store.start()
     await done
     expect(statuses).toEqual(['loading', 'anonymous'])
+    // No CSRF cookie, so no session: nothing was asked of the server.
+    expect(server.requests).toEqual([])
     expect(store.getSnapshot()).toEqual({ user: null, status: 'anonymous', error: null })
     stop()
   })

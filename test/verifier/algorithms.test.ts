@@ -140,6 +140,7 @@ describe('createVerifier refuses misconfiguration at creation', () => {
     )
     expect(() => createVerifier({ publicKey: '{not json', algorithms: ['RS256'] })).toThrow(TypeError)
     expect(() => createVerifier({ secret: pem, algorithms: ['HS256'] })).toThrow(/looks like a key/)
+    // @ts-expect-error not a supported algorithm (the type refuses it; JavaScript callers get the TypeError)
     expect(() => createVerifier({ secret: SECRET, algorithms: ['HS1'] })).toThrow(/unsupported/)
     expect(() => createVerifier({ jwksUrl: 'file:///etc/passwd', algorithms: ['RS256'] })).toThrow(TypeError)
     expect(() => createVerifier({ jwksUrl: 'not a url', algorithms: ['RS256'] })).toThrow(TypeError)

@@ -53,7 +53,13 @@ describe('createVerifier', () => {
     expect(() => createVerifier({ algorithms: ['HS256'] })).toThrow(TypeError)
     expect(() => createVerifier({ secret: 'x', publicKey: 'y', algorithms: ['HS256'] })).toThrow(TypeError)
     expect(() => createVerifier({ secret: 'x', algorithms: [] })).toThrow(TypeError)
+    // `algorithms` is typed as the supported ones: TypeScript refuses these, JavaScript callers get a TypeError.
+    // @ts-expect-error 'none' is never an algorithm
     expect(() => createVerifier({ secret: 'x', algorithms: ['none'] })).toThrow(/none/)
+    // @ts-expect-error a typo is not an algorithm
+    expect(() => createVerifier({ secret: 'x', algorithms: ['HS257'] })).toThrow(
+      /unsupported algorithms HS257/,
+    )
     expect(() => createVerifier({ secret: 'x', algorithms: ['RS256'] })).toThrow(/HS256/)
     expect(() => createVerifier({ jwksUrl: 'http://127.0.0.1/jwks', algorithms: ['HS256'] })).toThrow(
       /RFC 8725/,

@@ -1,26 +1,30 @@
 // The demo page: the Tessera client in cookie mode, driving register, log in, profile, the
 // protected route, silent refreshes and log out. No inline script or style (the page's CSP).
-import { createTesseraClient, TesseraClientError, type UserView } from '../../src/client/index.js'
+import {
+  createTesseraClient,
+  errorFromResponse,
+  TesseraClientError,
+  type UserView,
+} from '../../src/client/index.js'
 
-/** The client renews the access token this long before it expires (its default, spelled out). */
-const REFRESH_SKEW_SECONDS = 30
-/** A silent renewal at most this often, even with access tokens shorter than the skew. */
-const MIN_RENEWAL_GAP_MS = 5000
+/** After a failed renewal, the next try waits this long (the server may be throttling us). */
+const RETRY_GAP_MS = 5000
 
-const client = createTesseraClient({
-  mode: 'cookie',
-  baseUrl: window.location.origin,
-  refreshSkewSeconds: REFRESH_SKEW_SECONDS,
-})
+const client = createTesseraClient({ mode: 'cookie', baseUrl: window.location.origin })
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 let refreshes = 0
 let renewing = false
-let lastRenewal = 0
+let lastFailure = 0
 
 function show(message: string, error = false): void {
   const target = $(error ? 'error' : 'status')
   target.textContent = message
   if (error) target.hidden = message === ''
+}
+
+/** A call succeeded: an error shown for an earlier one no longer applies. */
+function clearError(): void {
+  show('', true)
 }
 
 function describe(error: unknown): string {
@@ -44,24 +48,26 @@ async function render(): Promise<void> {
   $('profile-username').textContent = user.username
   $('profile-email').textContent = user.email
   $('profile-joined').textContent = new Date(user.date_joined).toLocaleString()
+  clearError()
 }
 
 /**
- * Shows the countdown, and renews the access token in the background once it is due, so the page
- * never holds an expired token (tabs share the renewal: one refresh request per expiry).
+ * Shows the countdown, and lets the client renew the access token in the background once it is
+ * due (the client decides when: no request while the token is fresh), so the page never holds an
+ * expired token. Tabs share the renewal: one refresh request per expiry.
  */
 function tick(): void {
   const expires = client.expiresAt()
   $('expires').textContent =
     expires === undefined ? '–' : String(Math.max(0, Math.round(expires - Date.now() / 1000)))
-  const now = Date.now()
-  const due = expires !== undefined && expires * 1000 - REFRESH_SKEW_SECONDS * 1000 <= now
-  if (!due || renewing || now - lastRenewal < MIN_RENEWAL_GAP_MS) return
+  if (!client.isAuthenticated() || renewing || Date.now() - lastFailure < RETRY_GAP_MS) return
   renewing = true
-  lastRenewal = now
   client
     .getAccessToken()
-    .catch((error: unknown) => show(describe(error), true))
+    .catch((error: unknown) => {
+      lastFailure = Date.now()
+      show(describe(error), true)
+    })
     .finally(() => {
       renewing = false
     })
@@ -70,6 +76,7 @@ function tick(): void {
 client.on('refresh', () => {
   refreshes++
   $('refreshes').textContent = String(refreshes)
+  clearError()
   tick()
 })
 for (const event of ['login', 'logout', 'session-expired'] as const) {
@@ -106,7 +113,9 @@ $('register-form').addEventListener('submit', async (event) => {
 $('hello').addEventListener('click', async () => {
   try {
     const response = await client.fetch('/api/hello/')
+    if (!response.ok) throw await errorFromResponse(response)
     $('hello-result').textContent = JSON.stringify(await response.json())
+    clearError()
   } catch (error) {
     show(describe(error), true)
   }
@@ -118,7 +127,9 @@ $('logout').addEventListener('click', async () => {
 })
 
 setInterval(tick, 500)
+// A restored session announces itself with a `login` event, which renders it (and reads `/me/`
+// once); only the anonymous page is left to render here.
 client
   .restore()
-  .then(() => render())
+  .then((restored) => (restored ? undefined : render()))
   .catch((error: unknown) => show(describe(error), true))

@@ -37,6 +37,10 @@ export async function demoPageRoutes(app: FastifyInstance, distDir: string): Pro
       if (type) assets.set(name, { body: readFileSync(join(assetDir, name)), type })
     }
   }
+  // The page's icon (web/public/favicon.svg, copied by Vite beside index.html), so browsers find it
+  // instead of logging a 404.
+  const iconPath = join(distDir, 'favicon.svg')
+  const icon = existsSync(iconPath) ? readFileSync(iconPath) : undefined
   await app.register(async (scope) => {
     await scope.register(fastifyHelmet, {
       referrerPolicy: { policy: 'same-origin' },
@@ -52,6 +56,11 @@ export async function demoPageRoutes(app: FastifyInstance, distDir: string): Pro
       },
       strictTransportSecurity: false,
     })
+    if (icon !== undefined) {
+      scope.get('/favicon.svg', async (_request, reply) =>
+        reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
+      )
+    }
     scope.get('/assets/:name', async (request, reply) => {
       const asset = assets.get((request.params as { name: string }).name)
       if (asset === undefined) return reply.code(404).type('application/json').send({ detail: 'Not found.' })

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../../accounts/context.js'
-import { NoActiveAccount } from '../../core/errors.js'
+import { NoActiveAccount, NoActiveAccountForToken, TokenInvalid } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
@@ -90,7 +90,13 @@ export function tokenRoutes(
     handlers: {
       POST: async (request, reply) => {
         const { raw, fromCookie } = refreshTokenOf(request)
-        const answer = await sessions.refresh(raw, contextOf(request))
+        const answer = await sessions.refresh(raw, contextOf(request)).catch((error: unknown) => {
+          // A refused cookie goes, with its CSRF cookie: the page's client then knows, without
+          // asking on every load, that there is no session to resume.
+          if (fromCookie && (error instanceof TokenInvalid || error instanceof NoActiveAccountForToken))
+            browser.clearSessionCookies(reply)
+          throw error
+        })
         if (!fromCookie && !browser.wantsCookie(request)) return answer
         if (answer.refresh !== undefined) browser.setSessionCookies(reply, answer.refresh)
         return { access: answer.access }
