@@ -57,6 +57,7 @@ export function tokenFailureText(reason: TokenFailure): string {
   // A replayed (reused) refresh token is blacklisted by its rotation: say so, as simplejwt does.
   if (reason === 'blacklisted' || reason === 'reused') return 'Token is blacklisted'
   if (reason === 'revoked') return 'Token has been revoked'
+  if (reason === 'no_user_id') return 'Token contained no recognizable user identification'
   return 'Token is invalid or expired'
 }
 
@@ -90,6 +91,10 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): Respons
 }
 
 export function responseFor(error: unknown, request: FastifyRequest): Response {
+  // simplejwt's authentication raises this after the token verified: no per-class `messages`.
+  if (error instanceof AccessTokenRejected && error.reason === 'no_user_id') {
+    return { status: 401, body: { detail: tokenFailureText(error.reason), code: 'token_not_valid' } }
+  }
   if (error instanceof AccessTokenRejected) {
     const message: TokenMessage = {
       token_class: 'AccessToken',
