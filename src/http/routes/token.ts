@@ -68,6 +68,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenObtain,
+    noStore: true,
     before: deps.limit('login'),
     handlers: {
       POST: async (request, reply) => {
@@ -86,6 +87,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenRefresh,
+    noStore: true,
     before: deps.limit('refresh'),
     handlers: {
       POST: async (request, reply) => {
@@ -100,6 +102,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenVerify,
+    noStore: true,
     handlers: {
       POST: async (request) => {
         const { token } = readCharFields(request.body, { token: {} })
@@ -111,6 +114,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenBlacklist,
+    noStore: true,
     handlers: {
       POST: async (request, reply) => {
         const { raw, fromCookie } = refreshTokenOf(request)
@@ -127,6 +131,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenSliding,
+    noStore: true,
     before: deps.limit('login'),
     handlers: {
       POST: async (request) => {
@@ -139,6 +144,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenSlidingRefresh,
+    noStore: true,
     before: deps.limit('refresh'),
     handlers: {
       POST: async (request) => {
