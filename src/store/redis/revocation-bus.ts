@@ -49,12 +49,13 @@ export class RedisRevocationBus {
       const revocation = parse(message)
       if (revocation) handler(revocation)
     })
-    // Subscribe now, and again whenever the connection comes back: Redis may be down at startup.
+    // Subscribe whenever the connection becomes ready (at startup, and after each outage). A
+    // command sent before that is refused (no offline queue), so it is sent now only if ready.
     const subscribe = () => this.#subscriber.subscribe(this.channel).then(() => {})
     this.#subscriber.on('ready', () => {
       subscribe().catch(() => {})
     })
-    await subscribe()
+    if (this.#subscriber.status === 'ready') await subscribe()
   }
 
   async ping(): Promise<void> {
