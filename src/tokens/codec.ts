@@ -264,9 +264,10 @@ export class TokenCodec {
 
   /**
    * The claims Tessera relies on, checked in simplejwt's order: type, then the user id. `iat` must
-   * be a finite number no later than now + LEEWAY (PyJWT ≥ 2.6): a token stamped in the future
-   * would outlive every revocation cut-off. Compared at whole seconds, so a token stamped by an
-   * instance whose clock runs ahead by less than a second is not refused.
+   * be a finite number no later than the current second + LEEWAY (PyJWT ≥ 2.6 refuses a future
+   * `iat`): a token stamped in the future would outlive every revocation cut-off. The current
+   * second counts whole, up to its end: a cut-off covers the whole second it falls in, and a token
+   * issued right after one is stamped with it.
    */
   #claimsOf(payload: Record<string, unknown>, expected: TokenType | null): VerifiedToken {
     const s = this.settings
@@ -282,7 +283,7 @@ export class TokenCodec {
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw new TokenInvalid('bad_claims')
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new TokenInvalid('bad_claims')
     if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new TokenInvalid('bad_claims')
-    if (iat > Math.ceil(this.clock.now() / 1000) + s.LEEWAY) throw new TokenInvalid('not_yet_valid')
+    if (iat > toEpochSeconds(this.clock.now()) + 1 + s.LEEWAY) throw new TokenInvalid('not_yet_valid')
     return Object.freeze({ type, userId, jti, iat, exp, claims: Object.freeze(payload) })
   }
 }
