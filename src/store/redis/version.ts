@@ -4,7 +4,9 @@ import { SettingsError } from '../../core/errors.js'
 /**
  * The oldest Redis Tessera works with, and why: the counters start their window with
  * `PEXPIRE … NX` (Redis 7.0). On an older server that command fails inside the transaction and
- * the counters never expire, so locked accounts would stay locked.
+ * the counters never expire, so locked accounts would stay locked. Everything else Tessera sends
+ * is older: INCR, PTTL, GET, DEL, MULTI/EXEC, PUBLISH/SUBSCRIBE, PING, INFO, and the rate limits'
+ * Lua scripts (EVALSHA, Redis 2.6).
  */
 export const MIN_REDIS_VERSION = { major: 7, minor: 0, needs: 'PEXPIRE … NX' } as const
 
