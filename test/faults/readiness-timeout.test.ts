@@ -19,9 +19,9 @@ describe('readiness while PostgreSQL stops answering', () => {
   })
   afterAll(async () => {
     proxy.thaw()
-    await server.dispose()
+    await server?.dispose()
     await proxy.cut()
-    await drop()
+    await drop?.()
   })
 
   it('answers 503 "unavailable" within 3 s, and "ok" again once the database answers', async () => {

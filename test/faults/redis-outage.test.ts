@@ -32,8 +32,8 @@ describe('Redis outage', () => {
     await a.createUser(ALICE)
   })
   afterAll(async () => {
-    await b.dispose()
-    await a.dispose()
+    await b?.dispose()
+    await a?.dispose()
     await proxy.cut()
   })
 
@@ -132,7 +132,7 @@ describe('Redis that stops answering', () => {
   })
   afterAll(async () => {
     proxy.thaw()
-    await server.dispose()
+    await server?.dispose()
     await proxy.cut()
   })
 
