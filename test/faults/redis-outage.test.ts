@@ -104,8 +104,8 @@ async function timed(request: Promise<LightMyRequestResponse>): Promise<LightMyR
 
 /**
  * Issue 17, item 15: Redis stops answering behind an open connection (a paused process, a stalled
- * network). Commands time out, rate limits and the login throttle fail open, revocations fall back
- * to the database poll, and `/readyz` says "degraded" within its own timeout.
+ * network). Commands time out, rate limits and the login throttle fail open, revocations reach the
+ * other instance through the database poll, and `/readyz` says "degraded" within its own timeout.
  */
 describe('Redis that stops answering', () => {
   const proxy = new TcpProxy(6379)
@@ -121,22 +121,33 @@ describe('Redis that stops answering', () => {
     return status
   }
 
+  /** A second instance of the same deployment: it learns of revocations from Redis or the poll. */
+  let other: TestServer
+
   beforeAll(async () => {
     const port = await proxy.start()
-    server = await startTestServer('sqlite', {
+    const overrides = {
       REDIS_URL: `redis://127.0.0.1:${port}`,
       RATE_LIMIT_ENABLED: true,
+      REVOCATION_POLL_INTERVAL: 1,
+    }
+    server = await startTestServer('postgres', overrides)
+    other = await startTestServer('postgres', {
+      ...overrides,
+      DATABASE_URL: server.databaseUrl,
+      REDIS_PREFIX: server.redisPrefix,
     })
     await server.createUser(ALICE)
     expect(await waitForReadiness('ok')).toBe('ok')
   })
   afterAll(async () => {
     proxy.thaw()
+    await other?.dispose()
     await server?.dispose()
     await proxy.cut()
   })
 
-  it('answers login, refresh, register, logout-all and /readyz within a bound, then recovers', async () => {
+  it('answers login, refresh, register, logout-all and /readyz within a bound; the poll carries revocations; it recovers', async () => {
     proxy.freeze()
     const login = await timed(server.app.inject({ method: 'POST', url: '/api/token/', payload: ALICE }))
     expect(login.statusCode).toBe(200)
@@ -157,6 +168,9 @@ describe('Redis that stops answering', () => {
       }),
     )
     expect(registered.statusCode).toBe(201)
+    const helloOnOther = () =>
+      other.app.inject({ method: 'GET', url: '/api/hello/', headers: { authorization: `Bearer ${access}` } })
+    expect((await timed(helloOnOther())).statusCode).toBe(200)
     const loggedOut = await timed(
       server.app.inject({
         method: 'POST',
@@ -165,6 +179,14 @@ describe('Redis that stops answering', () => {
       }),
     )
     expect(loggedOut.statusCode).toBe(200)
+    // The other instance hears nothing over Redis: the database poll brings the cut-off.
+    let refused = false
+    for (let i = 0; i < 40 && !refused; i++) {
+      const hello = await timed(helloOnOther())
+      refused = hello.statusCode === 401
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(refused).toBe(true)
     const ready = await timed(server.app.inject({ method: 'GET', url: '/readyz' }))
     expect(ready.statusCode).toBe(200)
     expect(ready.json()).toEqual({ status: 'degraded', checks: { database: 'ok', redis: 'unavailable' } })
