@@ -22,6 +22,7 @@ export type TokenFailure =
   | 'unknown_key'
   | 'bad_header'
   | 'bad_claims'
+  | 'no_user_id'
   | 'wrong_type'
   | 'blacklisted'
   | 'revoked'

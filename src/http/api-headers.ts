@@ -10,3 +10,12 @@ export function setApiHeaders(reply: FastifyReply): void {
   reply.header('x-content-type-options', 'nosniff')
   reply.header('referrer-policy', 'same-origin')
 }
+
+/**
+ * For answers that carry tokens or the caller's own data: no cache may store them (RFC 6749 §5.1;
+ * `Pragma` for HTTP/1.0 caches).
+ */
+export function setNoStore(reply: FastifyReply): void {
+  reply.header('cache-control', 'no-store')
+  reply.header('pragma', 'no-cache')
+}

@@ -7,7 +7,7 @@ import { createAuthenticator } from './authenticate.js'
 import { BrowserMode } from './browser-mode.js'
 import { installRateLimits } from './rate-limits.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
-import { installErrorHandling } from './errors.js'
+import { answerClientError, frameworkErrorHandler, installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
@@ -32,6 +32,7 @@ export interface AppOptions {
  */
 export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInstance {
   const { settings } = deps
+  const errorHandling = { authScheme: settings.AUTH_HEADER_TYPES[0] ?? 'Bearer', log: options.logger }
   const app = Fastify({
     ...(options.logger && options.requestLogging ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: settings.BODY_LIMIT,
@@ -39,6 +40,9 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
     // Request lines carry the request id; the Authorization header and cookies are redacted by
     // the logger's configuration (src/server/logger.ts), and bodies are never logged.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Requests refused before any route runs answer in DRF's shape too (errors.ts).
+    frameworkErrors: frameworkErrorHandler(errorHandling),
+    clientErrorHandler: answerClientError,
   })
 
   app.removeAllContentTypeParsers()
@@ -72,7 +76,7 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
       maxAge: 600,
     })
   }
-  installErrorHandling(app, { authScheme: settings.AUTH_HEADER_TYPES[0] ?? 'Bearer', log: options.logger })
+  installErrorHandling(app, errorHandling)
 
   const authenticate = createAuthenticator({
     codec: deps.codec,

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   BadAuthorizationHeader,
@@ -57,8 +59,12 @@ export function tokenFailureText(reason: TokenFailure): string {
   // A replayed (reused) refresh token is blacklisted by its rotation: say so, as simplejwt does.
   if (reason === 'blacklisted' || reason === 'reused') return 'Token is blacklisted'
   if (reason === 'revoked') return 'Token has been revoked'
+  if (reason === 'no_user_id') return 'Token contained no recognizable user identification'
   return 'Token is invalid or expired'
 }
+
+/** DRF's `ParseError` text, for requests that cannot be read at all. */
+const MALFORMED = 'Malformed request.'
 
 interface Response {
   status: number
@@ -69,6 +75,11 @@ interface Response {
 /** Fastify's own client errors, reshaped into the documented bodies: bad input is never a 500. */
 function fromFastifyError(error: FastifyError, request: FastifyRequest): Response | undefined {
   switch (error.code) {
+    // The router's own refusals (frameworkErrors): their messages echo the path, so never sent.
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, body: { detail: MALFORMED } }
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, body: { detail: 'Request-URI too long.' } }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''
       return { status: 415, body: { detail: `Unsupported media type "${type}" in request.` } }
@@ -90,6 +101,10 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): Respons
 }
 
 export function responseFor(error: unknown, request: FastifyRequest): Response {
+  // simplejwt's authentication raises this after the token verified: no per-class `messages`.
+  if (error instanceof AccessTokenRejected && error.reason === 'no_user_id') {
+    return { status: 401, body: { detail: tokenFailureText(error.reason), code: 'token_not_valid' } }
+  }
   if (error instanceof AccessTokenRejected) {
     const message: TokenMessage = {
       token_class: 'AccessToken',
@@ -169,18 +184,16 @@ export interface ErrorLog {
   warn(object: object, message: string): void
 }
 
-/**
- * Installs the error and not-found handlers. Every 401 carries `WWW-Authenticate` with the first
- * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged with
- * the request id.
- */
-export function installErrorHandling(
-  app: FastifyInstance,
-  options: { authScheme: string; log?: ErrorLog | undefined },
-): void {
+export interface ErrorHandlingOptions {
+  /** The first accepted Authorization scheme: it names the 401 challenge. */
+  authScheme: string
+  log?: ErrorLog | undefined
+}
+
+/** Sends a mapped error with DRF's headers; every 401 carries `WWW-Authenticate`. */
+function responder(options: ErrorHandlingOptions) {
   const challenge = `${options.authScheme} realm="api"`
-  const { log } = options
-  const send = (reply: FastifyReply, response: Response): FastifyReply => {
+  return (reply: FastifyReply, response: Response): FastifyReply => {
     setApiHeaders(reply)
     if (response.status === 401 && response.headers?.['www-authenticate'] === undefined) {
       reply.header('www-authenticate', challenge)
@@ -188,6 +201,54 @@ export function installErrorHandling(
     for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value)
     return reply.code(response.status).type('application/json').send(response.body)
   }
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the router's refusals (a path that is not valid
+ * percent-encoding, a path parameter over the length limit) go through the same map.
+ */
+export function frameworkErrorHandler(
+  options: ErrorHandlingOptions,
+): (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  const send = responder(options)
+  return (error, request, reply) => {
+    send(reply, responseFor(error, request))
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refused never reaches Fastify, so
+ * the answer is written on the socket here, in DRF's shape, and the connection is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request timed out.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request header fields too large.']
+        : [400, MALFORMED]
+  const body = JSON.stringify({ detail })
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\nConnection: close\r\n\r\n' +
+        body,
+    )
+  }
+  socket.destroy(error)
+}
+
+/**
+ * Installs the error and not-found handlers. Every 401 carries `WWW-Authenticate` with the first
+ * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged with
+ * the request id.
+ */
+export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+  const { log } = options
+  const send = responder(options)
   app.setErrorHandler((error, request, reply) => {
     const response = responseFor(error, request)
     if (response.status >= 500) log?.error({ reqId: request.id, err: error }, 'request failed')

@@ -9,7 +9,7 @@ import type {
 import type { RequestContext } from '../accounts/context.js'
 import { NotAuthenticated } from '../core/errors.js'
 import type { Authenticator, Principal } from './authenticate.js'
-import { setApiHeaders } from './api-headers.js'
+import { setApiHeaders, setNoStore } from './api-headers.js'
 import { MethodNotAllowed } from './errors.js'
 
 declare module 'fastify' {
@@ -44,6 +44,8 @@ export interface RouteSpec {
   readonly handlers: Partial<Record<Method, Handler>>
   /** Hooks that run first (rate limits), before authentication. */
   readonly before?: readonly onRequestAsyncHookHandler[]
+  /** Answers carry tokens or the caller's own data: `Cache-Control: no-store` (RFC 6749 §5.1). */
+  readonly noStore?: boolean
 }
 
 /**
@@ -59,7 +61,7 @@ export function defineRoute(app: FastifyInstance, authenticate: Authenticator, s
   // Rate limits first, then authentication: for the methods that authenticate in a hook.
   const beforeAndAuth = authenticated ? [...before, authenticationHook(authenticate)] : before
   for (const method of allowed) {
-    const handler = withApiHeaders(spec.handlers[method] as Handler)
+    const handler = withApiHeaders(spec.handlers[method] as Handler, spec.noStore === true)
     // A bodiless method authenticates at the start of its handler: nothing (no body parsing) runs
     // between its hooks and its handler, so the order of answers is the same as with a hook, and
     // the protected GET, the hot path, skips Fastify's hook machinery entirely.
@@ -93,7 +95,14 @@ function routeHooks(hooks: readonly OnRequestHook[]): { onRequest?: OnRequestHoo
   return { onRequest: hooks.length === 1 ? only : [...hooks] }
 }
 
-function withApiHeaders(handler: Handler): Handler {
+function withApiHeaders(handler: Handler, noStore: boolean): Handler {
+  if (noStore) {
+    return (request, reply) => {
+      setApiHeaders(reply)
+      setNoStore(reply)
+      return handler(request, reply)
+    }
+  }
   return (request, reply) => {
     setApiHeaders(reply)
     return handler(request, reply)

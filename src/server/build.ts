@@ -25,6 +25,12 @@ import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
 import { passwordHasherFor } from './password-hasher.js'
 import { TesseraMetrics } from './metrics.js'
 
+/**
+ * How long a start waits for Redis to answer and be checked, ms. A Redis that is down at startup
+ * does not stop the start: it is checked when it comes.
+ */
+const REDIS_STARTUP_WAIT_MS = 2000
+
 export interface ServerOptions {
   /** Settings input; `env` defaults to `process.env`. */
   settings?: LoadOptions
@@ -87,6 +93,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     const hasher = passwordHasherFor(settings, hashWorkers)
     const metrics = new TesseraMetrics()
     const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock, metrics.onAudit)
+    let starting = true
     const bus =
       settings.REDIS_URL === null
         ? undefined
@@ -94,7 +101,19 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
             channelPrefix: settings.REDIS_PREFIX,
             onError: (error) =>
               logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
+            // At startup the error stops the start; later (Redis replaced by an older one) it is
+            // logged, and Tessera runs on without Redis.
+            onUnsupported: (error) => {
+              if (!starting) logger?.error({ err: error }, 'Redis is too old: running without it')
+            },
           })
+    if (bus) {
+      await bus.checked(REDIS_STARTUP_WAIT_MS).catch(async (error: unknown) => {
+        await bus.close()
+        throw error
+      })
+    }
+    starting = false
     const accounts = new AccountAdmin({
       users: stores.users,
       ledger: stores.ledger,

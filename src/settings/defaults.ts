@@ -110,7 +110,11 @@ export const SPECS: Specs = {
     19,
     'CPU priority (nice, Linux) of the password-hashing threads: above 0, requests come first when the CPU is short',
   ),
-  REFRESH_REUSE_INTERVAL: s(kind.duration, 10, 'a repeat refresh within this many seconds is a benign race'),
+  REFRESH_REUSE_INTERVAL: s(
+    kind.duration,
+    10,
+    'a repeat refresh within this many seconds is a benign race (at most 300)',
+  ),
   SESSION_ID_CLAIM: s(
     kind.optionalString,
     'sid',

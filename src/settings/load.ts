@@ -8,6 +8,8 @@ const ENV_PREFIX = 'TESSERA_'
 const CONVENTIONAL_ENV = ['DATABASE_URL', 'REDIS_URL'] as const
 /** RFC 7518 §3.2: an HMAC key must be at least as long as the hash output; 32 bytes for HS256. */
 const MIN_HMAC_SECRET_BYTES = 32
+/** Seconds: a replayed refresh token passes for a benign race only this soon after its rotation. */
+const MAX_REFRESH_REUSE_INTERVAL = 300
 
 export interface LoadOptions {
   /** Environment to read `TESSERA_*` variables from (default: none; the server passes process.env). */
@@ -89,6 +91,12 @@ function checkConsistency(settings: Settings): void {
     throw new SettingsError('ACCESS_TOKEN_LIFETIME', 'must be at least 1s')
   if (settings.REFRESH_TOKEN_LIFETIME < 1)
     throw new SettingsError('REFRESH_TOKEN_LIFETIME', 'must be at least 1s')
+  if (settings.REFRESH_REUSE_INTERVAL > MAX_REFRESH_REUSE_INTERVAL) {
+    throw new SettingsError(
+      'REFRESH_REUSE_INTERVAL',
+      `must be at most ${MAX_REFRESH_REUSE_INTERVAL}s: a replay within it is not treated as theft (a few seconds cover tabs and retries)`,
+    )
+  }
   if (!/^(sqlite:|postgres:|postgresql:)/.test(settings.DATABASE_URL)) {
     throw new SettingsError('DATABASE_URL', 'expected sqlite:PATH or postgres://…')
   }

@@ -200,7 +200,7 @@ export class TokenCodec {
   async verify(token: string, expected: TokenType | null): Promise<VerifiedToken> {
     return (
       this.verifyCached(token, expected) ??
-      this.#check(await this.#verifyUncached(token), token, expected, this.clock.now())
+      this.#check(await this.#verifyUncached(token, expected), token, expected, this.clock.now())
     )
   }
 
@@ -234,7 +234,7 @@ export class TokenCodec {
     this.#cache.clear()
   }
 
-  async #verifyUncached(token: string): Promise<VerifiedToken> {
+  async #verifyUncached(token: string, expected: TokenType | null): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
       throw new TokenInvalid('malformed')
     }
@@ -256,7 +256,8 @@ export class TokenCodec {
           typ: 'JWT',
           clockTolerance: s.LEEWAY,
           currentDate: new Date(this.clock.now()),
-          requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM, s.USER_ID_CLAIM],
+          // The user id claim is checked after the type (#claimsOf), in simplejwt's order.
+          requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM],
           ...(s.ISSUER !== null ? { issuer: s.ISSUER } : {}),
           ...(s.AUDIENCE !== null ? { audience: s.AUDIENCE } : {}),
         },
@@ -266,12 +267,19 @@ export class TokenCodec {
       // Tessera's own errors pass through (TokenInvalid, or ServiceUnavailable from a JWKS fetch).
       throw error instanceof TesseraError ? error : new TokenInvalid(failureOf(error), { cause: error })
     }
-    const verified = this.#claimsOf(payload)
+    const verified = this.#claimsOf(payload, expected)
     this.#cache.set(token, verified, this.clock.now())
     return verified
   }
 
-  #claimsOf(payload: Record<string, unknown>): VerifiedToken {
+  /**
+   * The claims Tessera relies on, checked in simplejwt's order: type, then the user id. `iat` must
+   * be a finite number no later than the current second + LEEWAY (PyJWT ≥ 2.6 refuses a future
+   * `iat`): a token stamped in the future would outlive every revocation cut-off. The current
+   * second counts whole, up to its end: a cut-off covers the whole second it falls in, and a token
+   * issued right after one is stamped with it.
+   */
+  #claimsOf(payload: Record<string, unknown>, expected: TokenType | null): VerifiedToken {
     const s = this.settings
     const type = payload[s.TOKEN_TYPE_CLAIM]
     const userId = payload[s.USER_ID_CLAIM]
@@ -279,9 +287,13 @@ export class TokenCodec {
     const exp = payload.exp
     const iat = payload.iat ?? 0
     if (type !== 'access' && type !== 'refresh' && type !== 'sliding') throw new TokenInvalid('wrong_type')
+    if (expected !== null && type !== expected) throw new TokenInvalid('wrong_type')
+    if (userId === undefined) throw new TokenInvalid('no_user_id')
     if (typeof userId !== 'number' || !Number.isSafeInteger(userId)) throw new TokenInvalid('bad_claims')
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw new TokenInvalid('bad_claims')
-    if (typeof exp !== 'number' || typeof iat !== 'number') throw new TokenInvalid('bad_claims')
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw new TokenInvalid('bad_claims')
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new TokenInvalid('bad_claims')
+    if (iat > toEpochSeconds(this.clock.now()) + 1 + s.LEEWAY) throw new TokenInvalid('not_yet_valid')
     const sid = s.SESSION_ID_CLAIM === null ? undefined : payload[s.SESSION_ID_CLAIM]
     if (sid !== undefined && (typeof sid !== 'string' || sid.length === 0 || sid.length > 64))
       throw new TokenInvalid('bad_claims')

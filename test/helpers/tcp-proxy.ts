@@ -2,11 +2,14 @@ import { createServer, type Server, type Socket, connect } from 'node:net'
 
 /**
  * A loopback TCP proxy in front of a service (PostgreSQL, Redis) that a test can cut and restore,
- * to see how Tessera behaves while a dependency is unreachable and after it returns.
+ * or freeze and thaw, to see how Tessera behaves while a dependency is unreachable or stops
+ * answering, and after it returns.
  */
 export class TcpProxy {
   #server: Server | undefined
   readonly #sockets = new Set<Socket>()
+  /** While frozen, bytes in either direction wait here, in order, until `thaw()`. */
+  #held: (() => void)[] | undefined
   port = 0
 
   constructor(
@@ -22,7 +25,8 @@ export class TcpProxy {
         socket.on('close', () => this.#sockets.delete(socket))
         socket.on('error', () => socket.destroy())
       }
-      client.pipe(upstream).pipe(client)
+      this.#forward(client, upstream)
+      this.#forward(upstream, client)
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })
@@ -30,6 +34,16 @@ export class TcpProxy {
     const address = this.#server.address()
     this.port = typeof address === 'object' && address !== null ? address.port : port
     return this.port
+  }
+
+  #forward(from: Socket, to: Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      const send = () => {
+        if (!to.destroyed) to.write(chunk)
+      }
+      if (this.#held) this.#held.push(send)
+      else send()
+    })
   }
 
   /** Refuses new connections and drops the open ones: the service is "down". */
@@ -42,5 +56,20 @@ export class TcpProxy {
   /** Listens again on the same port: the service is "back". */
   async restore(): Promise<void> {
     await this.start(this.port)
+  }
+
+  /**
+   * Connections stay open (new ones are accepted) but nothing passes either way: the service
+   * "stops answering", as a paused process or a stalled network does.
+   */
+  freeze(): void {
+    this.#held ??= []
+  }
+
+  /** Delivers what was held, in order, and forwards again. */
+  thaw(): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const send of held) send()
   }
 }

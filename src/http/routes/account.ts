@@ -35,6 +35,7 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
   defineRoute(app, authenticate, {
     path: prefix + PATHS.me,
     authenticated: true,
+    noStore: true,
     handlers: {
       GET: async (request) => userView(await currentUser(principalOf(request).userId)),
       PATCH: async (request) => {

@@ -5,6 +5,26 @@ import type { RouteDeps } from '../deps.js'
 import { defineRoute } from '../route.js'
 import type { DemoPage } from './demo-page.js'
 
+/**
+ * How long a readiness probe may take, ms: one that has not answered by then (a dependency that
+ * stopped answering behind an open connection) counts as unavailable, so `/readyz` itself answers
+ * within about this long and a load balancer's check never hangs.
+ */
+const PROBE_TIMEOUT_MS = 2000
+
+/** Runs one readiness probe: `ok`, or `unavailable` when it fails or outlasts its timeout. */
+function check(probe: () => Promise<void>): Promise<'ok' | 'unavailable'> {
+  return new Promise((resolve) => {
+    const late = setTimeout(() => resolve('unavailable'), PROBE_TIMEOUT_MS)
+    probe()
+      .then(
+        () => resolve('ok'),
+        () => resolve('unavailable'),
+      )
+      .finally(() => clearTimeout(late))
+  })
+}
+
 /** The demo protected route, the API index, health, readiness and the JWKS document. */
 export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string, demo?: DemoPage): void {
   const { authenticate, keys, database, probes } = deps
@@ -43,11 +63,6 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     path: '/readyz',
     handlers: {
       GET: async (_request, reply) => {
-        const check = (probe: () => Promise<void>) =>
-          probe().then(
-            () => 'ok' as const,
-            () => 'unavailable' as const,
-          )
         const names = Object.keys(probes ?? {})
         const [databaseState, ...optional] = await Promise.all([
           check(() => database.ping()),

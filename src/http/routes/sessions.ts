@@ -41,6 +41,7 @@ export function sessionRoutes(
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mePassword,
     authenticated: true,
+    noStore: true,
     before: deps.limit('password'),
     handlers: {
       POST: async (request, reply) => {
@@ -80,6 +81,7 @@ export function sessionRoutes(
   defineRoute(app, authenticate, {
     path: prefix + PATHS.sessions,
     authenticated: true,
+    noStore: true,
     handlers: {
       GET: async (request) => {
         const { userId } = principalOf(request)

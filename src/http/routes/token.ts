@@ -68,6 +68,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenObtain,
+    noStore: true,
     before: deps.limit('login'),
     handlers: {
       POST: async (request, reply) => {
@@ -86,6 +87,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenRefresh,
+    noStore: true,
     before: deps.limit('refresh'),
     handlers: {
       POST: async (request, reply) => {
@@ -106,6 +108,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenVerify,
+    noStore: true,
     handlers: {
       POST: async (request) => {
         const { token } = readCharFields(request.body, { token: {} })
@@ -117,6 +120,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenBlacklist,
+    noStore: true,
     handlers: {
       POST: async (request, reply) => {
         const { raw, fromCookie } = refreshTokenOf(request)
@@ -133,6 +137,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenSliding,
+    noStore: true,
     before: deps.limit('login'),
     handlers: {
       POST: async (request) => {
@@ -145,6 +150,7 @@ export function tokenRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenSlidingRefresh,
+    noStore: true,
     before: deps.limit('refresh'),
     handlers: {
       POST: async (request) => {

@@ -10,9 +10,18 @@ const require = createRequire(import.meta.url)
 const loadIoredis = () => require('ioredis') as typeof import('ioredis')
 
 /**
- * A Redis connection that fails fast instead of queueing: when Redis is down, callers get an
- * error at once (and degrade as documented) rather than requests hanging on a dead socket.
- * Reconnection keeps trying in the background, so recovery needs no restart.
+ * How long Redis may take to answer, ms. A healthy Redis answers in well under a millisecond; one
+ * that stops answering behind an open connection (a paused process, a stalled network) would
+ * otherwise hold every request that touches it until TCP gives up.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000
+
+/**
+ * A Redis connection that fails fast instead of queueing or waiting: when Redis is down or stops
+ * answering, callers get an error within `REDIS_COMMAND_TIMEOUT_MS` (and degrade as documented)
+ * rather than requests hanging. A connection that sent a command and heard nothing back for that
+ * long is dropped, so the commands after it fail at once instead of each waiting out its own
+ * timeout. Reconnection keeps trying in the background, so recovery needs no restart.
  */
 export function connectRedis(url: string, name: string, onError?: (error: Error) => void): Redis {
   const { Redis } = loadIoredis()
@@ -22,6 +31,8 @@ export function connectRedis(url: string, name: string, onError?: (error: Error)
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    socketTimeout: REDIS_COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   })
   // Without a listener ioredis prints every failed reconnect; report once per outage instead.

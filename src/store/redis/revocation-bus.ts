@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis'
+import { SettingsError } from '../../core/errors.js'
 import { connectRedis } from './connection.js'
+import { checkRedisVersion } from './version.js'
 
 export interface Revocation {
   userId: number
@@ -29,11 +31,54 @@ function parse(message: string): Revocation | undefined {
 export class RedisRevocationBus {
   readonly #publisher: Redis
   readonly #subscriber: Redis
+  /** Settles once the server was checked the first time (see `checked`). */
+  readonly #firstCheck: Promise<void>
+  #unsupported: SettingsError | undefined
 
-  constructor(url: string, options: { channelPrefix?: string; onError?: (error: Error) => void } = {}) {
+  constructor(
+    url: string,
+    options: {
+      channelPrefix?: string
+      onError?: (error: Error) => void
+      /** The server is too old for Tessera: both connections are closed for good. */
+      onUnsupported?: (error: SettingsError) => void
+    } = {},
+  ) {
     this.#publisher = connectRedis(url, 'tessera-publish', options.onError)
     this.#subscriber = connectRedis(url, 'tessera-subscribe')
     this.channel = (options.channelPrefix ?? '') + CHANNEL
+    // Checked at every connection: the server behind the URL may be replaced by an older one.
+    this.#firstCheck = new Promise((settled) => {
+      this.#publisher.on('ready', () => {
+        checkRedisVersion(this.#publisher)
+          .catch((error: unknown) => {
+            // Only a verdict counts: an INFO that failed (Redis went away again) is no reason to stop.
+            if (!(error instanceof SettingsError)) return
+            this.#unsupported = error
+            void this.close()
+            options.onUnsupported?.(error)
+          })
+          .finally(settled)
+      })
+    })
+  }
+
+  /**
+   * Waits until the server was reached and checked, at most `timeoutMs`: a Redis that is down
+   * at startup is checked when it comes (the server starts degraded meanwhile).
+   *
+   * @throws SettingsError when the server is too old for Tessera
+   */
+  async checked(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.#firstCheck,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (this.#unsupported) throw this.#unsupported
   }
 
   readonly channel: string
@@ -49,12 +94,13 @@ export class RedisRevocationBus {
       const revocation = parse(message)
       if (revocation) handler(revocation)
     })
-    // Subscribe now, and again whenever the connection comes back: Redis may be down at startup.
+    // Subscribe whenever the connection becomes ready (at startup, and after each outage). A
+    // command sent before that is refused (no offline queue), so it is sent now only if ready.
     const subscribe = () => this.#subscriber.subscribe(this.channel).then(() => {})
     this.#subscriber.on('ready', () => {
       subscribe().catch(() => {})
     })
-    await subscribe()
+    if (this.#subscriber.status === 'ready') await subscribe()
   }
 
   async ping(): Promise<void> {
