@@ -1,6 +1,7 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { Throttled } from '../core/errors.js'
+import { clientIp } from './client-ip.js'
 import type { RouteDeps } from './deps.js'
 import { contextOf } from './route.js'
 
@@ -35,7 +36,7 @@ export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): 
     const hook = app.rateLimit({
       max: max[name],
       timeWindow: settings.RATE_LIMIT_WINDOW * 1000,
-      keyGenerator: (request: FastifyRequest) => `${name}:${request.ip}`,
+      keyGenerator: (request: FastifyRequest) => `${name}:${clientIp(request)}`,
       errorResponseBuilder: (_request, context) => new Throttled(Math.max(1, Math.ceil(context.ttl / 1000))),
       onExceeded: (request: FastifyRequest) => {
         void audit.record('rate_limited', { context: contextOf(request), detail: { limit: name } })

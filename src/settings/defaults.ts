@@ -86,7 +86,11 @@ export const SPECS: Specs = {
   ),
   API_PREFIX: s(kind.string, '/api', 'path prefix of the API routes'),
   BODY_LIMIT: s(kind.integer(1024, 1_048_576), 16_384, 'largest accepted request body, bytes'),
-  TRUST_PROXY: s(kind.boolean, false, 'take the client IP from X-Forwarded-For'),
+  TRUST_PROXY: s(
+    kind.trustProxy,
+    false,
+    'proxies whose X-Forwarded-For entries are believed (docs/deploy.md); true is refused in every mode',
+  ),
   LOG_LEVEL: s(
     kind.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',

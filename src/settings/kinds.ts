@@ -96,3 +96,5 @@ export const optionalBoolean: Kind<boolean | null> = {
   parse: (raw) => (raw.trim() === '' ? null : boolean.parse(raw)),
   accepts: (value): value is boolean | null => value === null || typeof value === 'boolean',
 }
+
+export { trustProxy } from './trust-proxy.js'

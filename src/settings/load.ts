@@ -60,6 +60,9 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
     const spec = SPECS[name]
     if (spec.kind.accepts(value)) values[name] = value
     else if (typeof value === 'string') values[name] = parseOne(name, value, name)
+    // Read as the environment would say it, for the setting's own message (TRUST_PROXY: true).
+    else if (typeof value === 'boolean' || Array.isArray(value))
+      values[name] = parseOne(name, String(value), name)
     else throw new SettingsError(name, `expected ${spec.kind.type}`)
   }
   if (typeof values.SIGNING_KEY === 'string') values.SIGNING_KEY = new Secret(values.SIGNING_KEY)

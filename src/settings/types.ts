@@ -22,6 +22,12 @@ export type Algorithm = (typeof ALGORITHMS)[number]
 export const LOGIN_FIELDS = ['username', 'email', 'username_or_email'] as const
 export type LoginField = (typeof LOGIN_FIELDS)[number]
 
+/**
+ * Which `X-Forwarded-For` entries name the client: none (`false`), the right-most entries written
+ * by this many proxies, or those written by proxies at these addresses or CIDR ranges.
+ */
+export type TrustProxy = false | number | readonly string[]
+
 export const SAME_SITE_VALUES = ['strict', 'lax', 'none'] as const
 export type SameSite = (typeof SAME_SITE_VALUES)[number]
 
@@ -64,7 +70,7 @@ export interface Settings {
   REDIS_PREFIX: string
   API_PREFIX: string
   BODY_LIMIT: number
-  TRUST_PROXY: boolean
+  TRUST_PROXY: TrustProxy
   LOG_LEVEL: string
   SERVE_DEMO: boolean
   // Tessera: keys

@@ -2,7 +2,7 @@
 import type { Insertable, Kysely } from 'kysely'
 import { ServiceUnavailable } from '../../core/errors.js'
 import type { AuditEvent, AuditStore } from '../ports.js'
-import { fromMillis, toMillis, toNumber } from './columns.js'
+import { fromMillis, toIpColumn, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
 import type { Database } from './schema.js'
@@ -42,7 +42,7 @@ export class SqlAuditStore implements AuditStore {
         at: toMillis(event.at),
         event: event.event,
         user_id: event.userId,
-        ip: event.ip,
+        ip: toIpColumn(event.ip),
         user_agent: event.userAgent,
         detail: JSON.stringify(event.detail),
       }
