@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 
 import { Throttled } from '../core/errors.js'
 import { clientIp } from './client-ip.js'
 import type { RouteDeps } from './deps.js'
+import { OncePerWindow } from './once-per-window.js'
 import { contextOf } from './route.js'
 
 export type LimitName = 'login' | 'register' | 'refresh' | 'password'
@@ -13,7 +14,8 @@ export type Limiter = (name: LimitName) => onRequestAsyncHookHandler[]
  * Per-IP request limits on the endpoints worth guessing at (@fastify/rate-limit, in Redis when
  * `REDIS_URL` is set so every instance shares one count). They fail open when Redis is
  * unreachable: a cache outage must not become a login outage, and argon2id still bounds the
- * guessing rate. Over the limit: 429 `throttled` with `Retry-After`, and an audit event.
+ * guessing rate. Over the limit: 429 `throttled` with `Retry-After`, counted in the metrics; the
+ * first refusal of a key in its window is also an audit event.
  */
 export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): Promise<Limiter> {
   const { settings, audit } = deps
@@ -32,14 +34,19 @@ export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): 
     password: settings.RATE_LIMIT_PASSWORD_PER_IP,
   }
   const hooks = new Map<LimitName, onRequestAsyncHookHandler>()
+  const reported = new OncePerWindow()
   for (const name of Object.keys(max) as LimitName[]) {
     const hook = app.rateLimit({
       max: max[name],
       timeWindow: settings.RATE_LIMIT_WINDOW * 1000,
       keyGenerator: (request: FastifyRequest) => `${name}:${clientIp(request)}`,
-      errorResponseBuilder: (_request, context) => new Throttled(Math.max(1, Math.ceil(context.ttl / 1000))),
-      onExceeded: (request: FastifyRequest) => {
-        void audit.record('rate_limited', { context: contextOf(request), detail: { limit: name } })
+      errorResponseBuilder: (request, context) => {
+        deps.metrics?.countRateLimited?.()
+        // One audit event (and log line) per limited key and window, however many requests it refuses.
+        if (reported.first(`${name}:${clientIp(request)}`, context.ttl)) {
+          void audit.record('rate_limited', { context: contextOf(request), detail: { limit: name } })
+        }
+        return new Throttled(Math.max(1, Math.ceil(context.ttl / 1000)))
       },
     })
     hooks.set(name, hook as onRequestAsyncHookHandler)
