@@ -141,6 +141,11 @@ export const SPECS: Specs = {
   RATE_LIMIT_REGISTER_PER_IP: s(kind.integer(1, 1_000_000), 10, 'registrations per IP per window'),
   RATE_LIMIT_REFRESH_PER_IP: s(kind.integer(1, 1_000_000), 120, 'refreshes per IP per window'),
   RATE_LIMIT_PASSWORD_PER_IP: s(kind.integer(1, 1_000_000), 10, 'password changes per IP per window'),
+  AUDIT_RETENTION: s(
+    kind.duration,
+    7_776_000,
+    'audit events older than this are deleted by flushexpiredtokens (default 90 days); 0 keeps them',
+  ),
 }
 
 /** Variables under `TESSERA_` that are inputs to commands, not settings. */

@@ -106,6 +106,8 @@ export interface Settings {
   RATE_LIMIT_REGISTER_PER_IP: number
   RATE_LIMIT_REFRESH_PER_IP: number
   RATE_LIMIT_PASSWORD_PER_IP: number
+  // Tessera: audit log
+  AUDIT_RETENTION: number
 }
 
 export type SettingName = keyof Settings
