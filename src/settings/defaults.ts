@@ -141,6 +141,11 @@ export const SPECS: Specs = {
   RATE_LIMIT_REGISTER_PER_IP: s(kind.integer(1, 1_000_000), 10, 'registrations per IP per window'),
   RATE_LIMIT_REFRESH_PER_IP: s(kind.integer(1, 1_000_000), 120, 'refreshes per IP per window'),
   RATE_LIMIT_PASSWORD_PER_IP: s(kind.integer(1, 1_000_000), 10, 'password changes per IP per window'),
+  RATE_LIMIT_INTROSPECT_PER_CLIENT: s(
+    kind.integer(1, 1_000_000),
+    1200,
+    'introspections per client per window (failed client authentication: per IP)',
+  ),
   AUDIT_RETENTION: s(
     kind.duration,
     7_776_000,

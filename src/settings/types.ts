@@ -106,6 +106,7 @@ export interface Settings {
   RATE_LIMIT_REGISTER_PER_IP: number
   RATE_LIMIT_REFRESH_PER_IP: number
   RATE_LIMIT_PASSWORD_PER_IP: number
+  RATE_LIMIT_INTROSPECT_PER_CLIENT: number
   // Tessera: audit log
   AUDIT_RETENTION: number
 }
