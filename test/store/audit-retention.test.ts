@@ -2,6 +2,8 @@
  * Audit retention (issue 17, item 12): events older than the cut-off are deleted in batches, on
  * both backends, and nothing newer is touched.
  */
+import { CompiledQuery, sql } from 'kysely'
+import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { SqlStores } from '../../src/store/sql/index.js'
 import { BACKENDS, openMigrated, type TestStores } from './backends.js'
@@ -49,3 +51,38 @@ for (const backend of BACKENDS) {
     })
   })
 }
+
+describe('audit retention on PostgreSQL, query plan', () => {
+  it('finds the old rows through the at index and deletes them by key', async () => {
+    const opened = await openMigrated('postgres')
+    const { db } = opened.stores
+    const recorded: { text: string; values: unknown[] }[] = []
+    const originalQuery = pg.Client.prototype.query
+    try {
+      // Enough rows that a sequential scan would be the planner's choice if no index fitted.
+      await sql`insert into audit_events (at, event, detail)
+        select ${NOW}::bigint - g * 1000, 'e', '{}' from generate_series(1, 50000) g`.execute(db)
+      await sql`analyze audit_events`.execute(db)
+      pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+        const [first, second] = args
+        if (typeof first === 'string')
+          recorded.push({ text: first, values: Array.isArray(second) ? second : [] })
+        return (originalQuery as (...inner: unknown[]) => unknown).apply(this, args)
+      } as typeof pg.Client.prototype.query
+      expect(await opened.stores.audit.flushOlderThan(new Date(NOW - 49_990_000), 100)).toBe(10)
+      pg.Client.prototype.query = originalQuery
+      const deletes = recorded.filter(({ text }) => /^\s*delete\b/i.test(text))
+      expect(deletes.length).toBeGreaterThan(0)
+      for (const { text, values } of deletes) {
+        const { rows } = await db.executeQuery<{ 'QUERY PLAN': unknown }>(
+          CompiledQuery.raw(`explain (format json) ${text}`, values),
+        )
+        const plan = JSON.stringify(rows[0]?.['QUERY PLAN'])
+        expect(plan).not.toMatch(/"Node Type":"Seq Scan"[^}]*?"Relation Name":"audit_events"/)
+      }
+    } finally {
+      pg.Client.prototype.query = originalQuery
+      await opened.dispose()
+    }
+  }, 60_000)
+})
