@@ -3,7 +3,12 @@
  * addresses, and the address taken must parse as an IP, so a client cannot choose the address that
  * rate limits, the login throttle, the audit log and the sessions list see.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildServer } from '../../src/server/build.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const ALICE = { username: 'alice', password: 'Wonderland-42!' }
@@ -167,5 +172,47 @@ describe('an over-long X-Forwarded-For on PostgreSQL', () => {
       ['login_succeeded', PROXY],
       ['login_failed', PROXY],
     ])
+  })
+})
+
+describe('request log lines', () => {
+  it('name the client IP the limits and the audit log see, never a forged one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-ip-logs-'))
+    const lines: { msg?: string; req?: { remoteAddress?: string; url?: string } }[] = []
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
+        done()
+      },
+    })
+    const server = await buildServer({
+      logStream: sink,
+      settings: {
+        env: {},
+        mode: 'test',
+        overrides: {
+          DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+          KEY_DIR: join(dir, 'keys'),
+          SIGNING_KEY: 'test-signing-key-that-is-long-enough-for-hs256!',
+          LOG_LEVEL: 'info',
+          TRUST_PROXY: '1',
+        },
+      },
+    })
+    try {
+      for (const [url, forwardedFor] of [
+        ['/healthz?hostile', '<script>alert(1)</script>'],
+        ['/healthz?appended', '198.51.100.1, 203.0.113.9'],
+      ] as const) {
+        await server.app.inject({ url, remoteAddress: PROXY, headers: { 'x-forwarded-for': forwardedFor } })
+      }
+      const seen = (url: string) =>
+        lines.find((line) => line.msg === 'incoming request' && line.req?.url === url)?.req?.remoteAddress
+      expect(seen('/healthz?hostile')).toBe(PROXY)
+      expect(seen('/healthz?appended')).toBe('203.0.113.9')
+    } finally {
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
