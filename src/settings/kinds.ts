@@ -9,6 +9,8 @@ export interface Kind<T> {
   readonly type: string
   parse(raw: string): T
   accepts(value: unknown): value is T
+  /** Whether a value given in code that `accepts` refuses is parsed from its string form instead. */
+  readsFromCode?(value: unknown): boolean
 }
 
 const DURATION = /^(\d{1,9})\s*(s|m|h|d|w)?$/

@@ -63,6 +63,8 @@ export const trustProxy: Kind<TrustProxy> = {
     }
     return ranges
   },
+  // `true`, `0` or a list with range names, given in code, read as in the environment.
+  readsFromCode: (value) => typeof value === 'boolean' || typeof value === 'number' || Array.isArray(value),
   accepts: (value): value is TrustProxy =>
     value === false ||
     (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_HOPS) ||

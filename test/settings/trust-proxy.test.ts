@@ -59,6 +59,7 @@ describe('TRUST_PROXY', () => {
     )
     expect(loadSettings({ overrides: { TRUST_PROXY: ['10.0.0.1'] } }).TRUST_PROXY).toEqual(['10.0.0.1'])
     expect(loadSettings({ overrides: { TRUST_PROXY: 3 } }).TRUST_PROXY).toBe(3)
+    expect(loadSettings({ overrides: { TRUST_PROXY: 0 as never } }).TRUST_PROXY).toBe(false)
   })
 
   it('refuses what is neither a hop count nor addresses', () => {
