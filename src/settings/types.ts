@@ -23,8 +23,8 @@ export const LOGIN_FIELDS = ['username', 'email', 'username_or_email'] as const
 export type LoginField = (typeof LOGIN_FIELDS)[number]
 
 /**
- * Which `X-Forwarded-For` entries name the client: none (`false`), the right-most entries written
- * by this many proxies, or those written by proxies at these addresses or CIDR ranges.
+ * Which `X-Forwarded-For` entries are believed: none (`false`); those appended by this many
+ * proxies, counted from the socket; or those appended by proxies at these addresses or CIDRs.
  */
 export type TrustProxy = false | number | readonly string[]
 
