@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
 import { createAuthenticator } from './authenticate.js'
+import { proxyTrust } from './client-ip.js'
 import { BrowserMode } from './browser-mode.js'
 import { installRateLimits } from './rate-limits.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
@@ -36,7 +37,8 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   const app = Fastify({
     ...(options.logger && options.requestLogging ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: settings.BODY_LIMIT,
-    trustProxy: settings.TRUST_PROXY,
+    // Which X-Forwarded-* entries are believed; the client IP itself comes from clientIp().
+    trustProxy: proxyTrust(settings.TRUST_PROXY),
     // Request lines carry the request id; the Authorization header and cookies are redacted by
     // the logger's configuration (src/server/logger.ts), and bodies are never logged.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -42,6 +42,8 @@ export interface HttpDeps {
   readonly metrics?: {
     render: () => Promise<{ contentType: string; body: string }>
     observeVerification: (seconds: number) => void
+    /** Counts a request refused by a rate limit (every one; the audit log has one per key and window). */
+    countRateLimited?: () => void
   }
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>

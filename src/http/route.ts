@@ -10,6 +10,7 @@ import type { RequestContext } from '../accounts/context.js'
 import { NotAuthenticated } from '../core/errors.js'
 import type { Authenticator, Principal } from './authenticate.js'
 import { setApiHeaders, setNoStore } from './api-headers.js'
+import { clientIp } from './client-ip.js'
 import { MethodNotAllowed } from './errors.js'
 
 declare module 'fastify' {
@@ -153,7 +154,7 @@ const MAX_USER_AGENT = 512
 export function contextOf(request: FastifyRequest): RequestContext {
   const agent = request.headers['user-agent']
   return {
-    ip: request.ip ?? null,
+    ip: clientIp(request),
     userAgent: typeof agent === 'string' ? agent.slice(0, MAX_USER_AGENT) : null,
   }
 }

@@ -180,6 +180,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
               body: await metrics.registry.metrics(),
             })),
           observeVerification: metrics.observeVerification,
+          countRateLimited: metrics.onRateLimited,
         },
         loginThrottle: new LoginThrottle(
           bus

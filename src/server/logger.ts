@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify'
 import type { LoggerOptions } from 'pino'
+import { clientIp } from '../http/client-ip.js'
 import type { Settings } from '../settings/types.js'
 
 /**
@@ -26,9 +28,25 @@ export const REDACTED_PATHS = [
   'token',
 ]
 
+/**
+ * Fastify's request line, with the client address as rate limits and the audit log see it
+ * (`clientIp`), not whatever `X-Forwarded-For` held.
+ */
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url,
+    version: request.headers?.['accept-version'],
+    host: request.host,
+    remoteAddress: request.raw === undefined ? undefined : clientIp(request),
+    remotePort: request.socket?.remotePort,
+  }
+}
+
 export function loggerOptions(settings: Pick<Settings, 'LOG_LEVEL'>): LoggerOptions {
   return {
     level: settings.LOG_LEVEL,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { req: requestForLog },
   }
 }

@@ -55,7 +55,11 @@ export class TesseraMetrics {
     else if (event === 'login_failed') this.#logins.inc({ outcome: 'failure' })
     else if (event === 'refresh') this.#refreshes.inc()
     else if (event === 'refresh_reuse_detected') this.#reuse.inc()
-    else if (event === 'rate_limited') this.#rateLimited.inc()
+  }
+
+  /** Every refused request; the `rate_limited` audit event is written once per key and window. */
+  onRateLimited = (): void => {
+    this.#rateLimited.inc()
   }
 
   observeVerification = (seconds: number): void => {

@@ -86,7 +86,11 @@ export const SPECS: Specs = {
   ),
   API_PREFIX: s(kind.string, '/api', 'path prefix of the API routes'),
   BODY_LIMIT: s(kind.integer(1024, 1_048_576), 16_384, 'largest accepted request body, bytes'),
-  TRUST_PROXY: s(kind.boolean, false, 'take the client IP from X-Forwarded-For'),
+  TRUST_PROXY: s(
+    kind.trustProxy,
+    false,
+    'proxies whose X-Forwarded-For entries are believed (docs/deploy.md); true is refused in every mode',
+  ),
   LOG_LEVEL: s(
     kind.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',
@@ -146,6 +150,16 @@ export const SPECS: Specs = {
   RATE_LIMIT_REGISTER_PER_IP: s(kind.integer(1, 1_000_000), 10, 'registrations per IP per window'),
   RATE_LIMIT_REFRESH_PER_IP: s(kind.integer(1, 1_000_000), 120, 'refreshes per IP per window'),
   RATE_LIMIT_PASSWORD_PER_IP: s(kind.integer(1, 1_000_000), 10, 'password changes per IP per window'),
+  RATE_LIMIT_INTROSPECT_PER_CLIENT: s(
+    kind.integer(1, 1_000_000),
+    1200,
+    'introspections per client per window (failed client authentication: per IP)',
+  ),
+  AUDIT_RETENTION: s(
+    kind.duration,
+    7_776_000,
+    'audit events older than this are deleted by flushexpiredtokens (default 90 days); 0 keeps them',
+  ),
 }
 
 /** Variables under `TESSERA_` that are inputs to commands, not settings. */

@@ -9,6 +9,8 @@ export interface Kind<T> {
   readonly type: string
   parse(raw: string): T
   accepts(value: unknown): value is T
+  /** Whether a value given in code that `accepts` refuses is parsed from its string form instead. */
+  readsFromCode?(value: unknown): boolean
 }
 
 const DURATION = /^(\d{1,9})\s*(s|m|h|d|w)?$/
@@ -96,3 +98,5 @@ export const optionalBoolean: Kind<boolean | null> = {
   parse: (raw) => (raw.trim() === '' ? null : boolean.parse(raw)),
   accepts: (value): value is boolean | null => value === null || typeof value === 'boolean',
 }
+
+export { trustProxy } from './trust-proxy.js'

@@ -62,6 +62,9 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
     const spec = SPECS[name]
     if (spec.kind.accepts(value)) values[name] = value
     else if (typeof value === 'string') values[name] = parseOne(name, value, name)
+    // A kind may read other values given in code as the environment would say them, for its own
+    // message (TRUST_PROXY: true) or form (range names in a list).
+    else if (spec.kind.readsFromCode?.(value)) values[name] = parseOne(name, String(value), name)
     else throw new SettingsError(name, `expected ${spec.kind.type}`)
   }
   if (typeof values.SIGNING_KEY === 'string') values.SIGNING_KEY = new Secret(values.SIGNING_KEY)

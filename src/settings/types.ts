@@ -22,6 +22,12 @@ export type Algorithm = (typeof ALGORITHMS)[number]
 export const LOGIN_FIELDS = ['username', 'email', 'username_or_email'] as const
 export type LoginField = (typeof LOGIN_FIELDS)[number]
 
+/**
+ * Which `X-Forwarded-For` entries are believed: none (`false`); those appended by this many
+ * proxies, counted from the socket; or those appended by proxies at these addresses or CIDRs.
+ */
+export type TrustProxy = false | number | readonly string[]
+
 export const SAME_SITE_VALUES = ['strict', 'lax', 'none'] as const
 export type SameSite = (typeof SAME_SITE_VALUES)[number]
 
@@ -64,7 +70,7 @@ export interface Settings {
   REDIS_PREFIX: string
   API_PREFIX: string
   BODY_LIMIT: number
-  TRUST_PROXY: boolean
+  TRUST_PROXY: TrustProxy
   LOG_LEVEL: string
   SERVE_DEMO: boolean
   // Tessera: keys
@@ -101,6 +107,9 @@ export interface Settings {
   RATE_LIMIT_REGISTER_PER_IP: number
   RATE_LIMIT_REFRESH_PER_IP: number
   RATE_LIMIT_PASSWORD_PER_IP: number
+  RATE_LIMIT_INTROSPECT_PER_CLIENT: number
+  // Tessera: audit log
+  AUDIT_RETENTION: number
 }
 
 export type SettingName = keyof Settings

@@ -207,6 +207,11 @@ export interface AuditEvent {
 export interface AuditStore {
   write(event: AuditEvent): Promise<void>
   recent(limit: number): Promise<AuditEvent[]>
+  /**
+   * Deletes the events from before `cutoff`, `batchSize` rows per statement (so no statement
+   * holds locks for long); returns how many were deleted.
+   */
+  flushOlderThan(cutoff: Date, batchSize: number): Promise<number>
 }
 
 /** A client allowed to call RFC 7662 introspection (HTTP Basic with its id and secret). */

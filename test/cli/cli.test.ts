@@ -186,7 +186,7 @@ describe('tessera CLI', () => {
     const io = cliIO(env)
     expect(await runCli(['flushexpiredtokens', '--batch-size', '10'], io)).toBe(0)
     expect(io.out()).toMatch(
-      /^Deleted \d+ expired outstanding token\(s\) and \d+ expired blacklisted token\(s\)\.\n$/,
+      /^Deleted \d+ expired outstanding token\(s\) and \d+ expired blacklisted token\(s\)\.\n/,
     )
     const bad = cliIO(env)
     expect(await runCli(['flushexpiredtokens', '--batch-size', '0'], bad)).toBe(2)

@@ -1,8 +1,11 @@
-/** `AuditStore` on `audit_events`: an append-only trail, details kept as JSON text. */
-import type { Insertable, Kysely } from 'kysely'
+/**
+ * `AuditStore` on `audit_events`: an append-only trail, details kept as JSON text, pruned by age
+ * (`flushexpiredtokens`, `AUDIT_RETENTION`).
+ */
+import { type Insertable, type Kysely, sql } from 'kysely'
 import { ServiceUnavailable } from '../../core/errors.js'
 import type { AuditEvent, AuditStore } from '../ports.js'
-import { fromMillis, toMillis, toNumber } from './columns.js'
+import { fromMillis, toIpColumn, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
 import type { Database } from './schema.js'
@@ -31,8 +34,11 @@ export class SqlAuditStore implements AuditStore {
 
   readonly #writers: Writers
 
+  readonly #postgres: boolean
+
   constructor(database: SqlDatabase) {
     this.#db = database.db
+    this.#postgres = database.dialect === 'postgres'
     this.#writers = database.writers
   }
 
@@ -42,7 +48,7 @@ export class SqlAuditStore implements AuditStore {
         at: toMillis(event.at),
         event: event.event,
         user_id: event.userId,
-        ip: event.ip,
+        ip: toIpColumn(event.ip),
         user_agent: event.userAgent,
         detail: JSON.stringify(event.detail),
       }
@@ -84,6 +90,29 @@ export class SqlAuditStore implements AuditStore {
         return
       }
       for (const queued of batch) await this.#insert([queued])
+    }
+  }
+
+  async flushOlderThan(cutoff: Date, batchSize: number): Promise<number> {
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError('batchSize must be a positive integer')
+    const before = toMillis(cutoff)
+    let total = 0
+    for (;;) {
+      // The oldest rows first, found through the `at` index and deleted by primary key; on
+      // PostgreSQL `= any(array(…))` looks each one up by key instead of hash-joining the table.
+      const oldest = this.#db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('at', '<', before)
+        .orderBy('at')
+        .limit(batchSize)
+      const query = this.#postgres
+        ? this.#db.deleteFrom('audit_events').where(sql<boolean>`id = any(array(${oldest}))`)
+        : this.#db.deleteFrom('audit_events').where('id', 'in', oldest)
+      const deleted = toNumber((await query.executeTakeFirst()).numDeletedRows)
+      total += deleted
+      if (deleted < batchSize) return total
     }
   }
 

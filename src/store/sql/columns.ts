@@ -20,3 +20,13 @@ export const fromFlag = (value: boolean | number): boolean => value === true || 
 
 /** A count or id that a driver may hand back as a bigint or a string. */
 export const toNumber = (value: number | bigint | string): number => Number(value)
+
+/** Width of the `ip` columns (`varchar(64)`). */
+const IP_COLUMN_LENGTH = 64
+
+/**
+ * A client address as stored: longer than the column, it cannot be an IP address, and PostgreSQL
+ * would refuse the whole row; it is stored as unknown (null) instead.
+ */
+export const toIpColumn = (ip: string | null): string | null =>
+  ip !== null && ip.length > IP_COLUMN_LENGTH ? null : ip

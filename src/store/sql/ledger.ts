@@ -11,7 +11,7 @@ import type {
   SessionRecord,
   TokenLedger,
 } from '../ports.js'
-import { fromMillis, fromMillisOrNull, toMillis, toNumber } from './columns.js'
+import { fromMillis, fromMillisOrNull, toIpColumn, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import { nextFeedSeq } from './feed.js'
 import type { Writers } from './group-commit.js'
@@ -46,7 +46,7 @@ function toRow(token: OutstandingToken, lastUsedAt: number | null = null) {
     replaced_by: null,
     last_used_at: lastUsedAt,
     user_agent: token.userAgent,
-    ip: token.ip,
+    ip: toIpColumn(token.ip),
   }
 }
 
@@ -287,7 +287,7 @@ export class SqlTokenLedger implements TokenLedger {
         new_created_at: toMillis(replacement.createdAt),
         new_expires_at: toMillis(replacement.expiresAt),
         new_user_agent: replacement.userAgent,
-        new_ip: replacement.ip,
+        new_ip: toIpColumn(replacement.ip),
       })) as RefreshRotateAnswer | null
     } catch (error) {
       const code = sqlStateOf(error)
@@ -328,7 +328,7 @@ export class SqlTokenLedger implements TokenLedger {
           ${replacement?.jti ?? null}::varchar, ${replacement?.userId ?? null}::integer,
           ${replacement === null ? null : toMillis(replacement.createdAt)}::bigint,
           ${replacement === null ? null : toMillis(replacement.expiresAt)}::bigint,
-          ${replacement?.userAgent ?? null}::text, ${replacement?.ip ?? null}::varchar
+          ${replacement?.userAgent ?? null}::text, ${toIpColumn(replacement?.ip ?? null)}::varchar
         ) as family_id`.execute(this.#db)
       const familyId = rows[0]?.family_id
       return familyId == null ? undefined : { outcome: 'rotated', familyId }
