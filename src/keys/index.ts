@@ -1,5 +1,6 @@
 export { exportRing, importRingDocument, METADATA_MEMBERS, parseRingDocument } from './document.js'
-export { hmacKeyRing, isHmacAlgorithm } from './hmac.js'
+export { isHmacAlgorithm } from './algorithms.js'
+export { hmacKeyRing } from './hmac.js'
 export {
   completeDocument,
   createKeyRing,
@@ -7,6 +8,7 @@ export {
   type KeyRingDocument,
   type KeyStatus,
   loadDocument,
+  MAX_KIDLESS_CANDIDATES,
   newStoredKey,
   promoteInDocument,
   type RingKey,
@@ -16,6 +18,7 @@ export {
 } from './keyring.js'
 export {
   generatePrivateJwk,
+  hmacSecretJwk,
   isAsymmetricAlgorithm,
   kidOf,
   type LoadedKey,

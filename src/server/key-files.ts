@@ -278,10 +278,7 @@ export interface KeySummary {
 /** Every key of the ring file, oldest first. */
 export async function listKeys(dir: string): Promise<KeySummary[]> {
   const document = await completeDocument(requireRing(dir), ringPath(dir))
-  const signer = createKeyRing(await loadDocument(document, ringPath(dir))).signingKey()
-  const signingKid = document.keys.find(
-    (key) => key.status === 'active' && key.alg === signer.alg && (signer.kid ?? key.kid) === key.kid,
-  )?.kid
+  const signingKid = createKeyRing(await loadDocument(document, ringPath(dir))).signingKey().kid
   return document.keys
     .map((key) => ({
       kid: key.kid,
