@@ -14,6 +14,7 @@ export {
   type RingKey,
   retireInDocument,
   rotateDocument,
+  signerOf,
   type StoredKey,
 } from './keyring.js'
 export {

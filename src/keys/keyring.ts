@@ -134,13 +134,18 @@ export function promoteInDocument(document: KeyRingDocument, kid: string, now: D
   key.created_at = now.toISOString()
 }
 
+/** The key that signs: the newest active one (undefined for a ring without an active key). */
+export function signerOf(document: KeyRingDocument): StoredKey | undefined {
+  return document.keys
+    .filter((candidate) => candidate.status === 'active')
+    .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0]
+}
+
 /** Retirement: the key no longer verifies anything. The signing key cannot be retired. */
 export function retireInDocument(document: KeyRingDocument, kid: string): void {
   const key = document.keys.find((candidate) => candidate.kid === kid)
   if (key === undefined) throw new SettingsError('kid', `no key ${kid} in the ring`)
-  const active = document.keys.filter((candidate) => candidate.status === 'active')
-  const signer = [...active].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0]
-  if (signer?.kid === kid)
+  if (signerOf(document)?.kid === kid)
     throw new SettingsError('kid', `${kid} signs new tokens: rotate first, then retire it`)
   key.status = 'retired'
 }

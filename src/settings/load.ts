@@ -112,14 +112,10 @@ const isHmac = (settings: Settings): boolean =>
 
 /** OWASP and RFC 8725 §3.5: production never runs on a guessable or development setup. */
 function checkProduction(settings: Settings): void {
+  // Without SIGNING_KEY the key ring (SIGNING_KEYS or KEY_DIR) is checked where it is loaded: a
+  // missing one, one generated for development, or one of another algorithm stops the server.
   const secret = settings.SIGNING_KEY?.reveal()
-  if (isHmac(settings) && settings.SIGNING_KEYS === null) {
-    if (secret === undefined) {
-      throw new SettingsError(
-        'SIGNING_KEY',
-        'production needs an explicit key; generated keys are for development',
-      )
-    }
+  if (isHmac(settings) && settings.SIGNING_KEYS === null && secret !== undefined) {
     if (new TextEncoder().encode(secret).length < MIN_HMAC_SECRET_BYTES) {
       throw new SettingsError(
         'SIGNING_KEY',
