@@ -32,6 +32,7 @@ import {
   signerOf,
   type StoredKey,
 } from '../keys/index.js'
+import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from '../settings/secret-strength.js'
 import type { Algorithm, Mode, Settings } from '../settings/types.js'
 
 export type KeySettings = Pick<
@@ -165,13 +166,25 @@ async function ringKeys(settings: KeySettings, mode: Mode): Promise<{ keys: Ring
   return { keys: await fromRingFile(settings, mode), source: ringPath(settings.KEY_DIR) }
 }
 
+/** Production refuses live keys generated for development, and guessable HMAC secrets. */
 function refuseDevelopmentKeys(document: KeyRingDocument, mode: Mode, source: string): void {
   if (mode !== 'production') return
-  if (document.keys.some((key) => key.status !== 'retired' && key.generated_for_development)) {
+  const live = document.keys.filter((key) => key.status !== 'retired')
+  if (live.some((key) => key.generated_for_development)) {
     throw new SettingsError(
       source,
       'holds a key generated for development; create a real one with "tessera keys generate"',
     )
+  }
+  for (const key of live) {
+    const secret = isHmacAlgorithm(key.alg) && typeof key.jwk.k === 'string' ? key.jwk.k : undefined
+    if (secret !== undefined && isGuessableSecret(Buffer.from(secret, 'base64url'))) {
+      throw new SettingsError(
+        source,
+        `the ${key.alg} secret of key ${key.kid || '(no kid)'} looks guessable (under ` +
+          `${MIN_SECRET_BITS} bits by the estimate in docs/settings.md); ${SECRET_ADVICE}`,
+      )
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { SettingsError } from '../core/errors.js'
 import { Secret } from '../core/secret.js'
 import { NON_SETTING_ENV, SPECS } from './defaults.js'
+import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
 import { HMAC_ALGORITHMS, type Mode, type SettingName, type Settings } from './types.js'
 
 const ENV_PREFIX = 'TESSERA_'
@@ -116,10 +117,18 @@ function checkProduction(settings: Settings): void {
   // missing one, one generated for development, or one of another algorithm stops the server.
   const secret = settings.SIGNING_KEY?.reveal()
   if (isHmac(settings) && settings.SIGNING_KEYS === null && secret !== undefined) {
-    if (new TextEncoder().encode(secret).length < MIN_HMAC_SECRET_BYTES) {
+    const bytes = new TextEncoder().encode(secret)
+    if (bytes.length < MIN_HMAC_SECRET_BYTES) {
       throw new SettingsError(
         'SIGNING_KEY',
-        `an ${settings.ALGORITHM} secret must be at least ${MIN_HMAC_SECRET_BYTES} bytes in production`,
+        `an ${settings.ALGORITHM} secret must be at least ${MIN_HMAC_SECRET_BYTES} bytes in production; ${SECRET_ADVICE}`,
+      )
+    }
+    if (isGuessableSecret(bytes)) {
+      throw new SettingsError(
+        'SIGNING_KEY',
+        `this ${settings.ALGORITHM} secret looks guessable (repeats, runs or few distinct characters: ` +
+          `under ${MIN_SECRET_BITS} bits by the estimate in docs/settings.md); ${SECRET_ADVICE}`,
       )
     }
   }

@@ -7,7 +7,8 @@ import { SPECS } from '../../src/settings/defaults.js'
 import { duration } from '../../src/settings/kinds.js'
 import { headerNameFromMeta, loadSettings } from '../../src/settings/load.js'
 
-const STRONG = 'x'.repeat(32)
+/** Random-looking: production refuses a guessable secret such as 32 × 'x' (secret-strength.test.ts). */
+const STRONG = 'pX3v9QkZ7mW2tLr8bN4cJ6hY1sD5fG0aEeUoIiRq'
 
 function settingsError(run: () => unknown): SettingsError {
   try {
