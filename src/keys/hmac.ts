@@ -1,32 +1,17 @@
 import { SettingsError } from '../core/errors.js'
-import { HMAC_ALGORITHMS, type Algorithm } from '../settings/types.js'
-import type { KeyRing, SigningKey } from './ring.js'
-
-type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
-
-const HASH: Record<HmacAlgorithm, string> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' }
-
-export const isHmacAlgorithm = (alg: string): alg is HmacAlgorithm =>
-  (HMAC_ALGORITHMS as readonly string[]).includes(alg)
+import type { Algorithm } from '../settings/types.js'
+import { isHmacAlgorithm } from './algorithms.js'
+import { createKeyRing } from './keyring.js'
+import { hmacSecretJwk, loadPrivateJwk } from './material.js'
+import type { KeyRing } from './ring.js'
 
 /**
- * A key ring of one shared secret, as simplejwt's `SIGNING_KEY`: tokens carry no `kid`, and only
- * `alg` verifies. The secret is imported once as a non-extractable WebCrypto key.
+ * A key ring of one shared secret, as simplejwt's `SIGNING_KEY`. Its tokens carry the secret's
+ * `kid` (a hash of a hash of it, as the server's), which simplejwt and PyJWT ignore; a token
+ * without `kid` is tried against the secret. Imported once as a non-extractable WebCrypto key.
  */
 export async function hmacKeyRing(secret: string, alg: Algorithm): Promise<KeyRing> {
   if (!isHmacAlgorithm(alg)) throw new SettingsError('ALGORITHM', `${alg} is not an HMAC algorithm`)
-  const key = await globalThis.crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: HASH[alg] },
-    false,
-    ['sign', 'verify'],
-  )
-  const signing: SigningKey = { kid: undefined, alg, key }
-  return {
-    algorithms: [alg],
-    signingKey: () => signing,
-    verificationKey: (header) => (header.alg === alg ? key : undefined),
-    jwks: () => ({ keys: [] }),
-  }
+  const loaded = await loadPrivateJwk(hmacSecretJwk(secret), alg)
+  return createKeyRing([{ ...loaded, status: 'active', createdAt: 0 }])
 }

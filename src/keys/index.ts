@@ -1,5 +1,6 @@
 export { exportRing, importRingDocument, METADATA_MEMBERS, parseRingDocument } from './document.js'
-export { hmacKeyRing, isHmacAlgorithm } from './hmac.js'
+export { isHmacAlgorithm } from './algorithms.js'
+export { hmacKeyRing } from './hmac.js'
 export {
   completeDocument,
   createKeyRing,
@@ -7,15 +8,18 @@ export {
   type KeyRingDocument,
   type KeyStatus,
   loadDocument,
+  MAX_KIDLESS_CANDIDATES,
   newStoredKey,
   promoteInDocument,
   type RingKey,
   retireInDocument,
   rotateDocument,
+  signerOf,
   type StoredKey,
 } from './keyring.js'
 export {
   generatePrivateJwk,
+  hmacSecretJwk,
   isAsymmetricAlgorithm,
   kidOf,
   type LoadedKey,

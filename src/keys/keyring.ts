@@ -2,7 +2,7 @@ import type { JWK } from 'jose'
 import { SettingsError } from '../core/errors.js'
 import type { Algorithm } from '../settings/types.js'
 import { importRingDocument, parseRingDocument } from './document.js'
-import { isHmacAlgorithm } from './hmac.js'
+import { isHmacAlgorithm } from './algorithms.js'
 import { generatePrivateJwk, type LoadedKey, loadPrivateJwk } from './material.js'
 import type { KeyMaterial, KeyRing, SigningKey } from './ring.js'
 
@@ -37,9 +37,17 @@ export interface RingKey extends LoadedKey {
 }
 
 /**
+ * How many live HMAC keys of one algorithm a token without `kid` is tried against: enough for a
+ * rotation with a staged key on top (old, current, next).
+ */
+export const MAX_KIDLESS_CANDIDATES = 3
+
+/**
  * The key ring: the newest active key signs; every key not retired verifies, chosen by the
  * token's `kid` and only for the algorithm it was made for (RFC 8725 §3.1: an HMAC secret is
- * never tried as a public key, nor the reverse). Retiring a key stops its tokens at once.
+ * never tried as a public key, nor the reverse). Every token names its key in `kid`, HMAC ones too;
+ * one without (simplejwt's) is tried against the live HMAC keys of its algorithm. Retiring a key
+ * stops its tokens at once.
  */
 export function createKeyRing(keys: readonly RingKey[]): KeyRing & { readonly keys: readonly RingKey[] } {
   const live = keys.filter((key) => key.status !== 'retired')
@@ -50,30 +58,41 @@ export function createKeyRing(keys: readonly RingKey[]): KeyRing & { readonly ke
   const byKid = new Map(live.map((key) => [key.kid, key]))
   // Two live keys under one kid would make the choice of key depend on order: refuse the ring.
   if (byKid.size !== live.length) throw new SettingsError('SIGNING_KEYS', 'two keys share one kid')
-  // A lone HMAC secret signs without `kid`, as simplejwt does, so its tokens match a Django peer's
-  // byte for byte; once a second secret of that algorithm is live, `kid` tells them apart.
-  const loneHmac =
-    isHmacAlgorithm(signer.alg) &&
-    live.filter((key) => key.alg === signer.alg && isHmacAlgorithm(key.alg)).length === 1
-  const signing: SigningKey = { kid: loneHmac ? undefined : signer.kid, alg: signer.alg, key: signer.signing }
+  const signing: SigningKey = { kid: signer.kid, alg: signer.alg, key: signer.signing }
   const algorithms = [...new Set(live.map((key) => key.alg))]
   const jwks = { keys: live.flatMap((key) => (key.publicJwk === undefined ? [] : [{ ...key.publicJwk }])) }
+  const kidless = kidlessCandidates(live, signer)
   return {
     keys,
     algorithms,
     signingKey: () => signing,
-    verificationKey(header): KeyMaterial | undefined {
+    verificationKey(header) {
       if (header.kid !== undefined) {
         const key = byKid.get(header.kid)
         return key !== undefined && key.alg === header.alg ? key.verifying : undefined
       }
-      // No kid: only an HMAC secret can be meant (simplejwt's tokens carry none), and only when
-      // exactly one live HMAC key of that algorithm exists.
-      const candidates = live.filter((key) => isHmacAlgorithm(key.alg) && key.alg === header.alg)
-      return candidates.length === 1 ? candidates[0]?.verifying : undefined
+      const candidates = kidless.get(header.alg)
+      return candidates?.length === 1 ? candidates[0] : candidates
     },
     jwks: () => structuredClone(jwks),
   }
+}
+
+/**
+ * A token without `kid` (simplejwt signs none) can only be meant for an HMAC secret: per HMAC
+ * algorithm, its live keys to try, the signing key first and then the newest, at most
+ * `MAX_KIDLESS_CANDIDATES` so a forged token costs a bounded number of HMACs.
+ */
+function kidlessCandidates(live: readonly RingKey[], signer: RingKey): Map<string, readonly KeyMaterial[]> {
+  const byAlg = new Map<string, readonly KeyMaterial[]>()
+  const newestFirst = live
+    .filter((key) => isHmacAlgorithm(key.alg))
+    .sort((a, b) => Number(b === signer) - Number(a === signer) || b.createdAt - a.createdAt)
+  for (const key of newestFirst) {
+    const keys = byAlg.get(key.alg) ?? []
+    if (keys.length < MAX_KIDLESS_CANDIDATES) byAlg.set(key.alg, [...keys, key.verifying])
+  }
+  return byAlg
 }
 
 /** A new key for the ring document (pure: the caller writes the file). */
@@ -115,13 +134,18 @@ export function promoteInDocument(document: KeyRingDocument, kid: string, now: D
   key.created_at = now.toISOString()
 }
 
+/** The key that signs: the newest active one (undefined for a ring without an active key). */
+export function signerOf(document: KeyRingDocument): StoredKey | undefined {
+  return document.keys
+    .filter((candidate) => candidate.status === 'active')
+    .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0]
+}
+
 /** Retirement: the key no longer verifies anything. The signing key cannot be retired. */
 export function retireInDocument(document: KeyRingDocument, kid: string): void {
   const key = document.keys.find((candidate) => candidate.kid === kid)
   if (key === undefined) throw new SettingsError('kid', `no key ${kid} in the ring`)
-  const active = document.keys.filter((candidate) => candidate.status === 'active')
-  const signer = [...active].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))[0]
-  if (signer?.kid === kid)
+  if (signerOf(document)?.kid === kid)
     throw new SettingsError('kid', `${kid} signs new tokens: rotate first, then retire it`)
   key.status = 'retired'
 }

@@ -11,7 +11,7 @@ import {
 } from 'jose'
 import { SettingsError } from '../core/errors.js'
 import { ASYMMETRIC_ALGORITHMS, type Algorithm } from '../settings/types.js'
-import { isHmacAlgorithm } from './hmac.js'
+import { isHmacAlgorithm } from './algorithms.js'
 import type { KeyMaterial } from './ring.js'
 
 /** The members a public JWK may carry, per key type: anything else (d, p, q, k, …) never leaves. */
@@ -70,6 +70,12 @@ export async function generatePrivateJwk(alg: Algorithm): Promise<JWK> {
   })
   return { ...(await exportJWK(privateKey)), alg }
 }
+
+/** The `oct` JWK of an HMAC secret given as text (simplejwt's `SIGNING_KEY`: its UTF-8 bytes). */
+export const hmacSecretJwk = (secret: string): JWK => ({
+  kty: 'oct',
+  k: base64url(new TextEncoder().encode(secret)),
+})
 
 /** Loads a private JWK (the ring file, `SIGNING_KEYS`) into signing and verifying keys. */
 export async function loadPrivateJwk(jwk: JWK, alg: Algorithm, kid?: string): Promise<LoadedKey> {

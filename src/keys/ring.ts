@@ -5,8 +5,8 @@ import type { Algorithm } from '../settings/types.js'
 export type KeyMaterial = CryptoKey | Uint8Array
 
 export interface SigningKey {
-  /** Absent for a lone HMAC key (simplejwt emits no `kid`); always set for asymmetric keys. */
-  readonly kid: string | undefined
+  /** Set for every key, HMAC too: simplejwt and PyJWT ignore it, and rotation needs it. */
+  readonly kid: string
   readonly alg: Algorithm
   readonly key: KeyMaterial
 }
@@ -27,9 +27,10 @@ export interface KeyRing {
   signingKey(): SigningKey
   /**
    * The key for a token header, or undefined when no key matches (unknown `kid`, or an algorithm
-   * the key was not made for: an HMAC key is never tried as a public key, nor the reverse).
+   * the key was not made for: an HMAC key is never tried as a public key, nor the reverse). For a
+   * token without `kid`, the live HMAC keys of its algorithm, a few at most, to try in order.
    */
-  verificationKey(header: KeySelector): KeyMaterial | undefined
+  verificationKey(header: KeySelector): KeyMaterial | readonly KeyMaterial[] | undefined
   /** The public JWK Set: asymmetric public keys only; empty for HMAC. */
   jwks(): { keys: JWK[] }
 }

@@ -76,14 +76,26 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
     if (migrate) await migrateToLatest(stores.db)
-    let codec: TokenCodec | undefined
-    const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
-    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
-    const gate = new UserGate(stores.users, stores.revocations, clock)
     const logger =
       options.logStream === false
         ? undefined
         : pino(loggerOptions(settings), options.logStream ?? process.stdout)
+    let codec: TokenCodec | undefined
+    const keys = await ReloadingKeyRing.open(settings, {
+      onChange: () => {
+        codec?.forgetVerified()
+        const { kid, alg } = keys.signingKey()
+        logger?.info({ kid, alg }, 'key ring reloaded')
+      },
+      // A ring the server will not use (unreadable, or signing with another ALGORITHM) is ignored.
+      onError: (error) =>
+        logger?.warn(
+          { err: error },
+          'key ring file changed but not applied: the server keeps its current keys',
+        ),
+    })
+    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
+    const gate = new UserGate(stores.users, stores.revocations, clock)
     hashWorkers = new HashWorkers({
       size: settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency(),
       nice: settings.PASSWORD_HASH_NICE,

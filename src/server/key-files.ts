@@ -28,8 +28,11 @@ import {
   type RingKey,
   retireInDocument,
   rotateDocument,
+  type SigningKey,
+  signerOf,
   type StoredKey,
 } from '../keys/index.js'
+import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from '../settings/secret-strength.js'
 import type { Algorithm, Mode, Settings } from '../settings/types.js'
 
 export type KeySettings = Pick<
@@ -112,7 +115,7 @@ export async function loadOrCreateKeyRing(
   options: LoadKeyRingOptions = {},
 ): Promise<KeyRing> {
   const mode = options.mode ?? settings.MODE
-  const keys = await ringKeys(settings, mode)
+  const { keys, source } = await ringKeys(settings, mode)
   if (settings.VERIFYING_KEY !== null && !isHmacAlgorithm(settings.ALGORITHM)) {
     const peer = await loadPublicKey(settings.VERIFYING_KEY, settings.ALGORITHM)
     // The public half of SIGNING_KEY (simplejwt's pairing) is already in the ring under that kid.
@@ -129,28 +132,59 @@ export async function loadOrCreateKeyRing(
       })
     }
   }
-  return createKeyRing(keys)
+  const ring = createKeyRing(keys)
+  refuseOtherAlgorithm(ring.signingKey(), settings.ALGORITHM, source)
+  return ring
 }
 
-async function ringKeys(settings: KeySettings, mode: Mode): Promise<RingKey[]> {
+/**
+ * ALGORITHM names the algorithm this server signs with; a ring whose signing key has another is
+ * refused rather than followed, so no file edit or forgotten variable switches what JWKS
+ * consumers receive (a running server keeps its keys: see `ReloadingKeyRing`).
+ */
+function refuseOtherAlgorithm(signer: SigningKey, algorithm: Algorithm, source: string): void {
+  if (signer.alg === algorithm) return
+  throw new SettingsError(
+    'ALGORITHM',
+    `is ${algorithm}, but the signing key of ${source} (${signer.kid}) is ${signer.alg}: set ` +
+      `TESSERA_ALGORITHM=${signer.alg} to sign with the ring as it is, or add a ${algorithm} key ` +
+      `to the ring ("tessera keys rotate --algorithm ${algorithm}") to switch`,
+  )
+}
+
+async function ringKeys(settings: KeySettings, mode: Mode): Promise<{ keys: RingKey[]; source: string }> {
   const signingKeys = settings.SIGNING_KEYS?.reveal()
   if (signingKeys !== undefined) {
     const document = importRingDocument(signingKeys, 'SIGNING_KEYS')
     refuseDevelopmentKeys(document, mode, 'SIGNING_KEYS')
-    return loadDocument(document, 'SIGNING_KEYS')
+    return { keys: await loadDocument(document, 'SIGNING_KEYS'), source: 'SIGNING_KEYS' }
   }
   const signingKey = settings.SIGNING_KEY?.reveal()
-  if (signingKey !== undefined) return [await fromSigningKey(signingKey, settings.ALGORITHM)]
-  return fromRingFile(settings, mode)
+  if (signingKey !== undefined) {
+    return { keys: [await fromSigningKey(signingKey, settings.ALGORITHM)], source: 'SIGNING_KEY' }
+  }
+  return { keys: await fromRingFile(settings, mode), source: ringPath(settings.KEY_DIR) }
 }
 
+/** Production refuses live keys generated for development, and guessable HMAC secrets. */
 function refuseDevelopmentKeys(document: KeyRingDocument, mode: Mode, source: string): void {
   if (mode !== 'production') return
-  if (document.keys.some((key) => key.status !== 'retired' && key.generated_for_development)) {
+  const live = document.keys.filter((key) => key.status !== 'retired')
+  if (live.some((key) => key.generated_for_development)) {
     throw new SettingsError(
       source,
       'holds a key generated for development; create a real one with "tessera keys generate"',
     )
+  }
+  for (const key of live) {
+    const secret = isHmacAlgorithm(key.alg) && typeof key.jwk.k === 'string' ? key.jwk.k : undefined
+    if (secret !== undefined && isGuessableSecret(Buffer.from(secret, 'base64url'))) {
+      throw new SettingsError(
+        source,
+        `the ${key.alg} secret of key ${key.kid || '(no kid)'} looks guessable (under ` +
+          `${MIN_SECRET_BITS} bits by the estimate in docs/settings.md); ${SECRET_ADVICE}`,
+      )
+    }
   }
 }
 
@@ -188,11 +222,12 @@ async function fromRingFile(settings: KeySettings, mode: Mode): Promise<RingKey[
     document = createRingFile(dir, fresh) ? fresh : (readRingFile(dir) as KeyRingDocument)
   }
   refuseDevelopmentKeys(document, mode, path)
-  if (
-    mode !== 'production' &&
-    !document.keys.some((key) => key.status === 'active' && key.alg === settings.ALGORITHM)
-  ) {
+  const developmentOnly = document.keys.every(
+    (key) => key.status === 'retired' || key.generated_for_development === true,
+  )
+  if (mode !== 'production' && developmentOnly && signerOf(document)?.alg !== settings.ALGORITHM) {
     // Development convenience: switching ALGORITHM adds a key for it (the old one keeps verifying).
+    // Only in a ring of generated keys: a ring an operator made is refused, never changed.
     document.keys.push(await newStoredKey(settings.ALGORITHM, new Date(), true))
     writeRingFile(dir, document)
   }
@@ -230,17 +265,28 @@ export async function generateKeyRingFile(
   return key
 }
 
+/** The algorithm the ring signs with (its newest active key's), or undefined without a ring. */
+export function ringAlgorithm(dir: string): Algorithm | undefined {
+  const document = readRingFile(dir)
+  return document === undefined ? undefined : signerOf(document)?.alg
+}
+
 /**
  * Rotation: adds a new key that signs from now on (with `stage`, one that only verifies until
- * promoted); every older key keeps verifying until retired, so no live token breaks.
+ * promoted); every older key keeps verifying until retired, so no live token breaks. The key has
+ * the algorithm the ring signs with, unless `alg` names another (switching deliberately).
  */
 export async function rotateKeyRingFile(
   dir: string,
-  alg: Algorithm,
+  alg: Algorithm | undefined,
   options: { stage?: boolean; now?: Date } = {},
 ): Promise<StoredKey> {
   const document = requireRing(dir)
-  const key = await rotateDocument(document, alg, options.now ?? new Date(), options.stage === true)
+  const algorithm = alg ?? signerOf(document)?.alg
+  if (algorithm === undefined) {
+    throw new SettingsError('KEY_DIR', `${ringPath(dir)} has no active key: name one with --algorithm`)
+  }
+  const key = await rotateDocument(document, algorithm, options.now ?? new Date(), options.stage === true)
   writeRingFile(dir, document)
   return key
 }
@@ -278,10 +324,7 @@ export interface KeySummary {
 /** Every key of the ring file, oldest first. */
 export async function listKeys(dir: string): Promise<KeySummary[]> {
   const document = await completeDocument(requireRing(dir), ringPath(dir))
-  const signer = createKeyRing(await loadDocument(document, ringPath(dir))).signingKey()
-  const signingKid = document.keys.find(
-    (key) => key.status === 'active' && key.alg === signer.alg && (signer.kid ?? key.kid) === key.kid,
-  )?.kid
+  const signingKid = createKeyRing(await loadDocument(document, ringPath(dir))).signingKey().kid
   return document.keys
     .map((key) => ({
       kid: key.kid,

@@ -6,7 +6,9 @@ import { type KeySettings, loadOrCreateKeyRing, ringPath } from './key-files.js'
  * A key ring that follows `keyring.json`: `tessera keys rotate|promote|retire` on the machine (or a
  * shared volume) reaches the running server within `intervalMs`, without a restart. Keys from
  * `SIGNING_KEY`/`SIGNING_KEYS` never change while running. On each change `onChange` runs (the
- * codec forgets cached verifications, so a retired key's tokens stop at once).
+ * codec forgets cached verifications, so a retired key's tokens stop at once). A changed file
+ * that does not load, or whose signing key is not of ALGORITHM, is not adopted: the current ring
+ * stays and `onError` reports it, so the signing algorithm never changes while running.
  */
 export class ReloadingKeyRing implements KeyRing {
   #ring: KeyRing

@@ -37,7 +37,7 @@ export const SPECS: Specs = {
   ALGORITHM: s(
     kind.oneOf(ALGORITHMS),
     'HS256',
-    'algorithm of new signing keys; tokens verify only with the key ring algorithms',
+    "the algorithm this server signs with: the key ring's signing key must have it (startup refuses otherwise); tokens verify with every live key of the ring",
   ),
   SIGNING_KEY: s(
     kind.optionalSecret,

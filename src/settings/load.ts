@@ -1,6 +1,7 @@
 import { SettingsError } from '../core/errors.js'
 import { Secret } from '../core/secret.js'
 import { NON_SETTING_ENV, SPECS } from './defaults.js'
+import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
 import { HMAC_ALGORITHMS, type Mode, type SettingName, type Settings } from './types.js'
 
 const ENV_PREFIX = 'TESSERA_'
@@ -123,18 +124,22 @@ const isHmac = (settings: Settings): boolean =>
 
 /** OWASP and RFC 8725 §3.5: production never runs on a guessable or development setup. */
 function checkProduction(settings: Settings): void {
+  // Without SIGNING_KEY the key ring (SIGNING_KEYS or KEY_DIR) is checked where it is loaded: a
+  // missing one, one generated for development, or one of another algorithm stops the server.
   const secret = settings.SIGNING_KEY?.reveal()
-  if (isHmac(settings) && settings.SIGNING_KEYS === null) {
-    if (secret === undefined) {
+  if (isHmac(settings) && settings.SIGNING_KEYS === null && secret !== undefined) {
+    const bytes = new TextEncoder().encode(secret)
+    if (bytes.length < MIN_HMAC_SECRET_BYTES) {
       throw new SettingsError(
         'SIGNING_KEY',
-        'production needs an explicit key; generated keys are for development',
+        `an ${settings.ALGORITHM} secret must be at least ${MIN_HMAC_SECRET_BYTES} bytes in production; ${SECRET_ADVICE}`,
       )
     }
-    if (new TextEncoder().encode(secret).length < MIN_HMAC_SECRET_BYTES) {
+    if (isGuessableSecret(bytes)) {
       throw new SettingsError(
         'SIGNING_KEY',
-        `an ${settings.ALGORITHM} secret must be at least ${MIN_HMAC_SECRET_BYTES} bytes in production`,
+        `this ${settings.ALGORITHM} secret looks guessable (repeats, runs or few distinct characters: ` +
+          `under ${MIN_SECRET_BITS} bits by the estimate in docs/settings.md); ${SECRET_ADVICE}`,
       )
     }
   }

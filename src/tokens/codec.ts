@@ -1,8 +1,15 @@
-import { errors as joseErrors, type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose'
+import {
+  errors as joseErrors,
+  type JWTHeaderParameters,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+  jwtVerify,
+  SignJWT,
+} from 'jose'
 import { type Clock, systemClock, toEpochSeconds } from '../core/clock.js'
 import { TesseraError, type TokenFailure, TokenInvalid } from '../core/errors.js'
 import { newJti } from '../core/ids.js'
-import { isHmacAlgorithm } from '../keys/hmac.js'
+import { isHmacAlgorithm } from '../keys/algorithms.js'
 import type { KeyMaterial, KeyRing, KeySelector } from '../keys/ring.js'
 import {
   type CustomClaims,
@@ -28,8 +35,13 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
  */
 export interface KeyResolver {
   readonly algorithms: readonly string[]
-  verificationKey(header: KeySelector): KeyMaterial | undefined | Promise<KeyMaterial | undefined>
+  verificationKey(header: KeySelector): FoundKeys | Promise<FoundKeys>
 }
+
+/** One key, or a few to try in order (a token without `kid`, see `KeyRing.verificationKey`). */
+type FoundKeys = KeyMaterial | readonly KeyMaterial[] | undefined
+
+const isKeyList = (found: FoundKeys): found is readonly KeyMaterial[] => Array.isArray(found)
 
 export interface IssueOptions {
   /** Issued-at override, epoch seconds (sliding refresh keeps its original deadline this way). */
@@ -182,8 +194,7 @@ export class TokenCodec {
       throw new TypeError('this codec only verifies: it has no signing key')
     }
     const signer = this.keys.signingKey()
-    const header: JWTHeaderParameters = { alg: signer.alg, typ: 'JWT' }
-    if (signer.kid !== undefined) header.kid = signer.kid
+    const header: JWTHeaderParameters = { alg: signer.alg, typ: 'JWT', kid: signer.kid }
     const token =
       this.#hmacSigner !== undefined && isHmacAlgorithm(signer.alg)
         ? this.#hmacSigner(signer.alg, signer.key, header, payload)
@@ -239,6 +250,18 @@ export class TokenCodec {
       throw new TokenInvalid('malformed')
     }
     const s = this.settings
+    const options: JWTVerifyOptions = {
+      algorithms: [...this.keys.algorithms],
+      typ: 'JWT',
+      clockTolerance: s.LEEWAY,
+      currentDate: new Date(this.clock.now()),
+      // The user id claim is checked after the type (#claimsOf), in simplejwt's order.
+      requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM],
+      ...(s.ISSUER !== null ? { issuer: s.ISSUER } : {}),
+      ...(s.AUDIENCE !== null ? { audience: s.AUDIENCE } : {}),
+    }
+    // Further keys a token without `kid` may have been signed with, tried only when the first fails.
+    let others: readonly KeyMaterial[] = []
     let payload: Record<string, unknown>
     try {
       const result = await jwtVerify(
@@ -247,20 +270,17 @@ export class TokenCodec {
           for (const param of FORBIDDEN_HEADER_PARAMS) {
             if (param in header) throw new TokenInvalid('bad_header')
           }
-          const key = await this.keys.verificationKey({ alg: header.alg, kid: header.kid })
-          if (key === undefined) throw new TokenInvalid('unknown_key')
-          return key
+          const found = await this.keys.verificationKey({ alg: header.alg, kid: header.kid })
+          const [first, ...rest] = isKeyList(found) ? found : found === undefined ? [] : [found]
+          if (first === undefined) throw new TokenInvalid('unknown_key')
+          others = rest
+          return first
         },
-        {
-          algorithms: [...this.keys.algorithms],
-          typ: 'JWT',
-          clockTolerance: s.LEEWAY,
-          currentDate: new Date(this.clock.now()),
-          // The user id claim is checked after the type (#claimsOf), in simplejwt's order.
-          requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM],
-          ...(s.ISSUER !== null ? { issuer: s.ISSUER } : {}),
-          ...(s.AUDIENCE !== null ? { audience: s.AUDIENCE } : {}),
-        },
+        options,
+      ).catch((error: unknown) =>
+        others.length > 0 && error instanceof joseErrors.JWSSignatureVerificationFailed
+          ? verifyWithAny(token, others, options, error)
+          : Promise.reject(error),
       )
       payload = result.payload as Record<string, unknown>
     } catch (error) {
@@ -304,6 +324,28 @@ export class TokenCodec {
         : { type, userId, jti, iat, exp, sessionId: sid, claims },
     )
   }
+}
+
+/**
+ * The first of `keys` whose signature check passes (each costs one check; the caller bounds how
+ * many). Any failure other than a wrong signature ends the search: the claims would fail alike.
+ */
+async function verifyWithAny(
+  token: string,
+  keys: readonly KeyMaterial[],
+  options: JWTVerifyOptions,
+  firstFailure: unknown,
+): Promise<JWTVerifyResult> {
+  let failure = firstFailure
+  for (const key of keys) {
+    try {
+      return await jwtVerify(token, key, options)
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error
+      failure = error
+    }
+  }
+  throw failure
 }
 
 /** jose's error codes to Tessera's reasons; no jose class leaves this room. */

@@ -66,9 +66,10 @@ describe.each(ALGORITHMS)('%s', (alg: Algorithm) => {
     })
     expect(claims).toMatchObject({ token_type: 'access', user_id: 7, email: 'a@example.com' })
     expect(protectedHeader.alg).toBe(alg)
-    // A lone HMAC secret signs without kid (simplejwt's tokens); asymmetric keys always name theirs.
-    expect(protectedHeader.kid).toBe(isHmac ? undefined : stored.kid)
+    // Every key names itself, an HMAC secret too (simplejwt and PyJWT ignore kid).
+    expect(protectedHeader.kid).toBe(stored.kid)
 
+    // simplejwt signs HMAC tokens without kid: they are tried against the ring's HMAC keys.
     const foreign = await new SignJWT(payload())
       .setProtectedHeader({ alg, typ: 'JWT', ...(isHmac ? {} : { kid: stored.kid }) })
       .sign(await importJWK(stored.jwk, alg))

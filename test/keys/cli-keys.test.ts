@@ -93,7 +93,7 @@ describe('tessera keys (in-process)', () => {
     const env = { TESSERA_KEY_DIR: join(cwd, 'mistakes') }
     const badAlg = await keys(env, 'generate', '--alg', 'none')
     expect(badAlg.code).toBe(1)
-    expect(badAlg.err).toContain('--alg must be one of')
+    expect(badAlg.err).toContain('--algorithm must be one of')
     expect((await keys(env, 'generate', '--bogus')).code).toBe(2)
     expect((await keys(env, 'retire')).code).toBe(2)
     expect((await keys(env)).err).toContain('usage: tessera keys')

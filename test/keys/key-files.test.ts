@@ -67,8 +67,9 @@ describe('development keys', () => {
       const token = (await codec(first).issue('access', 3, {})).token
       const restarted = await loadOrCreateKeyRing(settings)
       expect((await codec(restarted).verify(token, 'access')).userId).toBe(3)
-      // A lone HMAC secret signs without kid, as simplejwt does.
-      expect(headerOf(token).kid).toBe(alg === 'HS256' ? undefined : first.signingKey().kid)
+      // Every key names itself in kid, an HMAC secret too (simplejwt and PyJWT ignore it).
+      expect(headerOf(token).kid).toBe(first.signingKey().kid)
+      expect(headerOf(token).kid).toBe(file.keys[0].kid)
     },
   )
 
@@ -163,7 +164,15 @@ describe('keys from the environment (containers)', () => {
     const { protectedHeader } = await jwtVerify(token, new TextEncoder().encode(secret), {
       algorithms: ['HS384'],
     })
-    expect(protectedHeader).toEqual({ alg: 'HS384', typ: 'JWT' })
+    // The kid is a hash of a hash of the secret: stable across restarts, revealing nothing.
+    expect(protectedHeader).toEqual({ alg: 'HS384', typ: 'JWT', kid: ring.signingKey().kid })
+    expect(ring.signingKey().kid).not.toContain(secret.slice(0, 8))
+    // simplejwt's tokens with this secret carry no kid, and verify.
+    const simplejwt = await new SignJWT({ token_type: 'access', jti: 'b'.repeat(32), user_id: 5 })
+      .setProtectedHeader({ alg: 'HS384', typ: 'JWT' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret))
+    expect((await codec(ring).verify(simplejwt, 'access')).userId).toBe(5)
   })
 
   it('a malformed key is a SettingsError that does not repeat the key', async () => {

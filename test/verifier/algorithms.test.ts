@@ -76,7 +76,7 @@ describe.each(ASYMMETRIC_ALGORITHMS)('%s with a public key', (alg) => {
 })
 
 describe.each(HMAC_ALGORITHMS)('%s with a shared secret', (alg) => {
-  it('verifies tokens Tessera signs (no kid, as simplejwt) and tokens plain jose signs', async () => {
+  it('verifies tokens Tessera signs (with kid) and tokens plain jose signs (without, as simplejwt)', async () => {
     const codec = new TokenCodec(settings, await hmacKeyRing(SECRET, alg))
     const verifier = createVerifier({ secret: SECRET, algorithms: [alg] })
     expect((await verifier.verify((await codec.issue('access', 42, {})).token)).userId).toBe(42)
