@@ -17,4 +17,4 @@ export {
   verifyDjangoPbkdf2,
 } from './django-pbkdf2.js'
 export { createPasswordHasher, type PasswordCheck, type PasswordHasher } from './hasher.js'
-export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH } from './limits.js'
+export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH, passwordLengthError } from './limits.js'

@@ -3,7 +3,7 @@
  * (`username`, `email`, `password` on Django's user model), uniqueness aside: that needs the
  * store and is the registration service's job.
  */
-import { MAX_PASSWORD_LENGTH } from '../passwords/limits.js'
+import { passwordLengthError } from '../passwords/limits.js'
 import { INVALID_EMAIL_MESSAGE, isValidEmailAddress } from './email.js'
 import {
   type CharFieldSpec,
@@ -44,7 +44,7 @@ const EMAIL_FIELD: CharFieldSpec = {
 // Passwords are never trimmed: leading and trailing spaces are part of the secret.
 const PASSWORD_FIELD: CharFieldSpec = {
   trimWhitespace: false,
-  validators: [maxLength(MAX_PASSWORD_LENGTH), prohibitNullCharacters, prohibitSurrogateCharacters],
+  validators: [passwordLengthError, prohibitNullCharacters, prohibitSurrogateCharacters],
 }
 
 /** A registration body that passed every check but uniqueness. */

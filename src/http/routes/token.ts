@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import type { RequestContext } from '../../accounts/context.js'
 import { NoActiveAccount } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
@@ -24,7 +25,7 @@ export function tokenRoutes(
   const credentials = (body: unknown): { login: string; password: string } => {
     const fields: Record<string, string> = readCharFields(body, {
       [loginFieldName]: { maxLength: 254 },
-      password: { trim: false, maxLength: 4096 },
+      password: { trim: false, validators: [passwordLengthError] },
     })
     return { login: fields[loginFieldName] ?? '', password: fields.password ?? '' }
   }
