@@ -4,7 +4,7 @@ import { Throttled } from '../core/errors.js'
 import type { RouteDeps } from './deps.js'
 import { contextOf } from './route.js'
 
-export type LimitName = 'login' | 'register' | 'refresh' | 'password'
+export type LimitName = 'login' | 'register' | 'refresh' | 'password' | 'profile'
 
 export type Limiter = (name: LimitName) => onRequestAsyncHookHandler[]
 
@@ -29,6 +29,7 @@ export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): 
     register: settings.RATE_LIMIT_REGISTER_PER_IP,
     refresh: settings.RATE_LIMIT_REFRESH_PER_IP,
     password: settings.RATE_LIMIT_PASSWORD_PER_IP,
+    profile: settings.RATE_LIMIT_PROFILE_PER_IP,
   }
   const hooks = new Map<LimitName, onRequestAsyncHookHandler>()
   for (const name of Object.keys(max) as LimitName[]) {

@@ -100,6 +100,7 @@ export interface Settings {
   RATE_LIMIT_REGISTER_PER_IP: number
   RATE_LIMIT_REFRESH_PER_IP: number
   RATE_LIMIT_PASSWORD_PER_IP: number
+  RATE_LIMIT_PROFILE_PER_IP: number
 }
 
 export type SettingName = keyof Settings

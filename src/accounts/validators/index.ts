@@ -17,6 +17,7 @@ export {
   MAX_USERNAME_LENGTH,
   type RegistrationInput,
   type RegistrationResult,
+  readEmailField,
   validateEmail,
   validateRegistrationInput,
   validateUsername,

@@ -81,7 +81,7 @@ export function validateRegistrationInput(body: unknown): RegistrationResult {
     runCharField(Object.hasOwn(fields, name), fields[name], spec)
 
   const username = field('username', USERNAME_FIELD)
-  const email = field('email', EMAIL_FIELD)
+  const email = readEmailField(Object.hasOwn(fields, 'email'), fields.email)
   const password = field('password', PASSWORD_FIELD)
   if (password.ok) {
     const messages = validatePassword(password.value, {
@@ -103,6 +103,14 @@ export function validateRegistrationInput(body: unknown): RegistrationResult {
 export function validateUsername(value: string): string[] {
   const result = runCharField(true, value, USERNAME_FIELD)
   return result.ok ? [] : result.errors
+}
+
+/**
+ * The `email` field of a JSON body as the register serializer reads it (`present` false when the
+ * key is missing): the one e-mail rule for registration and `PATCH /api/me/`.
+ */
+export function readEmailField(present: boolean, data: unknown): FieldResult {
+  return runCharField(present, data, EMAIL_FIELD)
 }
 
 /**
