@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js'
 import { NoActiveAccount } from '../core/errors.js'
 import type { LoginField } from '../settings/types.js'
 import type { UserRecord, UserStore } from '../store/ports.js'
+import { normalizeUsername } from './validators/username.js'
 
 /** The password operations login needs; `passwords/hasher.ts` provides them. */
 export interface PasswordVerifier {
@@ -26,11 +27,20 @@ export interface LoginDeps {
 export class LoginService {
   constructor(private readonly deps: LoginDeps) {}
 
+  /**
+   * The account a login name names. With `username_or_email`, a name with "@" is an e-mail and
+   * nothing else (registration refuses such usernames, so none can squat an address). Usernames
+   * are NFKC-normalised as registration stores them; an imported name that is not in that form
+   * is still found by its exact spelling.
+   */
   async #find(login: string): Promise<UserRecord | undefined> {
     const { users, loginField } = this.deps
-    if (loginField === 'username') return users.findByUsername(login)
-    if (loginField === 'email') return users.findByEmail(login)
-    return (await users.findByUsername(login)) ?? (login.includes('@') ? users.findByEmail(login) : undefined)
+    if (loginField === 'email' || (loginField === 'username_or_email' && login.includes('@'))) {
+      return users.findByEmail(login)
+    }
+    const normalized = normalizeUsername(login)
+    const user = await users.findByUsername(normalized)
+    return user !== undefined || normalized === login ? user : users.findByUsername(login)
   }
 
   /** @throws NoActiveAccount */

@@ -16,7 +16,9 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     before: deps.limit('register'),
     handlers: {
       POST: async (request, reply) => {
-        const user = await registerUser(users, hasher, request.body)
+        const user = await registerUser(users, hasher, request.body, {
+          emailIsLoginName: deps.settings.LOGIN_FIELD === 'username_or_email',
+        })
         void deps.audit.record('register', { userId: user.id, context: contextOf(request) })
         reply.code(201)
         return { id: user.id, username: user.username, email: user.email }

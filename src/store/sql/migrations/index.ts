@@ -8,6 +8,7 @@ import { migration as revocationAudit } from './0003_revocation_audit.js'
 import { migration as apiClients } from './0004_api_clients.js'
 import { migration as rotateFunction } from './0005_rotate_function.js'
 import { migration as refreshFunction } from './0006_refresh_function.js'
+import { migration as usernameKey } from './0008_username_key.js'
 import type { DialectMigration } from './types.js'
 
 export type { DialectMigration } from './types.js'
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0004_api_clients': apiClients,
   '0005_rotate_function': rotateFunction,
   '0006_refresh_function': refreshFunction,
+  '0008_username_key': usernameKey,
 }
