@@ -1,7 +1,9 @@
 import type { Clock } from '../core/clock.js'
 import { NoActiveAccount } from '../core/errors.js'
+import { usernameKey } from '../core/username-key.js'
 import type { LoginField } from '../settings/types.js'
 import type { UserRecord, UserStore } from '../store/ports.js'
+import type { LoginThrottle } from './login-throttle.js'
 import { normalizeUsername } from './validators/username.js'
 
 /** The password operations login needs; `passwords/hasher.ts` provides them. */
@@ -18,6 +20,8 @@ export interface LoginDeps {
   clock: Clock
   loginField: LoginField
   updateLastLogin: boolean
+  /** Failed-login throttling per account and address; none when absent. */
+  throttle?: LoginThrottle
 }
 
 /**
@@ -43,16 +47,24 @@ export class LoginService {
     return user !== undefined || normalized === login ? user : users.findByUsername(login)
   }
 
-  /** @throws NoActiveAccount */
-  async authenticate(login: string, password: string): Promise<UserRecord> {
-    const { users, hasher, clock } = this.deps
+  /**
+   * `ip` is the client's address, for the throttle's count (per account and address).
+   *
+   * @throws NoActiveAccount, Throttled
+   */
+  async authenticate(login: string, password: string, ip: string | null = null): Promise<UserRecord> {
+    const { users, hasher, clock, throttle } = this.deps
     const user = await this.#find(login)
+    // Counted by account whatever name reached it; an unknown name by its normalised form.
+    const account = user === undefined ? `name:${usernameKey(login)}` : `user:${user.id}`
+    await throttle?.attempt(account, ip)
     if (user === undefined) {
       await hasher.burn(password)
       throw new NoActiveAccount()
     }
     const { ok, needsRehash } = await hasher.verify(user.passwordHash, password)
     if (!ok || !user.isActive) throw new NoActiveAccount()
+    await throttle?.succeeded(account, ip)
     const patch: { passwordHash?: string; lastLogin?: Date } = {}
     // Imported Django hashes (and argon2id hashes with older parameters) upgrade at login.
     if (needsRehash) patch.passwordHash = await hasher.hash(password)

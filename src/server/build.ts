@@ -130,6 +130,13 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       clock,
       loginField: settings.LOGIN_FIELD,
       updateLastLogin: settings.UPDATE_LAST_LOGIN,
+      throttle: new LoginThrottle(
+        bus ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`) : new MemoryCounterStore(),
+        {
+          maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+          windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+        },
+      ),
     })
     const app = buildApp(
       {
@@ -158,15 +165,6 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
             })),
           observeVerification: metrics.observeVerification,
         },
-        loginThrottle: new LoginThrottle(
-          bus
-            ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`)
-            : new MemoryCounterStore(),
-          {
-            maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
-            windowMs: settings.RATE_LIMIT_WINDOW * 1000,
-          },
-        ),
         ...(bus
           ? {
               probes: { redis: () => bus.ping() },

@@ -46,22 +46,22 @@ export function tokenRoutes(
     return { raw: readCharFields(body, { refresh: {} }).refresh, fromCookie: false }
   }
 
-  /** Logins are audited either way; the attempted login name is recorded, never the password. */
+  /**
+   * Logins are audited either way; the attempted login name is recorded, never the password.
+   * A throttled attempt (429) is not a failed login and is not recorded as one.
+   */
   const audited = async <T extends { id: number }>(
     name: string,
     context: RequestContext,
     attempt: () => Promise<T>,
   ) => {
-    await deps.loginThrottle.check(name, context.ip)
     try {
       const user = await attempt()
       void deps.audit.record('login_succeeded', { userId: user.id, context })
-      await deps.loginThrottle.succeeded(name, context.ip)
       return user
     } catch (error) {
       if (error instanceof NoActiveAccount) {
         void deps.audit.record('login_failed', { context, detail: { login: name.slice(0, 254) } })
-        await deps.loginThrottle.failed(name, context.ip)
       }
       throw error
     }
@@ -76,7 +76,7 @@ export function tokenRoutes(
         if (cookieMode) browser.checkOrigin(request)
         const { login: name, password } = credentials(request.body)
         const context = contextOf(request)
-        const user = await audited(name, context, () => login.authenticate(name, password))
+        const user = await audited(name, context, () => login.authenticate(name, password, context.ip))
         const pair = await sessions.obtainPair(user, context)
         if (!cookieMode) return { refresh: pair.refresh, access: pair.access }
         browser.setSessionCookies(reply, pair.refresh)
@@ -132,7 +132,8 @@ export function tokenRoutes(
     handlers: {
       POST: async (request) => {
         const { login: name, password } = credentials(request.body)
-        const user = await audited(name, contextOf(request), () => login.authenticate(name, password))
+        const context = contextOf(request)
+        const user = await audited(name, context, () => login.authenticate(name, password, context.ip))
         return { token: await sessions.obtainSliding(user) }
       },
     },
