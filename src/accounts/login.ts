@@ -4,6 +4,8 @@ import { usernameKey } from '../core/username-key.js'
 import type { LoginField } from '../settings/types.js'
 import type { UserRecord, UserStore } from '../store/ports.js'
 import type { LoginThrottle } from './login-throttle.js'
+import type { FailureFloor } from './login-timing.js'
+import { hashCostKind } from './passwords/cost-kind.js'
 import { normalizeUsername } from './validators/username.js'
 
 /** The password operations login needs; `passwords/hasher.ts` provides them. */
@@ -22,11 +24,14 @@ export interface LoginDeps {
   updateLastLogin: boolean
   /** Failed-login throttling per account and address; none when absent. */
   throttle?: LoginThrottle
+  /** The time floor under failed logins; without it, failures answer as soon as they are known. */
+  failureFloor?: FailureFloor
 }
 
 /**
- * Checks credentials. Unknown user, wrong password and inactive user all end in the same error
- * after the same work (one password hash), so neither the answer nor its timing tells which.
+ * Checks credentials. Unknown user, wrong password and inactive user all end in the same error,
+ * answered no sooner than the failure floor (the slowest verification the server performs), so
+ * neither the answer nor its timing tells which, nor which hasher an account has.
  */
 export class LoginService {
   constructor(private readonly deps: LoginDeps) {}
@@ -53,6 +58,20 @@ export class LoginService {
    * @throws NoActiveAccount, Throttled
    */
   async authenticate(login: string, password: string, ip: string | null = null): Promise<UserRecord> {
+    const floor = this.deps.failureFloor
+    if (floor === undefined) return this.#authenticate(login, password, ip)
+    const startedAt = floor.now()
+    void floor.prime()
+    try {
+      return await this.#authenticate(login, password, ip)
+    } catch (error) {
+      // Throttled answers are not delayed: they come after the same lookup for every name.
+      if (error instanceof NoActiveAccount) await floor.waitFrom(startedAt)
+      throw error
+    }
+  }
+
+  async #authenticate(login: string, password: string, ip: string | null): Promise<UserRecord> {
     const { users, hasher, clock, throttle } = this.deps
     const user = await this.#find(login)
     // Counted by account whatever name reached it; an unknown name by its normalised form.
@@ -62,7 +81,7 @@ export class LoginService {
       await hasher.burn(password)
       throw new NoActiveAccount()
     }
-    const { ok, needsRehash } = await hasher.verify(user.passwordHash, password)
+    const { ok, needsRehash } = await this.#verify(user.passwordHash, password)
     if (!ok || !user.isActive) throw new NoActiveAccount()
     await throttle?.succeeded(account, ip)
     const patch: { passwordHash?: string; lastLogin?: Date } = {}
@@ -71,5 +90,15 @@ export class LoginService {
     if (this.deps.updateLastLogin) patch.lastLogin = new Date(clock.now())
     if (Object.keys(patch).length === 0) return user
     return (await users.update(user.id, patch)) ?? user
+  }
+
+  /** The hasher's verify, its duration noted for the failure floor under the hash's kind. */
+  async #verify(stored: string, password: string): Promise<{ ok: boolean; needsRehash: boolean }> {
+    const floor = this.deps.failureFloor
+    if (floor === undefined) return this.deps.hasher.verify(stored, password)
+    const started = floor.now()
+    const result = await this.deps.hasher.verify(stored, password)
+    floor.observe(hashCostKind(stored), floor.now() - started)
+    return result
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { type Logger, pino } from 'pino'
@@ -5,7 +6,8 @@ import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
-import type { PasswordHasher } from '../accounts/passwords/index.js'
+import { FailureFloor } from '../accounts/login-timing.js'
+import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
@@ -130,6 +132,23 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       clock,
       loginField: settings.LOGIN_FIELD,
       updateLastLogin: settings.UPDATE_LAST_LOGIN,
+      failureFloor: new FailureFloor({
+        references: [
+          { kind: 'burn', run: () => hasher.burn(randomBytes(12).toString('base64')) },
+          ...(settings.LOGIN_TIMING_PBKDF2_ITERATIONS > 0
+            ? [
+                {
+                  kind: hashCostKind(unmatchablePbkdf2Hash(settings.LOGIN_TIMING_PBKDF2_ITERATIONS)),
+                  run: () =>
+                    hasher.verify(
+                      unmatchablePbkdf2Hash(settings.LOGIN_TIMING_PBKDF2_ITERATIONS),
+                      'reference',
+                    ),
+                },
+              ]
+            : []),
+        ],
+      }),
       throttle: new LoginThrottle(
         bus ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`) : new MemoryCounterStore(),
         {

@@ -100,6 +100,11 @@ export const SPECS: Specs = {
   ARGON2_MEMORY_KIB: s(kind.integer(1024, 4_194_304), 19_456, 'argon2id memory, KiB (OWASP: 19 MiB)'),
   ARGON2_ITERATIONS: s(kind.integer(1, 100), 2, 'argon2id passes (OWASP: 2)'),
   ARGON2_PARALLELISM: s(kind.integer(1, 16), 1, 'argon2id lanes (OWASP: 1)'),
+  LOGIN_TIMING_PBKDF2_ITERATIONS: s(
+    kind.integer(0, 10_000_000),
+    1_000_000,
+    'failed logins take at least one PBKDF2 check of this many rounds, the most an imported Django hash has (0: only argon2id and hashes seen since start)',
+  ),
   PASSWORD_HASH_CONCURRENCY: s(
     kind.integer(0, 256),
     0,

@@ -76,6 +76,7 @@ export interface Settings {
   ARGON2_MEMORY_KIB: number
   ARGON2_ITERATIONS: number
   ARGON2_PARALLELISM: number
+  LOGIN_TIMING_PBKDF2_ITERATIONS: number
   PASSWORD_HASH_CONCURRENCY: number
   PASSWORD_HASH_NICE: number
   // Tessera: sessions and revocation
