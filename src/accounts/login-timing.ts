@@ -6,8 +6,9 @@
  * successful logins never wait.
  *
  * What a verification costs is learnt per hash kind (`hashCostKind`): each kind keeps its last few
- * durations and counts by their median, so the floor follows the machine's load without jumping at
- * one slow outlier. Reference verifications (a burn, a PBKDF2 check at the configured rounds) are
+ * durations and counts by the largest, so the floor follows the machine's load up at once (a
+ * failure whose own verification was just noted is never slower than the floor) and back down
+ * within a few logins. Reference verifications (a burn, a PBKDF2 check at the configured rounds) are
  * measured once on first need, so the floor covers imported accounts before any of them is tried.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -38,7 +39,7 @@ export class FailureFloor {
 
   constructor(options: FailureFloorOptions) {
     this.#references = options.references
-    this.#samplesPerKind = options.samplesPerKind ?? 15
+    this.#samplesPerKind = options.samplesPerKind ?? 5
     this.#maxKinds = options.maxKinds ?? 32
     this.#now = options.now ?? (() => performance.now())
   }
@@ -76,10 +77,10 @@ export class FailureFloor {
     if (samples.length > this.#samplesPerKind) samples.shift()
   }
 
-  /** The floor: the largest median cost among the kinds seen. */
+  /** The floor: the largest recent cost among the kinds seen. */
   floorMs(): number {
     let floor = 0
-    for (const samples of this.#samples.values()) floor = Math.max(floor, median(samples))
+    for (const samples of this.#samples.values()) floor = Math.max(floor, ...samples)
     return floor
   }
 
@@ -89,9 +90,4 @@ export class FailureFloor {
     const remaining = startedAt + this.floorMs() - this.#now()
     if (remaining > 0) await sleep(remaining)
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)] ?? 0
 }

@@ -132,30 +132,22 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       clock,
       loginField: settings.LOGIN_FIELD,
       updateLastLogin: settings.UPDATE_LAST_LOGIN,
-      failureFloor: new FailureFloor({
-        references: [
-          { kind: 'burn', run: () => hasher.burn(randomBytes(12).toString('base64')) },
-          ...(settings.LOGIN_TIMING_PBKDF2_ITERATIONS > 0
-            ? [
-                {
-                  kind: hashCostKind(unmatchablePbkdf2Hash(settings.LOGIN_TIMING_PBKDF2_ITERATIONS)),
-                  run: () =>
-                    hasher.verify(
-                      unmatchablePbkdf2Hash(settings.LOGIN_TIMING_PBKDF2_ITERATIONS),
-                      'reference',
-                    ),
-                },
-              ]
-            : []),
-        ],
-      }),
-      throttle: new LoginThrottle(
-        bus ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`) : new MemoryCounterStore(),
-        {
-          maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
-          windowMs: settings.RATE_LIMIT_WINDOW * 1000,
-        },
-      ),
+      failureFloor: failureFloorFor(settings, hasher),
+      // RATE_LIMIT_ENABLED=false turns every limit off, this one too: attempts in flight count
+      // against it, so parallel logins of one account from one address would meet it.
+      ...(settings.RATE_LIMIT_ENABLED
+        ? {
+            throttle: new LoginThrottle(
+              bus
+                ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`)
+                : new MemoryCounterStore(),
+              {
+                maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+                windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+              },
+            ),
+          }
+        : {}),
     })
     const app = buildApp(
       {
@@ -233,4 +225,23 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     await stores.lifecycle.close()
     throw error
   }
+}
+
+/**
+ * The floor under failed logins: a burn (unknown names) and, unless the setting is 0, a PBKDF2
+ * check of `LOGIN_TIMING_PBKDF2_ITERATIONS` rounds, so imported Django accounts are covered before
+ * any is tried.
+ */
+function failureFloorFor(
+  settings: Pick<Settings, 'LOGIN_TIMING_PBKDF2_ITERATIONS'>,
+  hasher: PasswordHasher,
+): FailureFloor {
+  const rounds = settings.LOGIN_TIMING_PBKDF2_ITERATIONS
+  const pbkdf2 = unmatchablePbkdf2Hash(rounds)
+  return new FailureFloor({
+    references: [
+      { kind: 'burn', run: () => hasher.burn(randomBytes(12).toString('base64')) },
+      ...(rounds > 0 ? [{ kind: hashCostKind(pbkdf2), run: () => hasher.verify(pbkdf2, 'reference') }] : []),
+    ],
+  })
 }

@@ -135,7 +135,11 @@ export const SPECS: Specs = {
   CSRF_HEADER_NAME: s(kind.string, 'HTTP_X_CSRFTOKEN', 'header that must echo the CSRF cookie'),
   CSRF_TRUSTED_ORIGINS: s(kind.list, [], 'origins allowed to send cookie-authenticated requests'),
   CORS_ALLOWED_ORIGINS: s(kind.list, [], 'origins allowed by CORS, with credentials'),
-  RATE_LIMIT_ENABLED: s(kind.boolean, true, 'rate limits on obtain, register, refresh, password change'),
+  RATE_LIMIT_ENABLED: s(
+    kind.boolean,
+    true,
+    'rate limits on obtain, register, refresh, password change, and the per-account login throttle',
+  ),
   RATE_LIMIT_WINDOW: s(kind.duration, 60, 'rate limit window, seconds'),
   RATE_LIMIT_LOGIN_PER_IP: s(kind.integer(1, 1_000_000), 30, 'obtain attempts per IP per window'),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: s(kind.integer(1, 1_000_000), 10, 'failed logins per account per window'),

@@ -19,6 +19,8 @@ for (const counters of ['memory', 'redis'] as const) {
     beforeAll(async () => {
       server = await startTestServer('sqlite', {
         LOGIN_FIELD: 'username_or_email',
+        RATE_LIMIT_ENABLED: true,
+        RATE_LIMIT_LOGIN_PER_IP: 1000,
         RATE_LIMIT_LOGIN_PER_ACCOUNT: LIMIT,
         RATE_LIMIT_WINDOW: 60,
         ...(counters === 'redis' ? { REDIS_URL } : {}),

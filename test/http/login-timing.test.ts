@@ -22,7 +22,6 @@ describe('failed-login timing', () => {
       ARGON2_MEMORY_KIB: 19_456,
       ARGON2_ITERATIONS: 2,
       LOGIN_TIMING_PBKDF2_ITERATIONS: 260_000,
-      RATE_LIMIT_LOGIN_PER_ACCOUNT: 1000,
     })
     await server.createUser({ username: 'native', password: 'Native-pass-1!' })
     const imported = await encodeDjangoPbkdf2('Imported-pass-2!', 'saltsaltsalt', 260_000)
