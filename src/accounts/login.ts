@@ -78,7 +78,7 @@ export class LoginService {
     const account = user === undefined ? `name:${usernameKey(login)}` : `user:${user.id}`
     await throttle?.attempt(account, ip)
     if (user === undefined) {
-      await hasher.burn(password)
+      await this.#burn(password)
       throw new NoActiveAccount()
     }
     const { ok, needsRehash } = await this.#verify(user.passwordHash, password)
@@ -90,6 +90,14 @@ export class LoginService {
     if (this.deps.updateLastLogin) patch.lastLogin = new Date(clock.now())
     if (Object.keys(patch).length === 0) return user
     return (await users.update(user.id, patch)) ?? user
+  }
+
+  /** The hasher's burn (no such user), its duration noted for the failure floor. */
+  async #burn(password: string): Promise<void> {
+    const floor = this.deps.failureFloor
+    const started = floor?.now() ?? 0
+    await this.deps.hasher.burn(password)
+    floor?.observe('burn', floor.now() - started)
   }
 
   /** The hasher's verify, its duration noted for the failure floor under the hash's kind. */
