@@ -8,10 +8,13 @@ export interface LoginThrottleOptions {
 }
 
 /**
- * Slows down password guessing against one account. Failures are counted per account *and*
+ * Slows down password guessing against one account. Attempts are counted per account *and*
  * client address, so an attacker elsewhere cannot lock the owner out: the owner's own address has
  * its own count, and every count expires with its window (OWASP Authentication cheat sheet,
  * "account lockout"). Guessing across many accounts from one address is the per-IP limit's job.
+ *
+ * Each attempt is counted (one atomic increment) before its password is checked, so parallel
+ * guesses cannot all pass a check made before any of them failed; a success clears the count.
  * A counter store that fails (Redis down) fails open, as the other rate limits do.
  */
 export class LoginThrottle {
@@ -20,22 +23,25 @@ export class LoginThrottle {
     private readonly options: LoginThrottleOptions,
   ) {}
 
-  #key(login: string, ip: string | null): string {
-    return `login:${login.trim().toLowerCase()}|${ip ?? '-'}`
+  #key(account: string, ip: string | null): string {
+    return `login:${account}|${ip ?? '-'}`
   }
 
-  /** @throws Throttled while the account is locked for this address. */
-  async check(login: string, ip: string | null): Promise<void> {
-    const state = await this.counters.peek(this.#key(login, ip)).catch(() => ({ count: 0, ttlMs: 0 }))
-    if (state.count >= this.options.maxFailures)
+  /**
+   * Counts one attempt on `account` (the caller's stable name for it: the user id, or the
+   * normalised login name when no user has it) from `ip`.
+   *
+   * @throws Throttled once the attempts in this window exceed the allowed failures.
+   */
+  async attempt(account: string, ip: string | null): Promise<void> {
+    const state = await this.counters
+      .increment(this.#key(account, ip), this.options.windowMs)
+      .catch(() => ({ count: 0, ttlMs: 0 }))
+    if (state.count > this.options.maxFailures)
       throw new Throttled(Math.max(1, Math.ceil(state.ttlMs / 1000)))
   }
 
-  async failed(login: string, ip: string | null): Promise<void> {
-    await this.counters.increment(this.#key(login, ip), this.options.windowMs).catch(() => {})
-  }
-
-  async succeeded(login: string, ip: string | null): Promise<void> {
-    await this.counters.reset(this.#key(login, ip)).catch(() => {})
+  async succeeded(account: string, ip: string | null): Promise<void> {
+    await this.counters.reset(this.#key(account, ip)).catch(() => {})
   }
 }

@@ -1,7 +1,12 @@
 import type { Clock } from '../core/clock.js'
 import { NoActiveAccount } from '../core/errors.js'
+import { usernameKey } from '../core/username-key.js'
 import type { LoginField } from '../settings/types.js'
 import type { UserRecord, UserStore } from '../store/ports.js'
+import type { LoginThrottle } from './login-throttle.js'
+import type { FailureFloor } from './login-timing.js'
+import { hashCostKind } from './passwords/cost-kind.js'
+import { normalizeUsername } from './validators/username.js'
 
 /** The password operations login needs; `passwords/hasher.ts` provides them. */
 export interface PasswordVerifier {
@@ -17,37 +22,91 @@ export interface LoginDeps {
   clock: Clock
   loginField: LoginField
   updateLastLogin: boolean
+  /** Failed-login throttling per account and address; none when absent. */
+  throttle?: LoginThrottle
+  /** The time floor under failed logins; without it, failures answer as soon as they are known. */
+  failureFloor?: FailureFloor
 }
 
 /**
- * Checks credentials. Unknown user, wrong password and inactive user all end in the same error
- * after the same work (one password hash), so neither the answer nor its timing tells which.
+ * Checks credentials. Unknown user, wrong password and inactive user all end in the same error,
+ * answered no sooner than the failure floor (the slowest verification the server performs), so
+ * neither the answer nor its timing tells which, nor which hasher an account has.
  */
 export class LoginService {
   constructor(private readonly deps: LoginDeps) {}
 
+  /**
+   * The account a login name names. With `username_or_email`, a name with "@" is an e-mail and
+   * nothing else (registration refuses such usernames, so none can squat an address). Usernames
+   * are NFKC-normalised as registration stores them; an imported name that is not in that form
+   * is still found by its exact spelling.
+   */
   async #find(login: string): Promise<UserRecord | undefined> {
     const { users, loginField } = this.deps
-    if (loginField === 'username') return users.findByUsername(login)
-    if (loginField === 'email') return users.findByEmail(login)
-    return (await users.findByUsername(login)) ?? (login.includes('@') ? users.findByEmail(login) : undefined)
+    if (loginField === 'email' || (loginField === 'username_or_email' && login.includes('@'))) {
+      return users.findByEmail(login)
+    }
+    const normalized = normalizeUsername(login)
+    const user = await users.findByUsername(normalized)
+    return user !== undefined || normalized === login ? user : users.findByUsername(login)
   }
 
-  /** @throws NoActiveAccount */
-  async authenticate(login: string, password: string): Promise<UserRecord> {
-    const { users, hasher, clock } = this.deps
+  /**
+   * `ip` is the client's address, for the throttle's count (per account and address).
+   *
+   * @throws NoActiveAccount, Throttled
+   */
+  async authenticate(login: string, password: string, ip: string | null = null): Promise<UserRecord> {
+    const floor = this.deps.failureFloor
+    if (floor === undefined) return this.#authenticate(login, password, ip)
+    const startedAt = floor.now()
+    void floor.prime()
+    try {
+      return await this.#authenticate(login, password, ip)
+    } catch (error) {
+      // Throttled answers are not delayed: they come after the same lookup for every name.
+      if (error instanceof NoActiveAccount) await floor.waitFrom(startedAt)
+      throw error
+    }
+  }
+
+  async #authenticate(login: string, password: string, ip: string | null): Promise<UserRecord> {
+    const { users, hasher, clock, throttle } = this.deps
     const user = await this.#find(login)
+    // Counted by account whatever name reached it; an unknown name by its normalised form.
+    const account = user === undefined ? `name:${usernameKey(login)}` : `user:${user.id}`
+    await throttle?.attempt(account, ip)
     if (user === undefined) {
-      await hasher.burn(password)
+      await this.#burn(password)
       throw new NoActiveAccount()
     }
-    const { ok, needsRehash } = await hasher.verify(user.passwordHash, password)
+    const { ok, needsRehash } = await this.#verify(user.passwordHash, password)
     if (!ok || !user.isActive) throw new NoActiveAccount()
+    await throttle?.succeeded(account, ip)
     const patch: { passwordHash?: string; lastLogin?: Date } = {}
     // Imported Django hashes (and argon2id hashes with older parameters) upgrade at login.
     if (needsRehash) patch.passwordHash = await hasher.hash(password)
     if (this.deps.updateLastLogin) patch.lastLogin = new Date(clock.now())
     if (Object.keys(patch).length === 0) return user
     return (await users.update(user.id, patch)) ?? user
+  }
+
+  /** The hasher's burn (no such user), its duration noted for the failure floor. */
+  async #burn(password: string): Promise<void> {
+    const floor = this.deps.failureFloor
+    const started = floor?.now() ?? 0
+    await this.deps.hasher.burn(password)
+    floor?.observe('burn', floor.now() - started)
+  }
+
+  /** The hasher's verify, its duration noted for the failure floor under the hash's kind. */
+  async #verify(stored: string, password: string): Promise<{ ok: boolean; needsRehash: boolean }> {
+    const floor = this.deps.failureFloor
+    if (floor === undefined) return this.deps.hasher.verify(stored, password)
+    const started = floor.now()
+    const result = await this.deps.hasher.verify(stored, password)
+    floor.observe(hashCostKind(stored), floor.now() - started)
+    return result
   }
 }

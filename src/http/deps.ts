@@ -1,7 +1,6 @@
 import type { AccountAdmin } from '../accounts/admin.js'
 import type { AuditLog } from '../accounts/audit.js'
 import type { LoginService, PasswordVerifier } from '../accounts/login.js'
-import type { LoginThrottle } from '../accounts/login-throttle.js'
 import type { SessionService } from '../accounts/sessions.js'
 import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
@@ -33,8 +32,6 @@ export interface HttpDeps {
   readonly demoDir?: string
   /** RFC 7662 introspection clients; without them the endpoint is not served. */
   readonly clients?: ApiClientStore
-  /** Failed-login throttling per account and address. */
-  readonly loginThrottle: LoginThrottle
   /** An ioredis client for shared rate-limit counters; absent = per-instance memory. */
   readonly rateLimitRedis?: unknown
   readonly rateLimitPrefix?: string

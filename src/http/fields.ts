@@ -1,15 +1,22 @@
 import { ValidationFailed } from '../core/errors.js'
 import type { FieldErrors } from '../protocol/types.js'
+import {
+  type FieldValidator,
+  maxLength,
+  prohibitNullCharacters,
+  prohibitSurrogateCharacters,
+  runCharField,
+} from '../accounts/validators/drf-fields.js'
 
 export interface CharFieldSpec {
   /** DRF `trim_whitespace` (true for CharField, false for passwords). */
   trim?: boolean
+  /** DRF `max_length`, in code points as Python counts. */
   maxLength?: number
   required?: boolean
+  /** The field's own validators, run before the ones every CharField has. */
+  validators?: readonly FieldValidator[]
 }
-
-const BLANK = 'This field may not be blank.'
-const REQUIRED = 'This field is required.'
 
 /** DRF's answer to a JSON body that is not an object. */
 export function requireObject(body: unknown): Record<string, unknown> {
@@ -27,7 +34,8 @@ export function requireObject(body: unknown): Record<string, unknown> {
 
 /**
  * Reads DRF `CharField`s from a JSON body with DRF's messages, in the order given; collects every
- * field's error before failing, as a serializer does.
+ * field's error before failing, as a serializer does. Every field refuses NUL and lone surrogates
+ * as DRF's CharField does, so neither reaches a lookup or the database.
  *
  * @throws ValidationFailed with `{field: [message]}`
  */
@@ -39,30 +47,19 @@ export function readCharFields<const K extends string>(
   const values = {} as Record<K, string>
   const errors: FieldErrors = {}
   for (const [name, spec] of Object.entries(specs) as [K, CharFieldSpec][]) {
-    const raw = Object.hasOwn(source, name) ? source[name] : undefined
-    if (raw === undefined) {
-      if (spec.required !== false) errors[name] = [REQUIRED]
-      continue
-    }
-    if (raw === null) {
-      errors[name] = ['This field may not be null.']
-      continue
-    }
-    if (typeof raw !== 'string' && !(typeof raw === 'number' && Number.isFinite(raw))) {
-      errors[name] = ['Not a valid string.']
-      continue
-    }
-    let value = String(raw)
-    if (spec.trim !== false) value = value.trim()
-    if (value === '') {
-      errors[name] = [BLANK]
-      continue
-    }
-    if (spec.maxLength !== undefined && value.length > spec.maxLength) {
-      errors[name] = [`Ensure this field has no more than ${spec.maxLength} characters.`]
-      continue
-    }
-    values[name] = value
+    const present = Object.hasOwn(source, name) && source[name] !== undefined
+    if (!present && spec.required === false) continue
+    const result = runCharField(present, source[name], {
+      trimWhitespace: spec.trim !== false,
+      validators: [
+        ...(spec.validators ?? []),
+        ...(spec.maxLength === undefined ? [] : [maxLength(spec.maxLength)]),
+        prohibitNullCharacters,
+        prohibitSurrogateCharacters,
+      ],
+    })
+    if (result.ok) values[name] = result.value
+    else errors[name] = result.errors
   }
   if (Object.keys(errors).length > 0) throw new ValidationFailed(errors)
   return values

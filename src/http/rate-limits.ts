@@ -7,7 +7,7 @@ import type { RouteDeps } from './deps.js'
 import { OncePerWindow } from './once-per-window.js'
 import { contextOf } from './route.js'
 
-export type LimitName = 'login' | 'register' | 'refresh' | 'password' | 'introspect'
+export type LimitName = 'login' | 'register' | 'refresh' | 'password' | 'introspect' | 'profile'
 
 export type Limiter = (name: LimitName) => onRequestAsyncHookHandler[]
 
@@ -48,6 +48,7 @@ export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): 
     refresh: settings.RATE_LIMIT_REFRESH_PER_IP,
     password: settings.RATE_LIMIT_PASSWORD_PER_IP,
     introspect: settings.RATE_LIMIT_INTROSPECT_PER_CLIENT,
+    profile: settings.RATE_LIMIT_PROFILE_PER_IP,
   }
   const hooks = new Map<LimitName, onRequestAsyncHookHandler>()
   const reported = new OncePerWindow()

@@ -47,6 +47,8 @@ export interface RouteSpec {
   readonly before?: readonly onRequestAsyncHookHandler[]
   /** Answers carry tokens or the caller's own data: `Cache-Control: no-store` (RFC 6749 §5.1). */
   readonly noStore?: boolean
+  /** Hooks for one method only, run after `before`. */
+  readonly beforeMethods?: Partial<Record<Method, readonly onRequestAsyncHookHandler[]>>
 }
 
 /**
@@ -57,11 +59,13 @@ export interface RouteSpec {
 export function defineRoute(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
   const allowed = Object.keys(spec.handlers) as Method[]
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
-  const before = spec.before ?? []
   const authenticated = spec.authenticated === true
   // Rate limits first, then authentication: for the methods that authenticate in a hook.
-  const beforeAndAuth = authenticated ? [...before, authenticationHook(authenticate)] : before
+  const withAuth = (hooks: readonly OnRequestHook[]) =>
+    authenticated ? [...hooks, authenticationHook(authenticate)] : hooks
+  const beforeAndAuth = withAuth(spec.before ?? [])
   for (const method of allowed) {
+    const before = [...(spec.before ?? []), ...(spec.beforeMethods?.[method] ?? [])]
     const handler = withApiHeaders(spec.handlers[method] as Handler, spec.noStore === true)
     // A bodiless method authenticates at the start of its handler: nothing (no body parsing) runs
     // between its hooks and its handler, so the order of answers is the same as with a hook, and
@@ -71,7 +75,7 @@ export function defineRoute(app: FastifyInstance, authenticate: Authenticator, s
       method,
       url: spec.path,
       handler: inHandler ? authenticateFirst(authenticate, handler) : handler,
-      ...routeHooks(inHandler ? before : beforeAndAuth),
+      ...routeHooks(inHandler ? before : withAuth(before)),
     })
   }
   const others = ALL_METHODS.filter((method) => !allowed.includes(method))

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { type Logger, pino } from 'pino'
@@ -5,7 +6,8 @@ import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
-import type { PasswordHasher } from '../accounts/passwords/index.js'
+import { FailureFloor } from '../accounts/login-timing.js'
+import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
@@ -165,6 +167,22 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       clock,
       loginField: settings.LOGIN_FIELD,
       updateLastLogin: settings.UPDATE_LAST_LOGIN,
+      failureFloor: failureFloorFor(settings, hasher),
+      // RATE_LIMIT_ENABLED=false turns every limit off, this one too: attempts in flight count
+      // against it, so parallel logins of one account from one address would meet it.
+      ...(settings.RATE_LIMIT_ENABLED
+        ? {
+            throttle: new LoginThrottle(
+              bus
+                ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`)
+                : new MemoryCounterStore(),
+              {
+                maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+                windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+              },
+            ),
+          }
+        : {}),
     })
     const app = buildApp(
       {
@@ -194,15 +212,6 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
           observeVerification: metrics.observeVerification,
           countRateLimited: metrics.onRateLimited,
         },
-        loginThrottle: new LoginThrottle(
-          bus
-            ? new RedisCounterStore(bus.client, `${settings.REDIS_PREFIX}count:`)
-            : new MemoryCounterStore(),
-          {
-            maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
-            windowMs: settings.RATE_LIMIT_WINDOW * 1000,
-          },
-        ),
         ...(bus
           ? {
               probes: { redis: () => bus.ping() },
@@ -252,4 +261,23 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     await stores.lifecycle.close()
     throw error
   }
+}
+
+/**
+ * The floor under failed logins: a burn (unknown names) and, unless the setting is 0, a PBKDF2
+ * check of `LOGIN_TIMING_PBKDF2_ITERATIONS` rounds, so imported Django accounts are covered before
+ * any is tried.
+ */
+function failureFloorFor(
+  settings: Pick<Settings, 'LOGIN_TIMING_PBKDF2_ITERATIONS'>,
+  hasher: PasswordHasher,
+): FailureFloor {
+  const rounds = settings.LOGIN_TIMING_PBKDF2_ITERATIONS
+  const pbkdf2 = unmatchablePbkdf2Hash(rounds)
+  return new FailureFloor({
+    references: [
+      { kind: 'burn', run: () => hasher.burn(randomBytes(12).toString('base64')) },
+      ...(rounds > 0 ? [{ kind: hashCostKind(pbkdf2), run: () => hasher.verify(pbkdf2, 'reference') }] : []),
+    ],
+  })
 }

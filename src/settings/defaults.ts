@@ -104,6 +104,11 @@ export const SPECS: Specs = {
   ARGON2_MEMORY_KIB: s(kind.integer(1024, 4_194_304), 19_456, 'argon2id memory, KiB (OWASP: 19 MiB)'),
   ARGON2_ITERATIONS: s(kind.integer(1, 100), 2, 'argon2id passes (OWASP: 2)'),
   ARGON2_PARALLELISM: s(kind.integer(1, 16), 1, 'argon2id lanes (OWASP: 1)'),
+  LOGIN_TIMING_PBKDF2_ITERATIONS: s(
+    kind.integer(0, 10_000_000),
+    1_000_000,
+    'failed logins take at least one PBKDF2 check of this many rounds, the most an imported Django hash has (0: only argon2id and hashes seen since start)',
+  ),
   PASSWORD_HASH_CONCURRENCY: s(
     kind.integer(0, 256),
     0,
@@ -143,7 +148,11 @@ export const SPECS: Specs = {
   CSRF_HEADER_NAME: s(kind.string, 'HTTP_X_CSRFTOKEN', 'header that must echo the CSRF cookie'),
   CSRF_TRUSTED_ORIGINS: s(kind.list, [], 'origins allowed to send cookie-authenticated requests'),
   CORS_ALLOWED_ORIGINS: s(kind.list, [], 'origins allowed by CORS, with credentials'),
-  RATE_LIMIT_ENABLED: s(kind.boolean, true, 'rate limits on obtain, register, refresh, password change'),
+  RATE_LIMIT_ENABLED: s(
+    kind.boolean,
+    true,
+    'rate limits on obtain, register, refresh, password change, and the per-account login throttle',
+  ),
   RATE_LIMIT_WINDOW: s(kind.duration, 60, 'rate limit window, seconds'),
   RATE_LIMIT_LOGIN_PER_IP: s(kind.integer(1, 1_000_000), 30, 'obtain attempts per IP per window'),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: s(kind.integer(1, 1_000_000), 10, 'failed logins per account per window'),
@@ -159,6 +168,11 @@ export const SPECS: Specs = {
     kind.duration,
     7_776_000,
     'audit events older than this are deleted by flushexpiredtokens (default 90 days); 0 keeps them',
+  ),
+  RATE_LIMIT_PROFILE_PER_IP: s(
+    kind.integer(1, 1_000_000),
+    10,
+    'profile changes (PATCH /api/me/) per IP per window',
   ),
 }
 

@@ -82,6 +82,7 @@ export interface Settings {
   ARGON2_MEMORY_KIB: number
   ARGON2_ITERATIONS: number
   ARGON2_PARALLELISM: number
+  LOGIN_TIMING_PBKDF2_ITERATIONS: number
   PASSWORD_HASH_CONCURRENCY: number
   PASSWORD_HASH_NICE: number
   // Tessera: sessions and revocation
@@ -110,6 +111,7 @@ export interface Settings {
   RATE_LIMIT_INTROSPECT_PER_CLIENT: number
   // Tessera: audit log
   AUDIT_RETENTION: number
+  RATE_LIMIT_PROFILE_PER_IP: number
 }
 
 export type SettingName = keyof Settings

@@ -46,6 +46,12 @@ export interface UserStore {
   findById(id: number): Promise<UserRecord | undefined>
   /** Exact match: Django usernames are case-sensitive. */
   findByUsername(username: string): Promise<UserRecord | undefined>
+  /**
+   * Optional: a user whose username has the same `usernameKey` (core) as `username`, i.e. equal
+   * but for case and Unicode compatibility forms. Registration refuses such look-alikes when the
+   * store offers it.
+   */
+  findByUsernameKey?(username: string): Promise<UserRecord | undefined>
   /** Case-insensitive match. */
   findByEmail(email: string): Promise<UserRecord | undefined>
   /** @throws UniqueViolation naming `username` and/or `email` when taken (email case-insensitively). */

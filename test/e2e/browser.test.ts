@@ -94,6 +94,7 @@ describe('demo page in Chromium', () => {
           ACCESS_TOKEN_LIFETIME: ACCESS_LIFETIME,
           ARGON2_MEMORY_KIB: 1024,
           ARGON2_ITERATIONS: 1,
+          LOGIN_TIMING_PBKDF2_ITERATIONS: 0,
           RATE_LIMIT_ENABLED: false,
         },
       },

@@ -48,8 +48,15 @@ export interface TestServer extends TesseraServer {
   dispose(): Promise<void>
 }
 
-/** Cheap argon2id for tests: the parameters, not the algorithm, make production hashing slow. */
-const FAST_HASHING = { ARGON2_MEMORY_KIB: 1024, ARGON2_ITERATIONS: 1 } as const
+/**
+ * Cheap argon2id for tests: the parameters, not the algorithm, make production hashing slow. No
+ * PBKDF2 reference under failed logins either (test/http/login-timing.test.ts sets one).
+ */
+const FAST_HASHING = {
+  ARGON2_MEMORY_KIB: 1024,
+  ARGON2_ITERATIONS: 1,
+  LOGIN_TIMING_PBKDF2_ITERATIONS: 0,
+} as const
 
 export async function startTestServer(
   backend: Backend,

@@ -73,6 +73,18 @@ for (const backend of BACKENDS) {
       }
     })
 
+    it('0008 fills in the username key of the users already there', async () => {
+      opened = await openEmpty(backend)
+      const { db } = opened.stores
+      await migrateToLatest(db)
+      expect(await migrateDown(db)).toEqual(['0008_username_key'])
+      await sql`insert into users (username, email, password_hash, first_name, last_name, is_active, is_staff, is_superuser, date_joined)
+        values ('Zoë', 'zoe@example.com', '!', '', '', ${1}, ${0}, ${0}, ${Date.now()})`.execute(db)
+      await migrateToLatest(db)
+      expect((await opened.stores.users.findByUsernameKey('ＺＯË'))?.username).toBe('Zoë')
+      expect(await opened.stores.users.findByUsernameKey('zoe')).toBeUndefined()
+    })
+
     it('goes down one step at a time to empty and back up to a working schema', async () => {
       opened = await openEmpty(backend)
       const { stores } = opened
@@ -87,7 +99,9 @@ for (const backend of BACKENDS) {
         expect(await migrateDown(stores.db)).toEqual([name])
         const remaining = Object.keys(await liveTables(stores)).length + (await liveFunctions(stores)).length
         // Every step removes what it made; 0005 and 0006 make nothing on SQLite.
-        if (backend === 'sqlite' && /^000[56]_/.test(name)) expect(remaining).toBe(objectCount)
+        // 0008 adds a column and an index to a table.
+        if ((backend === 'sqlite' && /^000[56]_/.test(name)) || /^0008_/.test(name))
+          expect(remaining).toBe(objectCount)
         else expect(remaining).toBeLessThan(objectCount)
         objectCount = remaining
         expect((await migrationStatus(stores.db)).find((s) => s.name === name)?.executedAt).toBeUndefined()

@@ -94,6 +94,7 @@ describe('query plans on PostgreSQL', () => {
     // The hot and token paths, as the server runs them.
     await stores.users.findById(user.id)
     await stores.users.findByUsername('planner')
+    await stores.users.findByUsernameKey('ＰＬＡＮＮＥＲ')
     await stores.users.findByEmail('PLANNER@example.com')
     await stores.users.groupNames(user.id)
     await stores.users.findWithGroups(user.id)

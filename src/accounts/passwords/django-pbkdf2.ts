@@ -86,6 +86,14 @@ export async function verifyDjangoPbkdf2(stored: string, password: string): Prom
 }
 
 /**
+ * A well-formed `pbkdf2_sha256` hash with `iterations` rounds that no password matches: verifying
+ * against it costs exactly what a real check of that many rounds costs.
+ */
+export function unmatchablePbkdf2Hash(iterations: number): string {
+  return `pbkdf2_sha256$${iterations}$timing-reference$${'A'.repeat(base64Length(32) - 1)}=`
+}
+
+/**
  * Builds a Django PBKDF2 hash string. Only tests and fixtures need it: Tessera stores argon2id.
  */
 export async function encodeDjangoPbkdf2(

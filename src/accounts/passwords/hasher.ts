@@ -14,7 +14,7 @@ import {
   verifyArgon2,
 } from './argon2id.js'
 import { isDjangoPbkdf2Hash, verifyDjangoPbkdf2 } from './django-pbkdf2.js'
-import { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH } from './limits.js'
+import { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH, passwordLengthError } from './limits.js'
 
 /** The outcome of a password check. */
 export interface PasswordCheck {
@@ -100,11 +100,8 @@ export function createPasswordHasher(
   }
 
   async function hash(password: string): Promise<string> {
-    if (exceedsMaxPasswordLength(password)) {
-      throw new ValidationFailed({
-        password: [`Ensure this field has no more than ${MAX_PASSWORD_LENGTH} characters.`],
-      })
-    }
+    const tooLong = passwordLengthError(password)
+    if (tooLong !== null) throw new ValidationFailed({ password: [tooLong] })
     return hashArgon2id(password, params, argon2)
   }
 

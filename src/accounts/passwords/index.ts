@@ -14,7 +14,9 @@ export {
   isDjangoPbkdf2Hash,
   MAX_PBKDF2_ITERATIONS,
   parseDjangoPbkdf2,
+  unmatchablePbkdf2Hash,
   verifyDjangoPbkdf2,
 } from './django-pbkdf2.js'
+export { hashCostKind } from './cost-kind.js'
 export { createPasswordHasher, type PasswordCheck, type PasswordHasher } from './hasher.js'
-export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH } from './limits.js'
+export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH, passwordLengthError } from './limits.js'

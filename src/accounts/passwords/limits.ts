@@ -19,3 +19,13 @@ export function exceedsMaxPasswordLength(password: string): boolean {
   }
   return false
 }
+
+/**
+ * The one password length rule, for every endpoint that reads a password (register, login,
+ * password change): DRF's max-length message past {@link MAX_PASSWORD_LENGTH} code points, or null.
+ */
+export function passwordLengthError(password: string): string | null {
+  return exceedsMaxPasswordLength(password)
+    ? `Ensure this field has no more than ${MAX_PASSWORD_LENGTH} characters.`
+    : null
+}

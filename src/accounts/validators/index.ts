@@ -16,10 +16,19 @@ export {
   MAX_EMAIL_LENGTH,
   MAX_USERNAME_LENGTH,
   type RegistrationInput,
+  EMAIL_LIKE_USERNAME_MESSAGE,
   type RegistrationResult,
+  type UsernameRules,
+  readEmailField,
   validateEmail,
   validateRegistrationInput,
   validateUsername,
 } from './registration.js'
 export { quickRatio } from './sequence-matcher.js'
-export { INVALID_USERNAME_MESSAGE, isValidUsername } from './username.js'
+export {
+  INVALID_USERNAME_MESSAGE,
+  isSingleScript,
+  isValidUsername,
+  MIXED_SCRIPT_USERNAME_MESSAGE,
+  normalizeUsername,
+} from './username.js'

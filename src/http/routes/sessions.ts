@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import { deviceLabel } from '../../accounts/devices.js'
 import { AuthenticationFailed, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
@@ -47,8 +48,8 @@ export function sessionRoutes(
       POST: async (request, reply) => {
         const { userId } = principalOf(request)
         const input = readCharFields(request.body, {
-          old_password: { trim: false, maxLength: 4096 },
-          new_password: { trim: false, maxLength: 4096 },
+          old_password: { trim: false, validators: [passwordLengthError] },
+          new_password: { trim: false, validators: [passwordLengthError] },
         })
         const user = await users.findById(userId)
         if (user === undefined) throw new AuthenticationFailed('User not found')

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import type { RequestContext } from '../../accounts/context.js'
 import { NoActiveAccount, NoActiveAccountForToken, TokenInvalid } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
@@ -24,7 +25,7 @@ export function tokenRoutes(
   const credentials = (body: unknown): { login: string; password: string } => {
     const fields: Record<string, string> = readCharFields(body, {
       [loginFieldName]: { maxLength: 254 },
-      password: { trim: false, maxLength: 4096 },
+      password: { trim: false, validators: [passwordLengthError] },
     })
     return { login: fields[loginFieldName] ?? '', password: fields.password ?? '' }
   }
@@ -45,22 +46,22 @@ export function tokenRoutes(
     return { raw: readCharFields(body, { refresh: {} }).refresh, fromCookie: false }
   }
 
-  /** Logins are audited either way; the attempted login name is recorded, never the password. */
+  /**
+   * Logins are audited either way; the attempted login name is recorded, never the password.
+   * A throttled attempt (429) is not a failed login and is not recorded as one.
+   */
   const audited = async <T extends { id: number }>(
     name: string,
     context: RequestContext,
     attempt: () => Promise<T>,
   ) => {
-    await deps.loginThrottle.check(name, context.ip)
     try {
       const user = await attempt()
       void deps.audit.record('login_succeeded', { userId: user.id, context })
-      await deps.loginThrottle.succeeded(name, context.ip)
       return user
     } catch (error) {
       if (error instanceof NoActiveAccount) {
         void deps.audit.record('login_failed', { context, detail: { login: name.slice(0, 254) } })
-        await deps.loginThrottle.failed(name, context.ip)
       }
       throw error
     }
@@ -76,7 +77,7 @@ export function tokenRoutes(
         if (cookieMode) browser.checkOrigin(request)
         const { login: name, password } = credentials(request.body)
         const context = contextOf(request)
-        const user = await audited(name, context, () => login.authenticate(name, password))
+        const user = await audited(name, context, () => login.authenticate(name, password, context.ip))
         const pair = await sessions.obtainPair(user, context)
         if (!cookieMode) return { refresh: pair.refresh, access: pair.access }
         browser.setSessionCookies(reply, pair.refresh)
@@ -142,7 +143,8 @@ export function tokenRoutes(
     handlers: {
       POST: async (request) => {
         const { login: name, password } = credentials(request.body)
-        const user = await audited(name, contextOf(request), () => login.authenticate(name, password))
+        const context = contextOf(request)
+        const user = await audited(name, context, () => login.authenticate(name, password, context.ip))
         return { token: await sessions.obtainSliding(user) }
       },
     },

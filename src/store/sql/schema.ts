@@ -28,6 +28,8 @@ export interface UsersTable {
   is_staff: BooleanColumn
   is_superuser: BooleanColumn
   date_joined: Millis
+  /** `usernameKey(username)`; null for rows inserted around the store (migration 0008). */
+  username_key: ColumnType<string | null, string | null | undefined, string | null>
   last_login: Millis | null
 }
 
@@ -129,6 +131,7 @@ export const DATABASE_COLUMNS: {
     is_superuser: true,
     date_joined: true,
     last_login: true,
+    username_key: true,
   },
   groups: { id: true, name: true },
   user_groups: { user_id: true, group_id: true },

@@ -1,6 +1,7 @@
 /** `UserStore` on the `users`, `groups` and `user_groups` tables. */
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { UniqueViolation, UserNotFound } from '../../core/errors.js'
+import { usernameKey } from '../../core/username-key.js'
 import type { NewUser, UserPatch, UserRecord, UserStore, UserWithGroups } from '../ports.js'
 import {
   fromFlag,
@@ -64,6 +65,15 @@ export class SqlUserStore implements UserStore {
     return row && toUser(row)
   }
 
+  async findByUsernameKey(username: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('username_key', '=', usernameKey(username))
+      .executeTakeFirst()
+    return row && toUser(row)
+  }
+
   async findByEmail(email: string): Promise<UserRecord | undefined> {
     // The same expression as the unique index, so the index serves the lookup.
     const row = await this.#db
@@ -107,6 +117,7 @@ export class SqlUserStore implements UserStore {
           .values({
             ...(user.id === undefined ? {} : { id: user.id }),
             username: user.username,
+            username_key: usernameKey(user.username),
             email: user.email,
             password_hash: user.passwordHash,
             first_name: user.firstName ?? '',

@@ -9,6 +9,7 @@ import { migration as apiClients } from './0004_api_clients.js'
 import { migration as rotateFunction } from './0005_rotate_function.js'
 import { migration as refreshFunction } from './0006_refresh_function.js'
 import { migration as endedSessions } from './0007_ended_sessions.js'
+import { migration as usernameKey } from './0008_username_key.js'
 import type { DialectMigration } from './types.js'
 
 export type { DialectMigration } from './types.js'
@@ -21,4 +22,5 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0005_rotate_function': rotateFunction,
   '0006_refresh_function': refreshFunction,
   '0007_ended_sessions': endedSessions,
+  '0008_username_key': usernameKey,
 }
