@@ -7,6 +7,7 @@ import {
   NoActiveAccountForToken,
   NotAuthenticated,
   PermissionDenied,
+  RegistrationClosed,
   ServiceUnavailable,
   TesseraError,
   Throttled,
@@ -128,6 +129,8 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
       headers: { 'www-authenticate': 'Basic realm="api"' },
     }
   }
+  if (error instanceof RegistrationClosed)
+    return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof PermissionDenied) return { status: 403, body: { detail: error.message } }
   if (error instanceof ValidationFailed) return { status: 400, body: { ...error.fields } as FieldErrors }

@@ -24,7 +24,8 @@ export async function withOperatorContext<T>(
   env: Readonly<Record<string, string | undefined>>,
   work: (context: OperatorContext) => Promise<T>,
 ): Promise<T> {
-  const settings = loadSettings({ env })
+  // Operator commands use the database, never the signing keys nor the HTTP settings.
+  const settings = loadSettings({ env, uses: ['database'] })
   const stores = await openStores(settings.DATABASE_URL, { poolSize: 2 })
   const hasher = passwordHasherFor(settings)
   const accounts = new AccountAdmin({

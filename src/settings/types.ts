@@ -66,12 +66,15 @@ export interface Settings {
   BODY_LIMIT: number
   TRUST_PROXY: boolean
   LOG_LEVEL: string
-  SERVE_DEMO: boolean
+  /** null until loaded: then by mode (see load.ts). */
+  SERVE_DEMO: boolean | null
   // Tessera: keys
   KEY_DIR: string
   SIGNING_KEYS: Secret | null
   // Tessera: accounts
   LOGIN_FIELD: LoginField
+  /** null only in production when not set, where the server refuses to start (load.ts). */
+  REGISTRATION_OPEN: boolean | null
   PASSWORD_HASHER: 'argon2id'
   ARGON2_MEMORY_KIB: number
   ARGON2_ITERATIONS: number

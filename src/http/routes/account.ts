@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { updateProfile, userView } from '../../accounts/profile.js'
 import { registerUser } from '../../accounts/registration.js'
-import { UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { RegistrationClosed, UserNotFound, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { RouteDeps } from '../deps.js'
 import { readCharFields, requireObject } from '../fields.js'
@@ -18,6 +18,8 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     before: deps.limit('register'),
     handlers: {
       POST: async (request, reply) => {
+        // null (production without a choice) never gets here: the server refuses to start.
+        if (deps.settings.REGISTRATION_OPEN !== true) throw new RegistrationClosed()
         const user = await registerUser(users, hasher, request.body)
         void deps.audit.record('register', { userId: user.id, context: contextOf(request) })
         reply.code(201)
