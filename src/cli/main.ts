@@ -6,6 +6,7 @@ import { changePasswordCommand } from './commands/changepassword.js'
 import { clientsCommand } from './commands/clients.js'
 import { createSuperuserCommand } from './commands/createsuperuser.js'
 import { flushExpiredTokensCommand } from './commands/flushexpiredtokens.js'
+import { groupsCommand } from './commands/groups.js'
 import { keysCommand } from './commands/keys.js'
 
 import { migrateCommand } from './commands/migrate.js'
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   changePasswordCommand,
   flushExpiredTokensCommand,
   usersCommand,
+  groupsCommand,
   keysCommand,
   clientsCommand,
 ]

@@ -96,6 +96,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
               logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
           })
     const accounts = new AccountAdmin({
+      audit,
       users: stores.users,
       ledger: stores.ledger,
       revocations: stores.revocations,

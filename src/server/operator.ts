@@ -1,4 +1,5 @@
 import { AccountAdmin } from '../accounts/admin.js'
+import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { systemClock } from '../core/clock.js'
@@ -17,6 +18,8 @@ export interface OperatorContext {
   readonly hasher: PasswordHasher
   /** Ends users' sessions the way the server does (running instances learn of it by polling). */
   readonly accounts: AccountAdmin
+  /** The audit log, in the database like the server's (no log lines: the command prints). */
+  readonly audit: AuditLog
 }
 
 /** Loads settings from `env`, opens the database, runs `work`, and closes it whatever happens. */
@@ -28,7 +31,9 @@ export async function withOperatorContext<T>(
   const settings = loadSettings({ env, uses: ['database'] })
   const stores = await openStores(settings.DATABASE_URL, { poolSize: 2 })
   const hasher = passwordHasherFor(settings)
+  const audit = new AuditLog(stores.audit, SILENT_AUDIT_LOGGER, systemClock)
   const accounts = new AccountAdmin({
+    audit,
     users: stores.users,
     ledger: stores.ledger,
     revocations: stores.revocations,
@@ -36,7 +41,7 @@ export async function withOperatorContext<T>(
     clock: systemClock,
   })
   try {
-    return await work({ settings, stores, hasher, accounts })
+    return await work({ settings, stores, hasher, accounts, audit })
   } finally {
     await stores.lifecycle.close()
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { UniqueViolation } from '../../core/errors.js'
 import type { NewUser } from '../../store/ports.js'
-import type { Command } from '../command.js'
+import type { CliIO, Command } from '../command.js'
 import { withStores } from '../context.js'
 
 interface DjangoRecord {
@@ -72,13 +72,63 @@ export function parseDjangoDump(json: string): {
   return { users, groups: [...groupNames.values()] }
 }
 
+const USAGE = `usage: tessera users <import-django|activate|deactivate|staff|superuser> …
+  import-django FILE           import a Django dumpdata of auth.user and auth.group
+  activate USERNAME            the user may log in again
+  deactivate USERNAME          the user may not log in; their tokens are voided, as logout-all does
+  staff USERNAME on|off        the is_staff flag (the admin guard); off voids their tokens
+  superuser USERNAME on|off    the is_superuser flag; off voids their tokens
+`
+
+/** `activate`, `deactivate`, `staff`, `superuser`: one user's access. Every change is audited. */
+async function changeAccess(
+  sub: string,
+  username: string,
+  value: string | undefined,
+  io: CliIO,
+): Promise<number> {
+  const flag = sub === 'staff' || sub === 'superuser'
+  if (flag && value !== 'on' && value !== 'off') {
+    io.stderr.write(USAGE)
+    return 2
+  }
+  return withStores(io, async ({ stores, accounts }) => {
+    const user = await stores.users.findByUsername(username)
+    if (user === undefined) {
+      io.stderr.write(`Error: user '${username}' does not exist\n`)
+      return 1
+    }
+    if (!flag) {
+      const active = sub === 'activate'
+      await accounts.setActive(user.id, active)
+      io.stdout.write(
+        active
+          ? `User '${username}' activated.\n`
+          : `User '${username}' deactivated; their tokens are void.\n`,
+      )
+      return 0
+    }
+    const on = value === 'on'
+    await accounts.setFlags(user.id, sub === 'staff' ? { isStaff: on } : { isSuperuser: on })
+    io.stdout.write(`User '${username}': ${sub} ${value}${on ? '' : '; their tokens are void'}.\n`)
+    return 0
+  })
+}
+
 export const usersCommand: Command = {
   name: 'users',
-  summary: 'users import-django FILE: import a Django dumpdata of auth.user and auth.group',
+  summary: 'users import-django|activate|deactivate|staff|superuser: import and manage users',
   async run(args, io) {
-    const [sub, file] = args
+    const [sub, target, value] = args
+    if (
+      target !== undefined &&
+      (sub === 'activate' || sub === 'deactivate' || sub === 'staff' || sub === 'superuser')
+    ) {
+      return changeAccess(sub, target, value, io)
+    }
+    const file = target
     if (sub !== 'import-django' || file === undefined) {
-      io.stderr.write('usage: tessera users import-django FILE\n')
+      io.stderr.write(USAGE)
       return 2
     }
     let dump: ReturnType<typeof parseDjangoDump>

@@ -205,6 +205,38 @@ export class SqlUserStore implements UserStore {
     })
   }
 
+  /** Creates an empty group; false when one of that name exists. */
+  async createGroup(name: string): Promise<boolean> {
+    const result = await this.#writers.write((db) =>
+      db
+        .insertInto('groups')
+        .values({ name })
+        .onConflict((conflict) => conflict.column('name').doNothing())
+        .executeTakeFirst(),
+    )
+    return BigInt(result.numInsertedOrUpdatedRows ?? 0n) > 0n
+  }
+
+  /** Every group with its members' usernames, both sorted. */
+  async listGroups(): Promise<{ name: string; members: string[] }[]> {
+    const groups = await this.#db.selectFrom('groups').select('name').execute()
+    const rows = await this.#db
+      .selectFrom('user_groups')
+      .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+      .innerJoin('users', 'users.id', 'user_groups.user_id')
+      .select(['groups.name as group', 'users.username as username'])
+      .execute()
+    return groups
+      .map(({ name }) => ({
+        name,
+        members: rows
+          .filter((row) => row.group === name)
+          .map((row) => row.username)
+          .sort(),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
   async count(): Promise<number> {
     const row = await this.#db
       .selectFrom('users')
