@@ -4,7 +4,8 @@ import { AggregatorRegistry } from 'prom-client'
 import { SettingsError } from '../core/errors.js'
 import { loadSettings } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
-import { migrateToLatest, openStores } from '../store/sql/index.js'
+import { migrateToLatest } from '../store/sql/index.js'
+import { openConfiguredStores } from './database.js'
 import type { ServerOptions } from './build.js'
 import { loadOrCreateKeyRing } from './key-files.js'
 import { withServerNodeFlags } from './node-flags.js'
@@ -103,7 +104,7 @@ export async function serveCluster(options: ClusterOptions): Promise<void> {
 /** Work that N workers must not race on: migrations and the generated development key. */
 async function prepareOnce(settings: Readonly<Settings>): Promise<void> {
   if (settings.MIGRATE_ON_START ?? settings.MODE !== 'production') {
-    const stores = await openStores(settings.DATABASE_URL, { poolSize: 1 })
+    const stores = await openConfiguredStores(settings, 1)
     try {
       await migrateToLatest(stores.db)
     } finally {

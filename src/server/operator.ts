@@ -3,9 +3,10 @@ import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { systemClock } from '../core/clock.js'
-import { loadSettings } from '../settings/load.js'
+import { loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
-import { openStores, type SqlStores } from '../store/sql/index.js'
+import type { SqlStores } from '../store/sql/index.js'
+import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { passwordHasherFor } from './password-hasher.js'
 
 export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
@@ -29,7 +30,11 @@ export async function withOperatorContext<T>(
 ): Promise<T> {
   // Operator commands use the database, never the signing keys nor the HTTP settings.
   const settings = loadSettings({ env, uses: ['database'] })
-  const stores = await openStores(settings.DATABASE_URL, { poolSize: 2 })
+  const explain = (error: unknown) =>
+    explainDatabaseError(error, settings.DATABASE_URL, settingSource(env, 'DATABASE_URL'))
+  const stores = await openConfiguredStores(settings, 2).catch((error: unknown) => {
+    throw explain(error)
+  })
   const hasher = passwordHasherFor(settings)
   const audit = new AuditLog(stores.audit, SILENT_AUDIT_LOGGER, systemClock)
   const accounts = new AccountAdmin({
@@ -42,6 +47,8 @@ export async function withOperatorContext<T>(
   })
   try {
     return await work({ settings, stores, hasher, accounts, audit })
+  } catch (error) {
+    throw explain(error)
   } finally {
     await stores.lifecycle.close()
   }

@@ -73,6 +73,11 @@ export const SPECS: Specs = {
   DATABASE_URL: s(kind.string, 'sqlite:var/tessera.sqlite3', 'sqlite:PATH, sqlite::memory: or postgres://…'),
   ALLOW_SQLITE_IN_PRODUCTION: s(kind.boolean, false, 'explicit opt-in to SQLite in production'),
   DATABASE_POOL_SIZE: s(kind.integer(1, 200), 10, 'PostgreSQL connections per process'),
+  DATABASE_SCHEMA: s(
+    kind.optionalString,
+    null,
+    "PostgreSQL schema for Tessera's tables and functions (created if missing; the connections' search_path), apart from an app's own tables",
+  ),
   MIGRATE_ON_START: s(
     kind.optionalBoolean,
     null,

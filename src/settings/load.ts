@@ -135,6 +135,14 @@ function checkConsistency(settings: Settings): void {
   if (!/^(sqlite:|postgres:|postgresql:)/.test(settings.DATABASE_URL)) {
     throw new SettingsError('DATABASE_URL', 'expected sqlite:PATH or postgres://…')
   }
+  if (settings.DATABASE_SCHEMA !== null) {
+    if (!settings.DATABASE_URL.startsWith('postgres')) {
+      throw new SettingsError('DATABASE_SCHEMA', 'applies to PostgreSQL only')
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(settings.DATABASE_SCHEMA)) {
+      throw new SettingsError('DATABASE_SCHEMA', 'expected a PostgreSQL identifier: letters, digits and _')
+    }
+  }
   if (settings.REDIS_URL !== null && !/^rediss?:\/\//.test(settings.REDIS_URL)) {
     throw new SettingsError('REDIS_URL', 'expected redis://… or rediss://…')
   }

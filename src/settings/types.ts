@@ -59,6 +59,7 @@ export interface Settings {
   DATABASE_URL: string
   ALLOW_SQLITE_IN_PRODUCTION: boolean
   DATABASE_POOL_SIZE: number
+  DATABASE_SCHEMA: string | null
   MIGRATE_ON_START: boolean | null
   REDIS_URL: string | null
   REDIS_PREFIX: string
