@@ -12,6 +12,7 @@ import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
 import { usersCommand } from './commands/users.js'
+import { PromptInterrupted, releaseInput } from './prompt.js'
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -45,8 +46,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   try {
     return await command.run(args, io)
   } catch (error) {
+    if (error instanceof PromptInterrupted) return 130
     io.stderr.write(`tessera ${name}: ${(error as Error).message}\n`)
     return 1
+  } finally {
+    if (name !== 'serve') releaseInput(io)
   }
 }
 
