@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { UniqueViolation } from '../../core/errors.js'
 import type { NewUser } from '../../store/ports.js'
 import type { CliIO, Command } from '../command.js'
 import { withStores } from '../context.js'
@@ -18,6 +17,12 @@ const isRecord = (value: unknown): value is DjangoRecord =>
   Number.isSafeInteger((value as DjangoRecord).pk) &&
   typeof (value as DjangoRecord).fields === 'object' &&
   (value as DjangoRecord).fields !== null
+
+/** C0/C1 controls and the invisible bidirectional overrides (Trojan Source). */
+const UNPRINTABLE = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u
+/** The name quoted, with those characters as `\uXXXX`, so the report shows them. */
+const printable = (name: string): string =>
+  `"${name.replace(new RegExp(UNPRINTABLE.source, 'gu'), (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0')}`)}"`
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
 const date = (value: unknown): Date | null => {
@@ -138,20 +143,22 @@ export const usersCommand: Command = {
       io.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`)
       return 1
     }
+    // Names that would print or compare deceptively are refused before anything is written.
+    const refused = dump.users.filter((user) => UNPRINTABLE.test(user.username) || user.username === '')
+    const importable = dump.users.filter((user) => !refused.includes(user))
     return withStores(io, async ({ stores }) => {
-      let imported = 0
-      const skipped: string[] = []
-      for (const { groups, ...user } of dump.users) {
-        try {
-          const created = await stores.users.create(user)
-          if (groups.length > 0) await stores.users.setGroups(created.id, groups)
-          imported++
-        } catch (error) {
-          if (!(error instanceof UniqueViolation)) throw error
-          skipped.push(`${user.username} (${error.fields.join(' and ')} already taken)`)
-        }
+      let report: Awaited<ReturnType<typeof stores.users.importUsers>>
+      try {
+        report = await stores.users.importUsers(importable)
+      } catch (error) {
+        io.stderr.write(`Import failed, nothing was imported: ${(error as Error).message}\n`)
+        return 1
       }
-      io.stdout.write(`Imported ${imported} user(s).\n`)
+      const skipped = [
+        ...refused.map((user) => `${printable(user.username)} (pk ${user.id}: control characters or empty)`),
+        ...report.skipped.map((user) => `${user.username} (${user.reasons.join(', ')})`),
+      ]
+      io.stdout.write(`Imported ${report.imported} user(s).\n`)
       if (skipped.length > 0) io.stdout.write(`Skipped ${skipped.length}: ${skipped.join(', ')}\n`)
       return 0
     })
