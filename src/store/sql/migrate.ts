@@ -79,7 +79,38 @@ function applied({ error, results }: MigrationResultSet, dialect: SqlDialect): s
  * @throws Error (with the driver's error as `cause`) naming the migration that failed.
  */
 export async function migrateToLatest(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
-  return applied(await (await migratorFor(target)).migrateToLatest(), databaseOf(target).dialect)
+  const database = databaseOf(target)
+  const fresh = !(await hasBookkeeping(database))
+  const result = await (await migratorFor(target)).migrateToLatest()
+  // A first run that applied nothing leaves nothing, not even Kysely's two bookkeeping tables.
+  // (PostgreSQL undid every migration of the run; on SQLite, those before the failure stay.)
+  const keptAny = database.dialect === 'sqlite' && result.results?.some((one) => one.status === 'Success')
+  if (result.error !== undefined && fresh && !keptAny) await dropBookkeeping(database)
+  return applied(result, database.dialect)
+}
+
+const BOOKKEEPING = ['kysely_migration_lock', 'kysely_migration'] as const
+
+async function hasBookkeeping(database: SqlDatabase): Promise<boolean> {
+  if (database.dialect === 'sqlite') {
+    const { rows } = await sql<{
+      name: string
+    }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(database.db)
+    return rows.length > 0
+  }
+  const schema = (await currentSchema(database)) ?? 'public'
+  const { rows } = await sql<{
+    found: string | null
+  }>`select to_regclass(${`${schema}.kysely_migration`})::text as found`.execute(database.db)
+  return rows[0]?.found != null
+}
+
+async function dropBookkeeping(database: SqlDatabase): Promise<void> {
+  const schema = database.dialect === 'postgres' ? await currentSchema(database) : null
+  for (const table of BOOKKEEPING) {
+    const name = schema === null ? sql.id(table) : sql.id(schema, table)
+    await sql`drop table if exists ${name}`.execute(database.db)
+  }
 }
 
 /** Reverts the latest applied migration; returns its name (empty when none was applied). */
