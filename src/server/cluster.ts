@@ -2,10 +2,10 @@ import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { AggregatorRegistry } from 'prom-client'
 import { SettingsError } from '../core/errors.js'
-import { loadSettings } from '../settings/load.js'
+import { loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { migrateToLatest } from '../store/sql/index.js'
-import { openConfiguredStores } from './database.js'
+import { explainDatabaseError, openConfiguredStores } from './database.js'
 import type { ServerOptions } from './build.js'
 import { loadOrCreateKeyRing } from './key-files.js'
 import { withServerNodeFlags } from './node-flags.js'
@@ -43,7 +43,13 @@ export async function serveCluster(options: ClusterOptions): Promise<void> {
       `${count} workers need Redis to share rate limits (each worker would count on its own, multiplying every limit by ${count}); set REDIS_URL or run one worker`,
     )
   }
-  await prepareOnce(settings)
+  await prepareOnce(settings).catch((error: unknown) => {
+    throw explainDatabaseError(
+      error,
+      settings.DATABASE_URL,
+      settingSource(options.settings?.env ?? process.env, 'DATABASE_URL'),
+    )
+  })
   const aggregator = new AggregatorRegistry()
   // Workers get the server flags even when the primary was started without them.
   cluster.setupPrimary({ execArgv: withServerNodeFlags(process.execArgv) })
