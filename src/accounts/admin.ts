@@ -1,7 +1,15 @@
 import { type Clock, toEpochSeconds } from '../core/clock.js'
+import { UserNotFound } from '../core/errors.js'
 import type { RevocationStore, TokenLedger, UserStore } from '../store/ports.js'
+import type { AuditEventName, AuditFacts } from './audit.js'
 import { type SessionEndSettings, sessionVoidUntil } from './session-end.js'
 import type { UserGate } from './user-gate.js'
+
+/** What a user may do beyond their own account: Django's two flags. */
+export interface UserFlags {
+  isStaff?: boolean
+  isSuperuser?: boolean
+}
 
 /**
  * Changes that end a user's sessions everywhere: deactivation, deletion, logout-all, and an
@@ -22,6 +30,8 @@ export class AccountAdmin {
        * (`notBefore` 0); they also poll the database, so this may fail.
        */
       announce?: (userId: number, notBefore: number) => Promise<void>
+      /** Where operator changes (activation, flags, groups) are recorded. */
+      audit?: { record(event: AuditEventName, facts?: AuditFacts): Promise<void> }
     },
   ) {}
 
@@ -64,6 +74,54 @@ export class AccountAdmin {
     if (updated === undefined) return false
     if (!active) await this.revokeAll(userId)
     this.deps.gate.invalidate(userId)
+    await this.deps.audit?.record(active ? 'user_activated' : 'user_deactivated', { userId })
+    return true
+  }
+
+  /**
+   * Sets the staff and superuser flags. Tokens carry them (`is_staff`, `is_superuser`), so taking
+   * one away voids every token issued before, as logout-all does; granting one takes effect at
+   * the user's next login or refresh.
+   *
+   * @throws UserNotFound for an unknown user
+   */
+  async setFlags(userId: number, flags: UserFlags): Promise<void> {
+    const before = await this.deps.users.findById(userId)
+    if (before === undefined) throw new UserNotFound()
+    await this.deps.users.update(userId, flags)
+    const demoted =
+      (flags.isStaff === false && before.isStaff) || (flags.isSuperuser === false && before.isSuperuser)
+    if (demoted) await this.revokeAll(userId)
+    this.deps.gate.invalidate(userId)
+    await this.deps.audit?.record('user_roles_changed', {
+      userId,
+      detail: {
+        staff: flags.isStaff ?? before.isStaff,
+        superuser: flags.isSuperuser ?? before.isSuperuser,
+        revoked: demoted,
+      },
+    })
+  }
+
+  /**
+   * Adds the user to `group` or removes them from it. The `roles` claim lists groups, so a
+   * removal voids every token issued before, as logout-all does. False when nothing changed.
+   *
+   * @throws UserNotFound for an unknown user
+   */
+  async setMembership(userId: number, group: string, member: boolean): Promise<boolean> {
+    const groups = await this.deps.users.groupNames(userId)
+    if (groups.includes(group) === member) return false
+    await this.deps.users.setGroups(
+      userId,
+      member ? [...groups, group] : groups.filter((name) => name !== group),
+    )
+    if (!member) await this.revokeAll(userId)
+    this.deps.gate.invalidate(userId)
+    await this.deps.audit?.record(member ? 'group_member_added' : 'group_member_removed', {
+      userId,
+      detail: { group },
+    })
     return true
   }
 

@@ -14,6 +14,13 @@ export const AUDIT_EVENTS = [
   'session_revoked',
   'rate_limited',
   'key_rotated',
+  // Operator changes (the CLI): who may do what.
+  'user_activated',
+  'user_deactivated',
+  'user_roles_changed',
+  'group_created',
+  'group_member_added',
+  'group_member_removed',
 ] as const
 export type AuditEventName = (typeof AUDIT_EVENTS)[number]
 

@@ -6,11 +6,13 @@ import { changePasswordCommand } from './commands/changepassword.js'
 import { clientsCommand } from './commands/clients.js'
 import { createSuperuserCommand } from './commands/createsuperuser.js'
 import { flushExpiredTokensCommand } from './commands/flushexpiredtokens.js'
+import { groupsCommand } from './commands/groups.js'
 import { keysCommand } from './commands/keys.js'
 
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
 import { usersCommand } from './commands/users.js'
+import { PromptInterrupted, releaseInput } from './prompt.js'
 
 export const COMMANDS: readonly Command[] = [
   serveCommand,
@@ -19,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   changePasswordCommand,
   flushExpiredTokensCommand,
   usersCommand,
+  groupsCommand,
   keysCommand,
   clientsCommand,
 ]
@@ -43,8 +46,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   try {
     return await command.run(args, io)
   } catch (error) {
+    if (error instanceof PromptInterrupted) return 130
     io.stderr.write(`tessera ${name}: ${(error as Error).message}\n`)
     return 1
+  } finally {
+    if (name !== 'serve') releaseInput(io)
   }
 }
 

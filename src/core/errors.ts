@@ -89,6 +89,14 @@ export class PermissionDenied extends TesseraError {
   }
 }
 
+/** Registration is closed (`REGISTRATION_OPEN=false`): accounts are made by an operator. */
+export class RegistrationClosed extends TesseraError {
+  override readonly code = 'registration_closed'
+  constructor() {
+    super('Registration is closed.')
+  }
+}
+
 /** CSRF double-submit, Origin or Fetch-Metadata check failed on a cookie-authenticated request. */
 export class CsrfFailed extends TesseraError {
   override readonly code = 'csrf_failed'
@@ -132,13 +140,17 @@ export class InvalidClient extends TesseraError {
   }
 }
 
-/** Misconfiguration found at startup. Never sent to a client. */
+/**
+ * Misconfiguration found at startup. Never sent to a client. The message names `source`, the
+ * variable the operator set (`TESSERA_DATABASE_URL`), when given, else the setting.
+ */
 export class SettingsError extends TesseraError {
   constructor(
     readonly setting: string,
-    message: string,
+    readonly reason: string,
+    readonly source: string = setting,
   ) {
-    super(`${setting}: ${message}`)
+    super(`${source}: ${reason}`)
   }
 }
 

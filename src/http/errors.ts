@@ -9,6 +9,7 @@ import {
   NoActiveAccountForToken,
   NotAuthenticated,
   PermissionDenied,
+  RegistrationClosed,
   ServiceUnavailable,
   TesseraError,
   Throttled,
@@ -143,6 +144,8 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
       headers: { 'www-authenticate': 'Basic realm="api"' },
     }
   }
+  if (error instanceof RegistrationClosed)
+    return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof PermissionDenied) return { status: 403, body: { detail: error.message } }
   if (error instanceof ValidationFailed) return { status: 400, body: { ...error.fields } as FieldErrors }

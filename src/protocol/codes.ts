@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'service_unavailable',
   'invalid_client',
   'server_error',
+  'registration_closed',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -13,14 +13,15 @@ import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import { buildApp } from '../http/app.js'
-import { type LoadOptions, loadSettings } from '../settings/load.js'
+import { type LoadOptions, loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { MemoryCounterStore } from '../store/memory/counters.js'
 import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
-import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.js'
+import { migrateToLatest, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { signHmacJws } from './hmac-signer.js'
+import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
 import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
@@ -73,7 +74,15 @@ export interface TesseraServer {
 export async function buildServer(options: ServerOptions = {}): Promise<TesseraServer> {
   const settings = options.loadedSettings ?? loadSettings({ env: process.env, ...options.settings })
   const clock = options.clock ?? systemClock
-  const stores = await openStores(settings.DATABASE_URL, { poolSize: settings.DATABASE_POOL_SIZE })
+  const explain = (error: unknown) =>
+    explainDatabaseError(
+      error,
+      settings.DATABASE_URL,
+      settingSource(options.settings?.env ?? process.env, 'DATABASE_URL'),
+    )
+  const stores = await openConfiguredStores(settings, settings.DATABASE_POOL_SIZE).catch((error: unknown) => {
+    throw explain(error)
+  })
   let hashWorkers: HashWorkers | undefined
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
@@ -129,6 +138,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     }
     starting = false
     const accounts = new AccountAdmin({
+      audit,
       users: stores.users,
       ledger: stores.ledger,
       revocations: stores.revocations,
@@ -259,7 +269,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   } catch (error) {
     await hashWorkers?.close()
     await stores.lifecycle.close()
-    throw error
+    throw explain(error)
   }
 }
 

@@ -1,10 +1,12 @@
 import { AccountAdmin } from '../accounts/admin.js'
+import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { systemClock } from '../core/clock.js'
-import { loadSettings } from '../settings/load.js'
+import { loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
-import { openStores, type SqlStores } from '../store/sql/index.js'
+import type { SqlStores } from '../store/sql/index.js'
+import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { passwordHasherFor } from './password-hasher.js'
 
 export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
@@ -17,6 +19,8 @@ export interface OperatorContext {
   readonly hasher: PasswordHasher
   /** Ends users' sessions the way the server does (running instances learn of it by polling). */
   readonly accounts: AccountAdmin
+  /** The audit log, in the database like the server's (no log lines: the command prints). */
+  readonly audit: AuditLog
 }
 
 /** Loads settings from `env`, opens the database, runs `work`, and closes it whatever happens. */
@@ -24,10 +28,17 @@ export async function withOperatorContext<T>(
   env: Readonly<Record<string, string | undefined>>,
   work: (context: OperatorContext) => Promise<T>,
 ): Promise<T> {
-  const settings = loadSettings({ env })
-  const stores = await openStores(settings.DATABASE_URL, { poolSize: 2 })
+  // Operator commands use the database, never the signing keys nor the HTTP settings.
+  const settings = loadSettings({ env, uses: ['database'] })
+  const explain = (error: unknown) =>
+    explainDatabaseError(error, settings.DATABASE_URL, settingSource(env, 'DATABASE_URL'))
+  const stores = await openConfiguredStores(settings, 2).catch((error: unknown) => {
+    throw explain(error)
+  })
   const hasher = passwordHasherFor(settings)
+  const audit = new AuditLog(stores.audit, SILENT_AUDIT_LOGGER, systemClock)
   const accounts = new AccountAdmin({
+    audit,
     users: stores.users,
     ledger: stores.ledger,
     revocations: stores.revocations,
@@ -36,7 +47,9 @@ export async function withOperatorContext<T>(
     settings,
   })
   try {
-    return await work({ settings, stores, hasher, accounts })
+    return await work({ settings, stores, hasher, accounts, audit })
+  } catch (error) {
+    throw explain(error)
   } finally {
     await stores.lifecycle.close()
   }

@@ -16,7 +16,14 @@ export interface RunningServer {
 export async function serve(options: ServerOptions = {}): Promise<RunningServer> {
   const server = await buildServer(options)
   const { HOST, PORT } = server.settings
-  const url = await server.app.listen({ host: HOST, port: PORT })
+  let url: string
+  try {
+    url = await server.app.listen({ host: HOST, port: PORT })
+  } catch (error) {
+    // A busy port or a refused address: nothing keeps the process alive after the error.
+    await server.close().catch(() => {})
+    throw error
+  }
   const missing = missingServerNodeFlags(process.execArgv)
   if (missing.length > 0) {
     server.logger?.warn(

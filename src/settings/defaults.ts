@@ -73,6 +73,11 @@ export const SPECS: Specs = {
   DATABASE_URL: s(kind.string, 'sqlite:var/tessera.sqlite3', 'sqlite:PATH, sqlite::memory: or postgres://…'),
   ALLOW_SQLITE_IN_PRODUCTION: s(kind.boolean, false, 'explicit opt-in to SQLite in production'),
   DATABASE_POOL_SIZE: s(kind.integer(1, 200), 10, 'PostgreSQL connections per process'),
+  DATABASE_SCHEMA: s(
+    kind.optionalString,
+    null,
+    "PostgreSQL schema for Tessera's tables and functions (created if missing; the connections' search_path), apart from an app's own tables",
+  ),
   MIGRATE_ON_START: s(
     kind.optionalBoolean,
     null,
@@ -96,10 +101,19 @@ export const SPECS: Specs = {
     'info',
     'pino log level; at info and below every request is logged with its request id, above it failures only',
   ),
-  SERVE_DEMO: s(kind.boolean, true, 'serve the demo page at / to browsers'),
+  SERVE_DEMO: s(
+    kind.optionalBoolean,
+    null,
+    'serve the demo page at / to browsers and GET /api/hello/ (default: yes unless production)',
+  ),
   KEY_DIR: s(kind.string, 'var/keys', 'where development keys and the key ring live'),
   SIGNING_KEYS: s(kind.optionalSecret, null, 'a JWK Set (JSON) of private keys, for containers'),
   LOGIN_FIELD: s(kind.oneOf(LOGIN_FIELDS), 'username', 'what /token/ takes: username, email, or either'),
+  REGISTRATION_OPEN: s(
+    kind.optionalBoolean,
+    null,
+    'anyone may register at /register/ (default: yes in development and test; production requires an explicit choice)',
+  ),
   PASSWORD_HASHER: s(kind.oneOf(['argon2id'] as const), 'argon2id', 'hasher for new passwords'),
   ARGON2_MEMORY_KIB: s(kind.integer(1024, 4_194_304), 19_456, 'argon2id memory, KiB (OWASP: 19 MiB)'),
   ARGON2_ITERATIONS: s(kind.integer(1, 100), 2, 'argon2id passes (OWASP: 2)'),

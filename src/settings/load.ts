@@ -12,6 +12,13 @@ const MIN_HMAC_SECRET_BYTES = 32
 /** Seconds: a replayed refresh token passes for a benign race only this soon after its rotation. */
 const MAX_REFRESH_REUSE_INTERVAL = 300
 
+/**
+ * What a caller will use of the settings: production's refusals apply only to those parts, so an
+ * operator command is not refused for a setting it never reads (`migrate` needs no signing key).
+ */
+export type SettingsUse = 'keys' | 'database' | 'http'
+const ALL_USES: readonly SettingsUse[] = ['keys', 'database', 'http']
+
 export interface LoadOptions {
   /** Environment to read `TESSERA_*` variables from (default: none; the server passes process.env). */
   env?: Readonly<Record<string, string | undefined>>
@@ -19,6 +26,8 @@ export interface LoadOptions {
   overrides?: Partial<{ [K in SettingName]: Settings[K] | string }>
   /** Shortcut for `overrides.MODE`. */
   mode?: Mode
+  /** The parts the caller uses (default: all of them, as the server does). */
+  uses?: readonly SettingsUse[]
 }
 
 const isSettingName = (name: string): name is SettingName => Object.hasOwn(SPECS, name)
@@ -41,11 +50,16 @@ function parseOne<K extends SettingName>(name: K, raw: string, source: string): 
 export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
   const values: Record<string, unknown> = {}
   for (const name of Object.keys(SPECS) as SettingName[]) values[name] = SPECS[name].default
+  // Where each value came from, so an error names what the operator set (`TESSERA_DATABASE_URL`).
+  const sources = new Map<string, string>()
 
   const env = options.env ?? {}
   for (const name of CONVENTIONAL_ENV) {
     const raw = env[name]
-    if (raw !== undefined && env[ENV_PREFIX + name] === undefined) values[name] = parseOne(name, raw, name)
+    if (raw !== undefined && env[ENV_PREFIX + name] === undefined) {
+      values[name] = parseOne(name, raw, name)
+      sources.set(name, name)
+    }
   }
   for (const [variable, raw] of Object.entries(env)) {
     if (!variable.startsWith(ENV_PREFIX) || raw === undefined) continue
@@ -53,6 +67,7 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
     if (NON_SETTING_ENV.has(name)) continue
     if (!isSettingName(name)) throw new SettingsError(variable, 'unknown setting (see docs/settings.md)')
     values[name] = parseOne(name, raw, variable)
+    sources.set(name, variable)
   }
 
   const overrides: Record<string, unknown> = { ...options.overrides }
@@ -67,6 +82,7 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
     // message (TRUST_PROXY: true) or form (range names in a list).
     else if (spec.kind.readsFromCode?.(value)) values[name] = parseOne(name, String(value), name)
     else throw new SettingsError(name, `expected ${spec.kind.type}`)
+    sources.set(name, name)
   }
   if (typeof values.SIGNING_KEY === 'string') values.SIGNING_KEY = new Secret(values.SIGNING_KEY)
   // Development runs on plain http://127.0.0.1, where browsers drop Secure cookies: unless told
@@ -74,11 +90,38 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
   const cookieSecureGiven =
     env.TESSERA_REFRESH_COOKIE_SECURE !== undefined || overrides.REFRESH_COOKIE_SECURE !== undefined
   if (!cookieSecureGiven && values.MODE === 'development') values.REFRESH_COOKIE_SECURE = false
+  // Outside production registration is open and the demo served unless told otherwise; production
+  // serves no demo unless asked, and must be told whether anyone may register (checkProduction).
+  if (values.REGISTRATION_OPEN === null && values.MODE !== 'production') values.REGISTRATION_OPEN = true
+  values.SERVE_DEMO ??= values.MODE !== 'production'
 
   const settings = values as unknown as Settings
-  checkConsistency(settings)
-  if (settings.MODE === 'production') checkProduction(settings)
+  try {
+    checkConsistency(settings)
+    if (settings.MODE === 'production') checkProduction(settings, new Set(options.uses ?? ALL_USES))
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error
+    // A setting nobody set is named as the operator would set it: in the environment.
+    const unsetSource = options.env === undefined ? undefined : ENV_PREFIX + error.setting
+    throw renamed(error, sources.get(error.setting) ?? unsetSource)
+  }
   return deepFreeze(settings)
+}
+
+/** The same error, naming the variable the operator set instead of the setting. */
+function renamed(error: SettingsError, source: string | undefined): SettingsError {
+  if (source === undefined || source === error.source) return error
+  return new SettingsError(error.setting, error.reason, source)
+}
+
+/**
+ * The name an operator gave a setting: `TESSERA_<NAME>`, or the conventional `DATABASE_URL` /
+ * `REDIS_URL` when that is the one set. For messages about a setting found wrong after loading.
+ */
+export function settingSource(env: Readonly<Record<string, string | undefined>>, name: SettingName): string {
+  if (env[ENV_PREFIX + name] !== undefined) return ENV_PREFIX + name
+  if ((CONVENTIONAL_ENV as readonly string[]).includes(name) && env[name] !== undefined) return name
+  return name
 }
 
 function checkConsistency(settings: Settings): void {
@@ -104,6 +147,14 @@ function checkConsistency(settings: Settings): void {
   if (!/^(sqlite:|postgres:|postgresql:)/.test(settings.DATABASE_URL)) {
     throw new SettingsError('DATABASE_URL', 'expected sqlite:PATH or postgres://…')
   }
+  if (settings.DATABASE_SCHEMA !== null) {
+    if (!settings.DATABASE_URL.startsWith('postgres')) {
+      throw new SettingsError('DATABASE_SCHEMA', 'applies to PostgreSQL only')
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(settings.DATABASE_SCHEMA)) {
+      throw new SettingsError('DATABASE_SCHEMA', 'expected a PostgreSQL identifier: letters, digits and _')
+    }
+  }
   if (settings.REDIS_URL !== null && !/^rediss?:\/\//.test(settings.REDIS_URL)) {
     throw new SettingsError('REDIS_URL', 'expected redis://… or rediss://…')
   }
@@ -123,11 +174,11 @@ const isHmac = (settings: Settings): boolean =>
   (HMAC_ALGORITHMS as readonly string[]).includes(settings.ALGORITHM)
 
 /** OWASP and RFC 8725 §3.5: production never runs on a guessable or development setup. */
-function checkProduction(settings: Settings): void {
+function checkProduction(settings: Settings, uses: ReadonlySet<SettingsUse>): void {
   // Without SIGNING_KEY the key ring (SIGNING_KEYS or KEY_DIR) is checked where it is loaded: a
   // missing one, one generated for development, or one of another algorithm stops the server.
   const secret = settings.SIGNING_KEY?.reveal()
-  if (isHmac(settings) && settings.SIGNING_KEYS === null && secret !== undefined) {
+  if (uses.has('keys') && isHmac(settings) && settings.SIGNING_KEYS === null && secret !== undefined) {
     const bytes = new TextEncoder().encode(secret)
     if (bytes.length < MIN_HMAC_SECRET_BYTES) {
       throw new SettingsError(
@@ -143,7 +194,17 @@ function checkProduction(settings: Settings): void {
       )
     }
   }
-  if (settings.DATABASE_URL.startsWith('sqlite:') && !settings.ALLOW_SQLITE_IN_PRODUCTION) {
+  if (uses.has('http') && settings.REGISTRATION_OPEN === null) {
+    throw new SettingsError(
+      'REGISTRATION_OPEN',
+      'production needs an explicit choice: true lets anyone create an account at /register/, false closes it',
+    )
+  }
+  if (
+    uses.has('database') &&
+    settings.DATABASE_URL.startsWith('sqlite:') &&
+    !settings.ALLOW_SQLITE_IN_PRODUCTION
+  ) {
     throw new SettingsError(
       'DATABASE_URL',
       'production uses PostgreSQL; set ALLOW_SQLITE_IN_PRODUCTION=true to run on SQLite deliberately',

@@ -65,6 +65,7 @@ export interface Settings {
   DATABASE_URL: string
   ALLOW_SQLITE_IN_PRODUCTION: boolean
   DATABASE_POOL_SIZE: number
+  DATABASE_SCHEMA: string | null
   MIGRATE_ON_START: boolean | null
   REDIS_URL: string | null
   REDIS_PREFIX: string
@@ -72,12 +73,15 @@ export interface Settings {
   BODY_LIMIT: number
   TRUST_PROXY: TrustProxy
   LOG_LEVEL: string
-  SERVE_DEMO: boolean
+  /** null until loaded: then by mode (see load.ts). */
+  SERVE_DEMO: boolean | null
   // Tessera: keys
   KEY_DIR: string
   SIGNING_KEYS: Secret | null
   // Tessera: accounts
   LOGIN_FIELD: LoginField
+  /** null only in production when not set, where the server refuses to start (load.ts). */
+  REGISTRATION_OPEN: boolean | null
   PASSWORD_HASHER: 'argon2id'
   ARGON2_MEMORY_KIB: number
   ARGON2_ITERATIONS: number

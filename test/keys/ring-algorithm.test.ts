@@ -104,6 +104,7 @@ describe('a server whose ALGORITHM disagrees with its key ring', () => {
           overrides: {
             DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
             ALLOW_SQLITE_IN_PRODUCTION: true,
+            REGISTRATION_OPEN: false,
             KEY_DIR: join(dir, 'keys'),
           },
         }),
@@ -127,6 +128,7 @@ describe('a server whose ALGORITHM disagrees with its key ring', () => {
         overrides: {
           DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
           ALLOW_SQLITE_IN_PRODUCTION: true,
+          REGISTRATION_OPEN: false,
           MIGRATE_ON_START: true,
           KEY_DIR: join(dir, 'keys'),
         },

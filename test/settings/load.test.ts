@@ -99,9 +99,12 @@ describe('loadSettings', () => {
   })
 
   it('production refuses a short HMAC key, SQLite without opt-in, and insecure cookies', () => {
-    const prod = { TESSERA_MODE: 'production', TESSERA_DATABASE_URL: 'postgres://db/x' }
-    // Without SIGNING_KEY the key ring is the key: a missing one stops the server where it is
-    // loaded (test/keys/key-files.test.ts), and a ring file of any algorithm may serve.
+    const prod = {
+      TESSERA_MODE: 'production',
+      TESSERA_DATABASE_URL: 'postgres://db/x',
+      TESSERA_REGISTRATION_OPEN: 'false',
+    }
+    // A missing key is the key ring's to report: a ring file may hold it (test/keys/key-files.test.ts).
     expect(loadSettings({ env: prod }).SIGNING_KEY).toBeNull()
     expect(
       settingsError(() => loadSettings({ env: { ...prod, TESSERA_SIGNING_KEY: 'short-but-8+' } })).message,

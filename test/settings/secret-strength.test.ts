@@ -15,7 +15,11 @@ import { exportRing, newStoredKey, type StoredKey } from '../../src/keys/index.j
 import { loadOrCreateKeyRing, writeRingFile } from '../../src/server/key-files.js'
 import { loadSettings } from '../../src/settings/load.js'
 
-const PRODUCTION = { TESSERA_MODE: 'production', TESSERA_DATABASE_URL: 'postgres://db/x' }
+const PRODUCTION = {
+  TESSERA_MODE: 'production',
+  TESSERA_DATABASE_URL: 'postgres://db/x',
+  TESSERA_REGISTRATION_OPEN: 'false',
+}
 
 const WEAK = [
   'a'.repeat(32),

@@ -8,6 +8,7 @@ const PRODUCTION = {
   TESSERA_MODE: 'production',
   TESSERA_DATABASE_URL: 'postgres://db/x',
   TESSERA_SIGNING_KEY: randomBytes(48).toString('base64'),
+  TESSERA_REGISTRATION_OPEN: 'false',
 }
 
 function refusal(run: () => unknown): SettingsError {

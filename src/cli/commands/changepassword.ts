@@ -1,6 +1,6 @@
 import { validatePassword } from '../../server/operator.js'
 import type { Command } from '../command.js'
-import { readLine, withStores } from '../context.js'
+import { readSecret, withStores } from '../context.js'
 
 export const changePasswordCommand: Command = {
   name: 'changepassword',
@@ -17,8 +17,8 @@ export const changePasswordCommand: Command = {
         io.stderr.write(`Error: user '${username}' does not exist\n`)
         return 1
       }
-      const password = await readLine(io, `Password for user '${username}': `)
-      if ((await readLine(io, 'Password (again): ')) !== password) {
+      const password = await readSecret(io, `Password for user '${username}': `)
+      if ((await readSecret(io, 'Password (again): ')) !== password) {
         io.stderr.write('Error: Passwords do not match.\n')
         return 1
       }

@@ -2,7 +2,7 @@ import { validatePassword } from '../../server/operator.js'
 import { validateEmail, validateUsername } from '../../server/operator.js'
 import { parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
-import { readLine, withStores } from '../context.js'
+import { readLine, readSecret, withStores } from '../context.js'
 
 export const createSuperuserCommand: Command = {
   name: 'createsuperuser',
@@ -28,8 +28,8 @@ export const createSuperuserCommand: Command = {
       username ??= (await readLine(io, 'Username: ')).trim()
       email ??= (await readLine(io, 'Email address: ')).trim()
       if (password === undefined) {
-        password = await readLine(io, 'Password: ')
-        if ((await readLine(io, 'Password (again): ')) !== password) {
+        password = await readSecret(io, 'Password: ')
+        if ((await readSecret(io, 'Password (again): ')) !== password) {
           io.stderr.write("Error: Your passwords didn't match.\n")
           return 1
         }

@@ -83,7 +83,7 @@ async function run(sub: string | undefined, rest: readonly string[], io: CliIO):
         force: { type: 'boolean' },
         stage: { type: 'boolean' },
       })
-  const settings = loadSettings({ env: io.env })
+  const settings = loadSettings({ env: io.env, uses: ['keys'] })
   // A relative KEY_DIR means the operator's working directory, as it does for the server.
   const dir = isAbsolute(settings.KEY_DIR) ? settings.KEY_DIR : resolve(io.cwd, settings.KEY_DIR)
   const chosen = values.algorithm ?? values.alg

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { UniqueViolation } from '../../core/errors.js'
 import type { NewUser } from '../../store/ports.js'
-import type { Command } from '../command.js'
+import type { CliIO, Command } from '../command.js'
 import { withStores } from '../context.js'
 
 interface DjangoRecord {
@@ -18,6 +17,12 @@ const isRecord = (value: unknown): value is DjangoRecord =>
   Number.isSafeInteger((value as DjangoRecord).pk) &&
   typeof (value as DjangoRecord).fields === 'object' &&
   (value as DjangoRecord).fields !== null
+
+/** C0/C1 controls and the invisible bidirectional overrides (Trojan Source). */
+const UNPRINTABLE = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u
+/** The name quoted, with those characters as `\uXXXX`, so the report shows them. */
+const printable = (name: string): string =>
+  `"${name.replace(new RegExp(UNPRINTABLE.source, 'gu'), (char) => `\\u${char.codePointAt(0)?.toString(16).padStart(4, '0')}`)}"`
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
 const date = (value: unknown): Date | null => {
@@ -72,13 +77,63 @@ export function parseDjangoDump(json: string): {
   return { users, groups: [...groupNames.values()] }
 }
 
+const USAGE = `usage: tessera users <import-django|activate|deactivate|staff|superuser> …
+  import-django FILE           import a Django dumpdata of auth.user and auth.group
+  activate USERNAME            the user may log in again
+  deactivate USERNAME          the user may not log in; their tokens are voided, as logout-all does
+  staff USERNAME on|off        the is_staff flag (the admin guard); off voids their tokens
+  superuser USERNAME on|off    the is_superuser flag; off voids their tokens
+`
+
+/** `activate`, `deactivate`, `staff`, `superuser`: one user's access. Every change is audited. */
+async function changeAccess(
+  sub: string,
+  username: string,
+  value: string | undefined,
+  io: CliIO,
+): Promise<number> {
+  const flag = sub === 'staff' || sub === 'superuser'
+  if (flag && value !== 'on' && value !== 'off') {
+    io.stderr.write(USAGE)
+    return 2
+  }
+  return withStores(io, async ({ stores, accounts }) => {
+    const user = await stores.users.findByUsername(username)
+    if (user === undefined) {
+      io.stderr.write(`Error: user '${username}' does not exist\n`)
+      return 1
+    }
+    if (!flag) {
+      const active = sub === 'activate'
+      await accounts.setActive(user.id, active)
+      io.stdout.write(
+        active
+          ? `User '${username}' activated.\n`
+          : `User '${username}' deactivated; their tokens are void.\n`,
+      )
+      return 0
+    }
+    const on = value === 'on'
+    await accounts.setFlags(user.id, sub === 'staff' ? { isStaff: on } : { isSuperuser: on })
+    io.stdout.write(`User '${username}': ${sub} ${value}${on ? '' : '; their tokens are void'}.\n`)
+    return 0
+  })
+}
+
 export const usersCommand: Command = {
   name: 'users',
-  summary: 'users import-django FILE: import a Django dumpdata of auth.user and auth.group',
+  summary: 'users import-django|activate|deactivate|staff|superuser: import and manage users',
   async run(args, io) {
-    const [sub, file] = args
+    const [sub, target, value] = args
+    if (
+      target !== undefined &&
+      (sub === 'activate' || sub === 'deactivate' || sub === 'staff' || sub === 'superuser')
+    ) {
+      return changeAccess(sub, target, value, io)
+    }
+    const file = target
     if (sub !== 'import-django' || file === undefined) {
-      io.stderr.write('usage: tessera users import-django FILE\n')
+      io.stderr.write(USAGE)
       return 2
     }
     let dump: ReturnType<typeof parseDjangoDump>
@@ -88,20 +143,22 @@ export const usersCommand: Command = {
       io.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`)
       return 1
     }
+    // Names that would print or compare deceptively are refused before anything is written.
+    const refused = dump.users.filter((user) => UNPRINTABLE.test(user.username) || user.username === '')
+    const importable = dump.users.filter((user) => !refused.includes(user))
     return withStores(io, async ({ stores }) => {
-      let imported = 0
-      const skipped: string[] = []
-      for (const { groups, ...user } of dump.users) {
-        try {
-          const created = await stores.users.create(user)
-          if (groups.length > 0) await stores.users.setGroups(created.id, groups)
-          imported++
-        } catch (error) {
-          if (!(error instanceof UniqueViolation)) throw error
-          skipped.push(`${user.username} (${error.fields.join(' and ')} already taken)`)
-        }
+      let report: Awaited<ReturnType<typeof stores.users.importUsers>>
+      try {
+        report = await stores.users.importUsers(importable)
+      } catch (error) {
+        io.stderr.write(`Import failed, nothing was imported: ${(error as Error).message}\n`)
+        return 1
       }
-      io.stdout.write(`Imported ${imported} user(s).\n`)
+      const skipped = [
+        ...refused.map((user) => `${printable(user.username)} (pk ${user.id}: control characters or empty)`),
+        ...report.skipped.map((user) => `${user.username} (${user.reasons.join(', ')})`),
+      ]
+      io.stdout.write(`Imported ${report.imported} user(s).\n`)
       if (skipped.length > 0) io.stdout.write(`Skipped ${skipped.length}: ${skipped.join(', ')}\n`)
       return 0
     })

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { updateProfile, userView } from '../../accounts/profile.js'
 import { registerUser } from '../../accounts/registration.js'
-import { UserNotFound } from '../../core/errors.js'
+import { RegistrationClosed, UserNotFound } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { RouteDeps } from '../deps.js'
 import { requireObject } from '../fields.js'
@@ -16,6 +16,8 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     before: deps.limit('register'),
     handlers: {
       POST: async (request, reply) => {
+        // null (production without a choice) never gets here: the server refuses to start.
+        if (deps.settings.REGISTRATION_OPEN !== true) throw new RegistrationClosed()
         const user = await registerUser(users, hasher, request.body, {
           emailIsLoginName: deps.settings.LOGIN_FIELD === 'username_or_email',
         })

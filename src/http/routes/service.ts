@@ -25,19 +25,28 @@ function check(probe: () => Promise<void>): Promise<'ok' | 'unavailable'> {
   })
 }
 
-/** The demo protected route, the API index, health, readiness and the JWKS document. */
+/**
+ * The demo protected route (with the demo page, `SERVE_DEMO`), the API index, health, readiness
+ * and the JWKS document.
+ */
 export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string, demo?: DemoPage): void {
   const { authenticate, keys, database, probes } = deps
 
-  defineRoute(app, authenticate, {
-    path: prefix + PATHS.hello,
-    authenticated: true,
-    // Synchronous: with the token and the user in memory, the whole request runs without a
-    // promise (route.ts, Handler).
-    handlers: { GET: () => ({ message: 'Hello, World!' }) },
-  })
+  if (deps.settings.SERVE_DEMO === true) {
+    defineRoute(app, authenticate, {
+      path: prefix + PATHS.hello,
+      authenticated: true,
+      // Synchronous: with the token and the user in memory, the whole request runs without a
+      // promise (route.ts, Handler).
+      handlers: { GET: () => ({ message: 'Hello, World!' }) },
+    })
+  }
 
-  const index = Object.fromEntries(Object.entries(PATHS).map(([name, path]) => [name, prefix + path]))
+  const index = Object.fromEntries(
+    Object.entries(PATHS)
+      .filter(([name]) => name !== 'hello' || deps.settings.SERVE_DEMO === true)
+      .map(([name, path]) => [name, prefix + path]),
+  )
   defineRoute(app, authenticate, {
     path: '/',
     handlers: {

@@ -133,8 +133,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     throw new SettingsError('DATABASE_URL', `invalid PostgreSQL schema name: ${schema}`)
   }
   const { Pool, types } = loadPg()
+  const { connectionString, options: urlOptions } = withoutOptions(url)
   const pool = new Pool({
-    connectionString: url,
+    connectionString,
     max: options.poolSize ?? 10,
     // Per-pool parsers, not pg's global ones, so other pg users in the process are unaffected.
     // int8 holds epoch milliseconds, ids and counts: all far below 2^53.
@@ -144,7 +145,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
           ? (value: string) => Number(value)
           : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
     },
-    ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
+    // pg lets the URL's `options` replace the pool's: they are merged, the schema's search_path
+    // last, so it wins over one the URL sets.
+    ...(schema === null
+      ? urlOptions === null
+        ? {}
+        : { options: urlOptions }
+      : { options: `${urlOptions ?? ''} -c search_path=${schema}`.trim() }),
   })
   // An idle client losing its connection emits 'error' on the pool, which would crash the process
   // if nobody listened. The next query reports the outage instead (as ServiceUnavailable).
@@ -164,6 +171,20 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     }
   }
   return database
+}
+
+/** The URL without its `options` parameter, and that parameter (null when absent). */
+function withoutOptions(url: string): { connectionString: string; options: string | null } {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return { connectionString: url, options: null }
+  }
+  const options = parsed.searchParams.get('options')
+  if (options === null) return { connectionString: url, options: null }
+  parsed.searchParams.delete('options')
+  return { connectionString: parsed.toString(), options }
 }
 
 /** Handles by their Kysely instance, so code given only `db` can learn its dialect. */

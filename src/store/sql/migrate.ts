@@ -2,8 +2,8 @@
  * Applies the versioned migrations of `migrations/` with Kysely's `Migrator`, which records them
  * in `kysely_migration` and holds a lock so two instances starting together do not race.
  */
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely'
-import { type SqlDatabase, currentSchema, databaseOf } from './connect.js'
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely'
+import { type SqlDatabase, type SqlDialect, currentSchema, databaseOf } from './connect.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type { Database } from './schema.js'
 
@@ -20,8 +20,8 @@ async function migratorFor(target: Kysely<Database> | SqlDatabase): Promise<Migr
   const migrations: Record<string, Migration> = {}
   for (const [name, migration] of Object.entries(MIGRATIONS)) {
     migrations[name] = {
-      up: (tx) => migration.up(tx, dialect),
-      down: (tx) => migration.down(tx, dialect),
+      up: (tx) => atomically(tx, dialect, () => migration.up(tx, dialect)),
+      down: (tx) => atomically(tx, dialect, () => migration.down(tx, dialect)),
     }
   }
   return new Migrator({
@@ -33,10 +33,41 @@ async function migratorFor(target: Kysely<Database> | SqlDatabase): Promise<Migr
   })
 }
 
-function applied({ error, results }: MigrationResultSet): string[] {
+/**
+ * One migration, all or nothing. PostgreSQL already runs the pending migrations in one
+ * transaction (Kysely does, DDL being transactional there); Kysely runs SQLite's without one, so a
+ * failure half-way would leave tables behind: there each migration runs under a savepoint (which
+ * opens a transaction on its single connection).
+ */
+async function atomically(
+  db: Kysely<unknown>,
+  dialect: SqlDialect,
+  work: () => Promise<void>,
+): Promise<void> {
+  if (dialect !== 'sqlite') return work()
+  await sql`savepoint tessera_migration`.execute(db)
+  try {
+    await work()
+  } catch (error) {
+    await sql`rollback to tessera_migration`.execute(db)
+    await sql`release tessera_migration`.execute(db)
+    throw error
+  }
+  await sql`release tessera_migration`.execute(db)
+}
+
+function applied({ error, results }: MigrationResultSet, dialect: SqlDialect): string[] {
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName
-    throw new Error(`migration ${failed ?? '(setup)'} failed`, { cause: error })
+    const reason = error instanceof Error ? error.message : String(error)
+    // An app's own table of the same name (say `users` in `public`): Tessera's belong apart.
+    const hint =
+      dialect === 'postgres' && /already exists/.test(reason)
+        ? "; set DATABASE_SCHEMA to keep Tessera's tables in their own schema"
+        : ''
+    throw new Error(`migration ${failed ?? '(setup)'} failed: ${reason}${hint} (nothing of it was applied)`, {
+      cause: error,
+    })
   }
   return (results ?? []).map((result) => result.migrationName)
 }
@@ -48,12 +79,43 @@ function applied({ error, results }: MigrationResultSet): string[] {
  * @throws Error (with the driver's error as `cause`) naming the migration that failed.
  */
 export async function migrateToLatest(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
-  return applied(await (await migratorFor(target)).migrateToLatest())
+  const database = databaseOf(target)
+  const fresh = !(await hasBookkeeping(database))
+  const result = await (await migratorFor(target)).migrateToLatest()
+  // A first run that applied nothing leaves nothing, not even Kysely's two bookkeeping tables.
+  // (PostgreSQL undid every migration of the run; on SQLite, those before the failure stay.)
+  const keptAny = database.dialect === 'sqlite' && result.results?.some((one) => one.status === 'Success')
+  if (result.error !== undefined && fresh && !keptAny) await dropBookkeeping(database)
+  return applied(result, database.dialect)
+}
+
+const BOOKKEEPING = ['kysely_migration_lock', 'kysely_migration'] as const
+
+async function hasBookkeeping(database: SqlDatabase): Promise<boolean> {
+  if (database.dialect === 'sqlite') {
+    const { rows } = await sql<{
+      name: string
+    }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(database.db)
+    return rows.length > 0
+  }
+  const schema = (await currentSchema(database)) ?? 'public'
+  const { rows } = await sql<{
+    found: string | null
+  }>`select to_regclass(${`${schema}.kysely_migration`})::text as found`.execute(database.db)
+  return rows[0]?.found != null
+}
+
+async function dropBookkeeping(database: SqlDatabase): Promise<void> {
+  const schema = database.dialect === 'postgres' ? await currentSchema(database) : null
+  for (const table of BOOKKEEPING) {
+    const name = schema === null ? sql.id(table) : sql.id(schema, table)
+    await sql`drop table if exists ${name}`.execute(database.db)
+  }
 }
 
 /** Reverts the latest applied migration; returns its name (empty when none was applied). */
 export async function migrateDown(target: Kysely<Database> | SqlDatabase): Promise<string[]> {
-  return applied(await (await migratorFor(target)).migrateDown())
+  return applied(await (await migratorFor(target)).migrateDown(), databaseOf(target).dialect)
 }
 
 /** Every migration the code knows, in order, with when it was applied. */

@@ -17,6 +17,12 @@ import type { Writers } from './group-commit.js'
 import type { Database, UsersTable } from './schema.js'
 import { type UniqueField, uniqueViolationFields } from './unique.js'
 
+/** What `importUsers` did: how many were imported, and who was skipped and why. */
+export interface ImportReport {
+  imported: number
+  skipped: { username: string; reasons: string[] }[]
+}
+
 /** A users row as a record. Also reads the JSON of PostgreSQL's `row_to_json(users)`. */
 export function toUser(row: Selectable<UsersTable>): UserRecord {
   return {
@@ -112,35 +118,70 @@ export class SqlUserStore implements UserStore {
         // Both checks before the insert, so a clash on both fields names both.
         const taken = await this.#taken(tx, user, null)
         if (taken.length > 0) throw new UniqueViolation(taken)
-        const row = await tx
-          .insertInto('users')
-          .values({
-            ...(user.id === undefined ? {} : { id: user.id }),
-            username: user.username,
-            username_key: usernameKey(user.username),
-            email: user.email,
-            password_hash: user.passwordHash,
-            first_name: user.firstName ?? '',
-            last_name: user.lastName ?? '',
-            is_active: toFlag(user.isActive ?? true),
-            is_staff: toFlag(user.isStaff ?? false),
-            is_superuser: toFlag(user.isSuperuser ?? false),
-            date_joined: toMillis(user.dateJoined ?? new Date()),
-            last_login: toMillisOrNull(user.lastLogin),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        if (user.id !== undefined && this.#dialect === 'postgres') {
-          // An explicit id does not advance the identity sequence; move it past the largest id.
-          await sql`select setval(pg_get_serial_sequence('users', 'id'), (select greatest(max(id), 1) from users))`.execute(
-            tx,
-          )
-        }
-        return toUser(row)
+        return this.#insert(tx, user)
       })
     } catch (error) {
       return rethrowUnique(error)
     }
+  }
+
+  /**
+   * Imports users with their groups in one transaction: all of them or, on an unexpected error,
+   * none. A user whose id, username or e-mail is taken (by an existing user or an earlier one of
+   * the batch) is skipped and reported, never half-written.
+   */
+  async importUsers(users: readonly (NewUser & { groups: readonly string[] })[]): Promise<ImportReport> {
+    return this.#writers.transaction(async (tx) => {
+      const report: ImportReport = { imported: 0, skipped: [] }
+      for (const { groups, ...user } of users) {
+        const taken: string[] = []
+        if (user.id !== undefined) {
+          const holder = await tx
+            .selectFrom('users')
+            .select('username')
+            .where('id', '=', user.id)
+            .executeTakeFirst()
+          if (holder) taken.push(`id ${user.id} is '${holder.username}'`)
+        }
+        for (const field of await this.#taken(tx, user, null)) taken.push(`${field} already taken`)
+        if (taken.length > 0) {
+          report.skipped.push({ username: user.username, reasons: taken })
+          continue
+        }
+        const created = await this.#insert(tx, user)
+        await this.#replaceGroups(tx, created.id, groups)
+        report.imported++
+      }
+      return report
+    })
+  }
+
+  async #insert(tx: Kysely<Database>, user: NewUser): Promise<UserRecord> {
+    const row = await tx
+      .insertInto('users')
+      .values({
+        ...(user.id === undefined ? {} : { id: user.id }),
+        username: user.username,
+        username_key: usernameKey(user.username),
+        email: user.email,
+        password_hash: user.passwordHash,
+        first_name: user.firstName ?? '',
+        last_name: user.lastName ?? '',
+        is_active: toFlag(user.isActive ?? true),
+        is_staff: toFlag(user.isStaff ?? false),
+        is_superuser: toFlag(user.isSuperuser ?? false),
+        date_joined: toMillis(user.dateJoined ?? new Date()),
+        last_login: toMillisOrNull(user.lastLogin),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    if (user.id !== undefined && this.#dialect === 'postgres') {
+      // An explicit id does not advance the identity sequence; move it past the largest id.
+      await sql`select setval(pg_get_serial_sequence('users', 'id'), (select greatest(max(id), 1) from users))`.execute(
+        tx,
+      )
+    }
+    return toUser(row)
   }
 
   async update(id: number, patch: UserPatch): Promise<UserRecord | undefined> {
@@ -201,19 +242,56 @@ export class SqlUserStore implements UserStore {
     await this.#writers.transaction(async (tx) => {
       const user = await tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()
       if (user === undefined) throw new UserNotFound()
-      await tx.deleteFrom('user_groups').where('user_id', '=', userId).execute()
-      if (wanted.length === 0) return
-      await tx
-        .insertInto('groups')
-        .values(wanted.map((name) => ({ name })))
-        .onConflict((conflict) => conflict.column('name').doNothing())
-        .execute()
-      const groups = await tx.selectFrom('groups').select('id').where('name', 'in', wanted).execute()
-      await tx
-        .insertInto('user_groups')
-        .values(groups.map((group) => ({ user_id: userId, group_id: toNumber(group.id) })))
-        .execute()
+      await this.#replaceGroups(tx, userId, wanted)
     })
+  }
+
+  async #replaceGroups(tx: Kysely<Database>, userId: number, names: readonly string[]): Promise<void> {
+    const wanted = [...new Set(names)]
+    await tx.deleteFrom('user_groups').where('user_id', '=', userId).execute()
+    if (wanted.length === 0) return
+    await tx
+      .insertInto('groups')
+      .values(wanted.map((name) => ({ name })))
+      .onConflict((conflict) => conflict.column('name').doNothing())
+      .execute()
+    const groups = await tx.selectFrom('groups').select('id').where('name', 'in', wanted).execute()
+    await tx
+      .insertInto('user_groups')
+      .values(groups.map((group) => ({ user_id: userId, group_id: toNumber(group.id) })))
+      .execute()
+  }
+
+  /** Creates an empty group; false when one of that name exists. */
+  async createGroup(name: string): Promise<boolean> {
+    const result = await this.#writers.write((db) =>
+      db
+        .insertInto('groups')
+        .values({ name })
+        .onConflict((conflict) => conflict.column('name').doNothing())
+        .executeTakeFirst(),
+    )
+    return BigInt(result.numInsertedOrUpdatedRows ?? 0n) > 0n
+  }
+
+  /** Every group with its members' usernames, both sorted. */
+  async listGroups(): Promise<{ name: string; members: string[] }[]> {
+    const groups = await this.#db.selectFrom('groups').select('name').execute()
+    const rows = await this.#db
+      .selectFrom('user_groups')
+      .innerJoin('groups', 'groups.id', 'user_groups.group_id')
+      .innerJoin('users', 'users.id', 'user_groups.user_id')
+      .select(['groups.name as group', 'users.username as username'])
+      .execute()
+    return groups
+      .map(({ name }) => ({
+        name,
+        members: rows
+          .filter((row) => row.group === name)
+          .map((row) => row.username)
+          .sort(),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   async count(): Promise<number> {
