@@ -3,7 +3,9 @@
 //   BENCH_DURATION=10        seconds per measured load (default 10; 2 with BENCH_QUICK=1)
 //   BENCH_QUICK=1            self-check: every load 1-2 s, one round, a few hundred tokens and
 //                            sessions, a 20,000-request soak; figures are not judged and are never
-//                            written to bench/ (see BENCH_OUT)
+//                            written to bench/ (see BENCH_OUT). The *-distinct scenarios then send
+//                            fewer tokens than the verified-token cache holds: their code runs, but
+//                            they do not measure what they measure in a full run
 //   BENCH_OUT=dir            where results.json, RESULTS.md and charts/ go (default bench/; with
 //                            BENCH_QUICK=1 a new temporary directory, and bench/ is refused)
 //   BENCH_ONLY=a,b           only these scenarios (others keep their last figures in RESULTS.md)
