@@ -1,0 +1,69 @@
+// Protected route with 100,000 distinct HS256 access tokens, vs bare Fastify (DESIGN.md: ≥ 0.65):
+// a user population no verified-token cache holds, so every request verifies its token.
+import { quick } from '../lib/config.mjs'
+import { helloScenario } from '../lib/hello.mjs'
+import {
+  helloChart,
+  helloTable,
+  pairedParagraph,
+  processParagraph,
+  roundsLine,
+  saturationWarning,
+} from '../lib/markdown.mjs'
+import { mintDistinctTokens } from '../lib/tokens.mjs'
+import { pairedNote } from './hello-hs256.mjs'
+
+export const name = 'hello-hs256-distinct'
+export const title = 'Protected route, distinct HS256 tokens, vs bare Fastify'
+export const bar = { text: '≥ 0.65', value: 0.65, met: (x) => x.ratio >= bar.value }
+/** Tokens minted, and the users they belong to (each user's session, a new `jti` per token). */
+const TOKENS = quick ? 300 : 100_000
+const USERS = quick ? 4 : 100
+
+export async function run() {
+  const out = await helloScenario('hs256-distinct', {
+    // Minted tokens must outlive the scenario's rounds.
+    extra: { TESSERA_ACCESS_TOKEN_LIFETIME: '1h' },
+    expectAlg: 'HS256',
+    prepare: (url, { instance, username }) =>
+      mintDistinctTokens({ url, name: instance, username, users: USERS, count: TOKENS }),
+    paired: true,
+    goal: bar.value,
+  })
+  return out.skipped ? out : { ...out, users: USERS }
+}
+
+export const headline = (x) =>
+  `${x.tessera_rps} vs ${x.bare_rps} req/s with ${x.distinct_tokens} distinct tokens, ratio ${x.ratio}`
+export const figure = (x, doc) =>
+  `ratio **${doc.f(x.ratio, 3)}**${pairedNote(x, doc)}; ${doc.f(x.distinct_tokens)} distinct tokens`
+
+/** How the distinct tokens were made and sent (shared with hello-eddsa-distinct). */
+export const distinctParagraph = (x, doc, { users, signedWith }) => [
+  `${doc.f(x.distinct_tokens)} distinct access tokens, sent in turn, one per request, to Tessera and (same request bytes) to the bare route: a sibling process on the same database and keys registered ${doc.f(users)} users and logged each in once, and the tokens were minted from those users' access tokens (same header and claims, session included, a new \`jti\` each) signed with ${signedWith}; the first and last were checked against the sibling. No verified-token cache holds them all, so every request verifies its token. wrk sends them with \`bench/wrk/rotate-tokens.lua\` (the requests built once in its \`init\`), autocannon with a request generator.`,
+  '',
+]
+
+export const section = (x, doc) => [
+  `## ${name}`,
+  '',
+  `${title}. Measured ${x.measured_at} with ${doc.loadLabel(x)}; alternating rounds, the median ratio reported (rounds: ${x.round_ratios.join(', ')})${x.paired ? ', then paired rounds (below), whose ratio is the judged one' : ''}.`,
+  '',
+  ...distinctParagraph(x, doc, {
+    users: x.users,
+    signedWith: "the server's HMAC key (`TESSERA_SIGNING_KEY`)",
+  }),
+  ...helloTable(x, doc),
+  ...pairedParagraph(x, doc),
+  ...processParagraph(x, doc),
+  ...roundsLine(x, doc),
+  `Bar: ${bar.text}. ${doc.pass(bar.met(x))}.`,
+  '',
+  ...saturationWarning(x, doc),
+  helloChart(name, x, doc, { title: `${title} (${doc.f(x.distinct_tokens)})`, goal: bar.value }),
+  '',
+  'Commands (run in alternation, after a warm-up of each):',
+  '',
+  ...doc.code([doc.reproduce(name), ...x.commands]),
+  '',
+]
