@@ -46,6 +46,7 @@ describe('startup log with Redis up', () => {
           REDIS_PREFIX: `test-${Math.random().toString(36).slice(2, 10)}:`,
           KEY_DIR: join(dir, 'keys'),
           SIGNING_KEY: 'k3y-for-the-startup-log-test-9f8e7d6c5b4a3210',
+          REGISTRATION_OPEN: false,
           ARGON2_MEMORY_KIB: 1024,
           ARGON2_ITERATIONS: 1,
         },

@@ -25,11 +25,40 @@ async function migratorFor(target: Kysely<Database> | SqlDatabase): Promise<Migr
     }
   }
   return new Migrator({
-    db,
+    db: dialect === 'postgres' && schema !== null ? withSchemaIntrospection(db, schema) : db,
     provider: { getMigrations: async () => migrations },
     // Kysely looks for its bookkeeping table in every schema unless told which one, and would
     // find another schema's table (another tenant, another test) on a shared PostgreSQL database.
     ...(schema === null ? {} : { migrationTableSchema: schema }),
+  })
+}
+
+/**
+ * `db` with an introspector that looks at `schema` alone. Kysely's own lists the tables of every
+ * schema (with each column's serial sequence), and fails when another schema on the same database
+ * is dropped while it reads (another tenant, another test run); the migrator only asks whether its
+ * schema and its bookkeeping tables exist.
+ */
+function withSchemaIntrospection(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection = {
+    getSchemas: async () => {
+      const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace
+        where nspname = ${schema}`.execute(db)
+      return rows
+    },
+    getTables: async () => {
+      const { rows } = await sql<{ name: string }>`select table_name as name
+        from information_schema.tables where table_schema = ${schema}`.execute(db)
+      return rows.map((row) => ({ name: row.name, schema, isView: false, columns: [] }))
+    },
+    getMetadata: async () => ({ tables: [] }),
+  }
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
   })
 }
 
