@@ -165,47 +165,39 @@ export class SessionService {
    * @throws TokenInvalid (`wrong_type`, `blacklisted`, `reused`, `expired`, …), NoActiveAccountForToken
    */
   async refresh(raw: string, ctx: RequestContext): Promise<{ access: string; refresh?: string }> {
-    const { settings, codec, ledger, clock } = this.deps
+    const { settings, codec, ledger, gate } = this.deps
     const old = await codec.verify(raw, 'refresh')
-    const atomic = settings.ROTATE_REFRESH_TOKENS && settings.BLACKLIST_AFTER_ROTATION
-    // A revoked token takes the two-step path, which refuses it before anything is rotated.
-    if (
-      atomic &&
-      ledger.rotateForActiveUser !== undefined &&
-      !this.deps.gate.revokedByCutoff(old, this.deps.gate.cutoffOf(old.userId))
-    ) {
-      return this.#refreshInOneStep(old, ledger.rotateForActiveUser.bind(ledger), ctx)
+    if (settings.ROTATE_REFRESH_TOKENS && settings.BLACKLIST_AFTER_ROTATION) {
+      if (gate.revokedByCutoff(old, gate.cutoffOf(old.userId))) {
+        // Refused before anything is rotated; an inactive or deleted user is told so first.
+        const state = await gate.load(old.userId)
+        if (state.status !== 'active') throw new NoActiveAccountForToken()
+        throw new TokenInvalid('revoked')
+      }
+      return this.#rotate(old, ctx)
     }
-    // With atomic rotation the ledger answers "blacklisted" itself, and tells a rotated token
-    // (a race or a replay) from a logged-out one; otherwise look the blacklist up first.
-    if (!atomic && (await ledger.isBlacklisted(old.jti))) throw new TokenInvalid('blacklisted')
+    if (await ledger.isBlacklisted(old.jti)) throw new TokenInvalid('blacklisted')
     // Fixed before the database is asked: nothing this refresh signs outlives a session ended after.
     const accessReserved = await this.#reserve('access', old.userId)
     const { user, claims } = await this.#activeUserOf(old)
+    const sessionId = this.#sessionIdOf(old.sessionId ?? null)
     let rotated: string | undefined
-    let sessionId = old.sessionId ?? null
     if (settings.ROTATE_REFRESH_TOKENS) {
+      // simplejwt's semantics with blacklisting off: the old token stays usable.
       const reserved = await this.#reserve('refresh', user.id)
-      const oldRecord = this.#record(old.jti, user.id, old.iat, old.exp, null, null, ctx)
-      const nextRecord = this.#record(reserved.jti, user.id, reserved.iat, reserved.exp, null, old.jti, ctx)
-      let child: ReservedToken = reserved
-      if (atomic) {
-        const result = await ledger.rotate(oldRecord, nextRecord, new Date(clock.now()), true)
-        if (result.outcome === 'blacklisted') throw new TokenInvalid('blacklisted')
-        if (result.outcome === 'already_rotated') child = await this.#repeatedRefresh(old, result, ctx)
-        sessionId = result.familyId
-      } else {
-        // simplejwt semantics with blacklisting off: the old token stays usable.
-        await ledger.recordIssued({ ...nextRecord, familyId: old.sessionId ?? nextRecord.familyId })
-        sessionId = old.sessionId ?? null
-      }
-      rotated = (
-        await this.#issue('refresh', user.id, this.#sessionIdOf(sessionId), claims, { reserved: child })
-      ).token
+      const next = this.#record(
+        reserved.jti,
+        user.id,
+        reserved.iat,
+        reserved.exp,
+        old.sessionId ?? null,
+        old.jti,
+        ctx,
+      )
+      await ledger.recordIssued(next)
+      rotated = (await this.#issue('refresh', user.id, sessionId, claims, { reserved })).token
     }
-    const access = await this.#issue('access', user.id, this.#sessionIdOf(sessionId), claims, {
-      reserved: accessReserved,
-    })
+    const access = await this.#issue('access', user.id, sessionId, claims, { reserved: accessReserved })
     void this.deps.audit.record('refresh', { userId: user.id, context: ctx })
     return rotated === undefined ? { access: access.token } : { access: access.token, refresh: rotated }
   }
@@ -216,23 +208,18 @@ export class SessionService {
   }
 
   /**
-   * Atomic rotation where the ledger reads the user and rotates in one step (one round trip on
-   * PostgreSQL): the new refresh token's `jti`, `iat` and `exp` are fixed first, so the ledger can
-   * record it, and it is signed once the user's claims are known. The refusals are the two-step
-   * path's, in its order: no active account, then the rotation's outcome (the caller checked the
-   * cut-off).
+   * Atomic rotation (rotation and blacklist-after-rotation on): the ledger reads the user and
+   * rotates in one step. The new tokens' `jti`, `iat` and `exp` are fixed first, so the ledger
+   * can record the refresh token, which is signed once the user's claims are known. Refusals: no
+   * active account, then the rotation's outcome.
    */
-  async #refreshInOneStep(
-    old: VerifiedToken,
-    rotateForActiveUser: NonNullable<TokenLedger['rotateForActiveUser']>,
-    ctx: RequestContext,
-  ): Promise<{ access: string; refresh: string }> {
-    const { clock, customClaims } = this.deps
+  async #rotate(old: VerifiedToken, ctx: RequestContext): Promise<{ access: string; refresh: string }> {
+    const { clock, customClaims, ledger } = this.deps
     const reserved = await this.#reserve('refresh', old.userId)
     const accessReserved = await this.#reserve('access', old.userId)
     const oldRecord = this.#record(old.jti, old.userId, old.iat, old.exp, null, null, ctx)
     const nextRecord = this.#record(reserved.jti, old.userId, reserved.iat, reserved.exp, null, old.jti, ctx)
-    const { account, rotation } = await rotateForActiveUser(
+    const { account, rotation } = await ledger.rotateForActiveUser(
       oldRecord,
       nextRecord,
       new Date(clock.now()),

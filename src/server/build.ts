@@ -17,7 +17,7 @@ import { type LoadOptions, loadSettings, settingSource } from '../settings/load.
 import type { Settings } from '../settings/types.js'
 import { MemoryCounterStore } from '../store/memory/counters.js'
 import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
-import { migrateToLatest, type SqlStores } from '../store/sql/index.js'
+import { migrateToLatest, migrationStatus, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { signHmacJws } from './hmac-signer.js'
@@ -87,6 +87,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
     if (migrate) await migrateToLatest(stores.db)
+    else await requireMigrated(stores)
     const logger =
       options.logStream === false
         ? undefined
@@ -290,4 +291,18 @@ function failureFloorFor(
       ...(rounds > 0 ? [{ kind: hashCostKind(pbkdf2), run: () => hasher.verify(pbkdf2, 'reference') }] : []),
     ],
   })
+}
+
+/**
+ * Refuses to serve on a database whose schema is behind the code: the stores rely on every
+ * migration (PostgreSQL's refresh function among them) and never fall back to older ways.
+ */
+async function requireMigrated(stores: SqlStores): Promise<void> {
+  const pending = (await migrationStatus(stores.db)).filter((migration) => migration.executedAt === undefined)
+  if (pending.length > 0) {
+    throw new Error(
+      `the database schema is behind this version of Tessera (pending: ${pending.map((m) => m.name).join(', ')}); ` +
+        'run `tessera migrate` (or set MIGRATE_ON_START=true) before starting the server',
+    )
+  }
 }

@@ -151,12 +151,11 @@ export interface TokenLedger {
     blacklistOld: boolean,
   ): Promise<RotationResult>
   /**
-   * Optional, for a ledger whose database also holds the users: a refresh's read of the token's
-   * user (with their groups) and its rotation in one step. When the user exists and is active,
-   * rotates exactly as `rotate(old, replacement, at, blacklistOld)` would; otherwise changes
-   * nothing. On PostgreSQL this is one round trip instead of two.
+   * A refresh's read of the token's user (with their groups) and its rotation, in one step (the
+   * ledger's database holds the users too). When the user exists and is active, rotates exactly
+   * as `rotate(old, replacement, at, blacklistOld)` would; otherwise changes nothing.
    */
-  rotateForActiveUser?(
+  rotateForActiveUser(
     old: OutstandingToken,
     replacement: OutstandingToken,
     at: Date,

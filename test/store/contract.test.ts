@@ -522,18 +522,11 @@ for (const backend of BACKENDS) {
         })
 
         if (backend === 'postgres') {
-          const dropRefreshFunctions = () =>
-            stores.db.executeQuery(
-              sql`drop function tessera_refresh_rotate_many(json); drop function tessera_refresh_rotate(integer, varchar, bigint, bigint, boolean, varchar, bigint, bigint, text, varchar)`.compile(
-                stores.db,
-              ),
-            )
-
           it('retries each refresh of a batch alone when the batch fails as a whole', async () => {
             // A batch undone by one refresh that raced a logout (TSR01) looks like this to the caller.
             // A sequence counts the batch calls: nextval survives the rollback.
             await stores.db.executeQuery(
-              sql`create sequence batch_calls; create or replace function tessera_refresh_rotate_many(requests json) returns json
+              sql`create sequence batch_calls; create or replace function tessera_refresh_many(requests json) returns json
                   language plpgsql as $$ begin
                     perform nextval('batch_calls');
                     raise exception 'one refresh raced a logout' using errcode = 'TSR01';
@@ -551,34 +544,6 @@ for (const backend of BACKENDS) {
               sql`select last_value as n from batch_calls`.compile(stores.db),
             )
             expect(Number(calls.rows[0]?.n)).toBe(1)
-          })
-
-          it('falls back to two steps on a database without the refresh functions (not yet migrated)', async () => {
-            await dropRefreshFunctions()
-            const owner = await userId()
-            await stores.users.setGroups(owner, ['ops'])
-            const logins = [token(owner), token(owner)]
-            for (const login of logins) await stores.ledger.recordIssued(login)
-            // Two at once (a batch), then one alone: both paths find the function missing.
-            const first = await Promise.all(
-              logins.map((login) => stores.ledger.rotateForActiveUser(login, token(owner), at(HOUR), true)),
-            )
-            for (const answer of first) {
-              expect(answer).toEqual({
-                account: await stores.users.findWithGroups(owner),
-                rotation: { outcome: 'rotated', familyId: expect.any(String) },
-              })
-            }
-            expect(
-              (
-                await stores.ledger.rotateForActiveUser(
-                  logins[0] as OutstandingToken,
-                  token(owner),
-                  at(HOUR),
-                  true,
-                )
-              ).rotation?.outcome,
-            ).toBe('already_rotated')
           })
         }
       })

@@ -10,13 +10,14 @@ import type {
   RotationResult,
   SessionRecord,
   TokenLedger,
+  UserWithGroups,
 } from '../ports.js'
 import { fromMillis, fromMillisOrNull, toIpColumn, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import { nextFeedSeq } from './feed.js'
 import type { Writers } from './group-commit.js'
 import { RefreshBatcher } from './refresh-batch.js'
-import { BLACKLISTED_DURING_ROTATION, sqlStateOf, UNDEFINED_FUNCTION } from './sql-state.js'
+import { BLACKLISTED_DURING_ROTATION, sqlStateOf } from './sql-state.js'
 import type { Database, OutstandingTokensTable, UsersTable } from './schema.js'
 import { selectUserWithGroups, toUser } from './users.js'
 
@@ -50,11 +51,48 @@ function toRow(token: OutstandingToken, lastUsedAt: number | null = null) {
   }
 }
 
-/** What `tessera_refresh_rotate()` (migration 0006) answers, as pg parses its JSON. */
-interface RefreshRotateAnswer {
-  user: Selectable<UsersTable>
-  groups: string[]
-  family: string | null
+/** What `tessera_refresh()` (migration 0009) answers, as pg parses its JSON. */
+interface RefreshAnswer {
+  /** Absent when the user was not asked for; null when the user no longer exists. */
+  user?: Selectable<UsersTable> | null
+  groups?: string[]
+  /** Absent when the user is inactive (nothing changed). */
+  outcome?: 'rotated' | 'already_rotated' | 'blacklisted'
+  family?: string
+  rotated_at?: number
+  replaced_by?: string | null
+  replacement?: { jti: string; created_at: number; expires_at: number; unused: boolean } | null
+}
+
+/** The rotation outcome in a `tessera_refresh()` answer. */
+function rotationOf(answer: RefreshAnswer): RotationResult {
+  if (answer.outcome === 'rotated' && answer.family !== undefined) {
+    return { outcome: 'rotated', familyId: answer.family }
+  }
+  if (
+    answer.outcome === 'already_rotated' &&
+    answer.family !== undefined &&
+    answer.rotated_at !== undefined
+  ) {
+    const child = answer.replacement ?? null
+    return {
+      outcome: 'already_rotated',
+      rotatedAt: fromMillis(answer.rotated_at),
+      replacedBy: answer.replaced_by ?? null,
+      familyId: answer.family,
+      replacement:
+        child === null
+          ? null
+          : {
+              jti: child.jti,
+              createdAt: fromMillis(child.created_at),
+              expiresAt: fromMillis(child.expires_at),
+              unused: child.unused,
+            },
+    }
+  }
+  if (answer.outcome === 'blacklisted') return { outcome: 'blacklisted' }
+  throw new Error(`tessera_refresh() answered no outcome: ${JSON.stringify(answer.outcome ?? null)}`)
 }
 
 /** Ends a rotation transaction with a rollback and a result for the caller. */
@@ -78,10 +116,6 @@ export class SqlTokenLedger implements TokenLedger {
    * one transaction at a time on its single connection and needs none.
    */
   readonly #rowLocks: boolean
-  /** PostgreSQL rotates through `tessera_rotate()` while the database has it. */
-  #rotateFunction: boolean
-  /** And refreshes through `tessera_refresh_rotate()` while the database has it. */
-  #refreshFunction: boolean
   readonly #dialect: SqlDatabase['dialect']
   readonly #writers: Writers
   readonly #refreshBatch: RefreshBatcher
@@ -91,8 +125,6 @@ export class SqlTokenLedger implements TokenLedger {
     this.#writers = database.writers
     this.#dialect = database.dialect
     this.#rowLocks = database.dialect === 'postgres'
-    this.#rotateFunction = database.dialect === 'postgres'
-    this.#refreshFunction = database.dialect === 'postgres'
     this.#refreshBatch = new RefreshBatcher(database.db)
   }
 
@@ -184,13 +216,14 @@ export class SqlTokenLedger implements TokenLedger {
   /**
    * Outcomes, in order of precedence: a token already rotated answers `already_rotated` (even
    * when it was blacklisted by that rotation or a later revocation: the caller tells a retry from
-   * a replay by `rotatedAt` and checks `replacedBy`); a blacklisted token that was never rotated
-   * answers `blacklisted` and nothing changes; otherwise this call wins.
+   * a replay by `rotatedAt` and the replacement's state); a blacklisted token that was never
+   * rotated answers `blacklisted` and nothing changes; otherwise this call wins.
    *
-   * The conditional UPDATE is what makes exactly one of concurrent calls win: PostgreSQL re-checks
+   * One algorithm per backend: on PostgreSQL `tessera_refresh()` (migration 0009), batched with
+   * the refreshes of the same event-loop turn; on SQLite the transaction below. The conditional
+   * claim is what makes exactly one of concurrent calls win: PostgreSQL re-checks
    * `rotated_at IS NULL` after waiting for the row lock, and SQLite runs the transactions one at a
-   * time. The common path is four statements inside the transaction (claim, replacement,
-   * blacklist, and on PostgreSQL without `blacklistOld` a blacklist re-check), since refresh is hot.
+   * time.
    *
    * The replacement joins the family recorded for `old` (its `familyId` field is ignored) with
    * `old` as parent, and both tokens get `last_used_at = at`.
@@ -202,56 +235,19 @@ export class SqlTokenLedger implements TokenLedger {
     blacklistOld: boolean,
   ): Promise<RotationResult> {
     const now = toMillis(at)
-    if (this.#rotateFunction) {
-      const result = await this.#rotateInOneCall(old, replacement, now, blacklistOld)
-      if (result !== undefined) return result
+    if (this.#dialect === 'postgres') {
+      const answer = await this.#refreshOnPostgres(old, replacement, now, blacklistOld, false)
+      return answer === undefined ? { outcome: 'blacklisted' } : rotationOf(answer)
     }
-    return this.#rotateInTransaction(old, replacement, now, blacklistOld)
-  }
-
-  /** `rotate`, every outcome, as a transaction of a few statements. */
-  async #rotateInTransaction(
-    old: OutstandingToken,
-    replacement: OutstandingToken | null,
-    now: number,
-    blacklistOld: boolean,
-  ): Promise<RotationResult> {
-    try {
-      return await this.#writers.transaction(async (tx): Promise<RotationResult> => {
-        const claimed = await this.#claim(tx, old, replacement?.jti ?? null, now)
-        if ('outcome' in claimed) return claimed
-        if (replacement !== null) {
-          await tx
-            .insertInto('outstanding_tokens')
-            .values({ ...toRow(replacement, now), family_id: claimed.familyId, parent_jti: old.jti })
-            .execute()
-        }
-        // A logout may have committed between the claim's snapshot and its row lock (PostgreSQL):
-        // the unique key sees it even when the snapshot did not.
-        if (blacklistOld) {
-          const inserted = await tx
-            .insertInto('blacklisted_tokens')
-            .values({ jti: old.jti, blacklisted_at: now, expires_at: toMillis(old.expiresAt) })
-            .onConflict((conflict) => conflict.column('jti').doNothing())
-            .executeTakeFirst()
-          if (toNumber(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-            throw new RotationAborted({ outcome: 'blacklisted' })
-          }
-        } else if (this.#rowLocks && (await this.#isBlacklisted(tx, old.jti))) {
-          throw new RotationAborted({ outcome: 'blacklisted' })
-        }
-        return { outcome: 'rotated', familyId: claimed.familyId }
-      })
-    } catch (error) {
-      if (error instanceof RotationAborted) return error.result
-      throw error
-    }
+    const { rotation } = await this.#rotateOnSqlite(old, replacement, now, blacklistOld, false)
+    if (rotation === null) throw new Error('a rotation without a user read always has an outcome')
+    return rotation
   }
 
   /**
-   * A refresh's user read and rotation. On PostgreSQL one call to `tessera_refresh_rotate()`
-   * (migration 0006) does both in the common case; elsewhere, or on a database not yet migrated,
-   * the read and then `rotate`, as two steps.
+   * A refresh's read of the token's user (with their groups) and its rotation, in one step: one
+   * round trip on PostgreSQL, one transaction on SQLite. When the user exists and is active,
+   * rotates exactly as `rotate` would; otherwise changes nothing.
    */
   async rotateForActiveUser(
     old: OutstandingToken,
@@ -259,86 +255,97 @@ export class SqlTokenLedger implements TokenLedger {
     at: Date,
     blacklistOld: boolean,
   ): Promise<AccountRotation> {
-    if (this.#refreshFunction) {
-      const answer = await this.#refreshInOneCall(old, replacement, toMillis(at), blacklistOld)
-      if (answer !== undefined) return answer
+    const now = toMillis(at)
+    if (this.#dialect === 'sqlite') {
+      const { account, rotation } = await this.#rotateOnSqlite(old, replacement, now, blacklistOld, true)
+      return account === undefined || rotation === null ? { account, rotation: null } : { account, rotation }
     }
-    const account = await selectUserWithGroups(this.#db, this.#dialect, old.userId)
-    if (account === undefined || !account.user.isActive) return { account, rotation: null }
-    return { account, rotation: await this.rotate(old, replacement, at, blacklistOld) }
-  }
-
-  /** Undefined when the database lacks the function (a rolling upgrade): from then on, two steps. */
-  async #refreshInOneCall(
-    old: OutstandingToken,
-    replacement: OutstandingToken,
-    now: number,
-    blacklistOld: boolean,
-  ): Promise<AccountRotation | undefined> {
-    let answer: RefreshRotateAnswer | null
-    try {
-      answer = (await this.#refreshBatch.run({
-        owner_id: old.userId,
-        old_jti: old.jti,
-        old_expires_at: toMillis(old.expiresAt),
-        at_ms: now,
-        blacklist_old: blacklistOld,
-        new_jti: replacement.jti,
-        new_created_at: toMillis(replacement.createdAt),
-        new_expires_at: toMillis(replacement.expiresAt),
-        new_user_agent: replacement.userAgent,
-        new_ip: toIpColumn(replacement.ip),
-      })) as RefreshRotateAnswer | null
-    } catch (error) {
-      const code = sqlStateOf(error)
-      if (code === UNDEFINED_FUNCTION) {
-        this.#refreshFunction = false
-        return undefined
-      }
-      if (code !== BLACKLISTED_DURING_ROTATION) throw error
-      // The user was active and the call was undone: read the user again, on their own.
+    const answer = await this.#refreshOnPostgres(old, replacement, now, blacklistOld, true)
+    if (answer === undefined) {
+      // A logout blacklisted the token during its rotation, and the call was undone: the user
+      // is read again, on their own.
       const account = await selectUserWithGroups(this.#db, this.#dialect, old.userId)
-      return account === undefined
+      return account === undefined || !account.user.isActive
         ? { account, rotation: null }
         : { account, rotation: { outcome: 'blacklisted' } }
     }
-    if (answer == null) return { account: undefined, rotation: null }
+    if (answer.user == null) return { account: undefined, rotation: null }
     // Sorted here, not in SQL: collations differ between the dialects, code-unit order does not.
-    const account = { user: toUser(answer.user), groups: answer.groups.sort() }
-    if (!account.user.isActive) return { account, rotation: null }
-    if (answer.family !== null) return { account, rotation: { outcome: 'rotated', familyId: answer.family } }
-    // The claim failed, changing nothing: the transaction finds out why.
-    return { account, rotation: await this.#rotateInTransaction(old, replacement, now, blacklistOld) }
+    const account = { user: toUser(answer.user), groups: (answer.groups ?? []).sort() }
+    if (!account.user.isActive || answer.outcome === undefined) return { account, rotation: null }
+    return { account, rotation: rotationOf(answer) }
   }
 
   /**
-   * PostgreSQL's common case in one round trip (migration 0005). Undefined when the function could
-   * not claim the token, having changed nothing: the transaction below then finds out why. A
-   * database not yet migrated to 0005 (a rolling upgrade) gets the transaction from then on.
+   * PostgreSQL: one `tessera_refresh()`, batched. Undefined when a logout blacklisted the token
+   * between the claim's snapshot and its row lock (SQLSTATE TSR01: the call changed nothing).
    */
-  async #rotateInOneCall(
+  async #refreshOnPostgres(
     old: OutstandingToken,
     replacement: OutstandingToken | null,
     now: number,
     blacklistOld: boolean,
-  ): Promise<RotationResult | undefined> {
+    readUser: boolean,
+  ): Promise<RefreshAnswer | undefined> {
     try {
-      const { rows } = await sql<{ family_id: string | null }>`select tessera_rotate(
-          ${old.jti}::varchar, ${toMillis(old.expiresAt)}::bigint, ${now}::bigint, ${blacklistOld}::boolean,
-          ${replacement?.jti ?? null}::varchar, ${replacement?.userId ?? null}::integer,
-          ${replacement === null ? null : toMillis(replacement.createdAt)}::bigint,
-          ${replacement === null ? null : toMillis(replacement.expiresAt)}::bigint,
-          ${replacement?.userAgent ?? null}::text, ${toIpColumn(replacement?.ip ?? null)}::varchar
-        ) as family_id`.execute(this.#db)
-      const familyId = rows[0]?.family_id
-      return familyId == null ? undefined : { outcome: 'rotated', familyId }
+      return (await this.#refreshBatch.run({
+        owner_id: old.userId,
+        read_user: readUser,
+        old_jti: old.jti,
+        old_created_at: toMillis(old.createdAt),
+        old_expires_at: toMillis(old.expiresAt),
+        at_ms: now,
+        blacklist_old: blacklistOld,
+        new_jti: replacement?.jti ?? null,
+        new_created_at: replacement === null ? null : toMillis(replacement.createdAt),
+        new_expires_at: replacement === null ? null : toMillis(replacement.expiresAt),
+        user_agent: (replacement ?? old).userAgent,
+        ip: toIpColumn((replacement ?? old).ip),
+      })) as RefreshAnswer
     } catch (error) {
-      const code = sqlStateOf(error)
-      if (code === BLACKLISTED_DURING_ROTATION) return { outcome: 'blacklisted' }
-      if (code === UNDEFINED_FUNCTION) {
-        this.#rotateFunction = false
-        return undefined
-      }
+      if (sqlStateOf(error) === BLACKLISTED_DURING_ROTATION) return undefined
+      throw error
+    }
+  }
+
+  /** SQLite: the user's read (when asked) and the rotation, every outcome, in one transaction. */
+  async #rotateOnSqlite(
+    old: OutstandingToken,
+    replacement: OutstandingToken | null,
+    now: number,
+    blacklistOld: boolean,
+    readUser: boolean,
+  ): Promise<{ account: UserWithGroups | undefined; rotation: RotationResult | null }> {
+    let account: UserWithGroups | undefined
+    try {
+      return await this.#writers.transaction(async (tx) => {
+        if (readUser) {
+          account = await selectUserWithGroups(tx, this.#dialect, old.userId)
+          if (account === undefined || !account.user.isActive) return { account, rotation: null }
+        }
+        const claimed = await this.#claim(tx, old, replacement?.jti ?? null, now)
+        if ('outcome' in claimed) return { account, rotation: claimed }
+        if (replacement !== null) {
+          await tx
+            .insertInto('outstanding_tokens')
+            .values({ ...toRow(replacement, now), family_id: claimed.familyId, parent_jti: old.jti })
+            .execute()
+        }
+        if (blacklistOld) {
+          const inserted = await tx
+            .insertInto('blacklisted_tokens')
+            .values({ jti: old.jti, blacklisted_at: now, expires_at: toMillis(old.expiresAt) })
+            .onConflict((conflict) => conflict.column('jti').doNothing())
+            .executeTakeFirst()
+          // Unreachable while one transaction runs at a time (the claim saw no blacklist entry).
+          if (toNumber(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+            throw new RotationAborted({ outcome: 'blacklisted' })
+          }
+        }
+        return { account, rotation: { outcome: 'rotated', familyId: claimed.familyId } }
+      })
+    } catch (error) {
+      if (error instanceof RotationAborted) return { account, rotation: error.result }
       throw error
     }
   }

@@ -10,6 +10,7 @@ import { migration as rotateFunction } from './0005_rotate_function.js'
 import { migration as refreshFunction } from './0006_refresh_function.js'
 import { migration as endedSessions } from './0007_ended_sessions.js'
 import { migration as usernameKey } from './0008_username_key.js'
+import { migration as refreshOneAlgorithm } from './0009_refresh_one_algorithm.js'
 import type { DialectMigration } from './types.js'
 
 export type { DialectMigration } from './types.js'
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0006_refresh_function': refreshFunction,
   '0007_ended_sessions': endedSessions,
   '0008_username_key': usernameKey,
+  '0009_refresh_one_algorithm': refreshOneAlgorithm,
 }
