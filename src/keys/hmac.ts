@@ -2,7 +2,7 @@ import { SettingsError } from '../core/errors.js'
 import { HMAC_ALGORITHMS, type Algorithm } from '../settings/types.js'
 import type { KeyRing, SigningKey } from './ring.js'
 
-type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
+export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
 
 const HASH: Record<HmacAlgorithm, string> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' }
 

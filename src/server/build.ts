@@ -19,6 +19,7 @@ import { migrateToLatest, openStores, type SqlStores } from '../store/sql/index.
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { signHmacJws } from './hmac-signer.js'
+import { nodeHmacVerifier } from './hmac-verifier.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
 import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
@@ -72,7 +73,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     if (migrate) await migrateToLatest(stores.db)
     let codec: TokenCodec | undefined
     const keys = await ReloadingKeyRing.open(settings, { onChange: () => codec?.forgetVerified() })
-    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
+    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws, hmacVerifier: nodeHmacVerifier })
     const gate = new UserGate(stores.users, stores.revocations, clock)
     const logger =
       options.logStream === false

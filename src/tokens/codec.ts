@@ -5,6 +5,13 @@ import { newJti } from '../core/ids.js'
 import { isHmacAlgorithm } from '../keys/hmac.js'
 import type { KeyMaterial, KeyRing, KeySelector } from '../keys/ring.js'
 import {
+  type ClaimRules,
+  type HmacVerifier,
+  hasCanonicalParts,
+  hmacHeaderOf,
+  verifyHmacCompact,
+} from './hmac-compact.js'
+import {
   type CustomClaims,
   RESERVED_CLAIMS,
   type TokenSettings,
@@ -72,6 +79,8 @@ export interface TokenCodecOptions {
   cacheMaxAgeMs?: number
   /** A faster signer for the HMAC algorithms (see `HmacSigner`). */
   hmacSigner?: HmacSigner
+  /** Synchronous verification of HMAC tokens (see `HmacVerifier`); without one, jose verifies. */
+  hmacVerifier?: HmacVerifier
 }
 
 export interface IssuedToken {
@@ -88,6 +97,8 @@ export interface IssuedToken {
 export class TokenCodec {
   readonly #cache: VerifiedTokenCache
   readonly #hmacSigner: HmacSigner | undefined
+  readonly #hmacVerifier: HmacVerifier | undefined
+  readonly #claimRules: ClaimRules
   readonly #reusesForever: boolean
   #generation = 0
   constructor(
@@ -101,6 +112,13 @@ export class TokenCodec {
       options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY,
     )
     this.#hmacSigner = options.hmacSigner
+    this.#hmacVerifier = options.hmacVerifier
+    this.#claimRules = {
+      requiredClaims: ['exp', settings.TOKEN_TYPE_CLAIM, settings.JTI_CLAIM, settings.USER_ID_CLAIM],
+      issuer: settings.ISSUER ?? undefined,
+      audience: settings.AUDIENCE ?? undefined,
+      clockTolerance: settings.LEEWAY,
+    }
     this.#reusesForever = (options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY) === Number.POSITIVE_INFINITY
   }
 
@@ -219,6 +237,23 @@ export class TokenCodec {
     return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
   }
 
+  /**
+   * A full verification done on the spot, with no promise: an HMAC token when the codec has an
+   * `hmacVerifier`, checked as `verify` checks it (same reasons). The cache is not consulted (call
+   * `verifyCached` first) but is filled. Undefined when only `verify` can answer: another
+   * algorithm, a `crit` header, or a key source that answers with a promise.
+   *
+   * @throws TokenInvalid as `verify`
+   */
+  verifySync(
+    token: string,
+    expected: TokenType | null,
+    nowMs: number = this.clock.now(),
+  ): VerifiedToken | undefined {
+    const verified = this.#verifyHmacNow(token, nowMs)
+    return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
+  }
+
   #check(verified: VerifiedToken, token: string, expected: TokenType | null, nowMs: number): VerifiedToken {
     if (verified.exp + this.settings.LEEWAY <= toEpochSeconds(nowMs)) {
       this.#cache.delete(token)
@@ -234,20 +269,57 @@ export class TokenCodec {
     this.#cache.clear()
   }
 
-  async #verifyUncached(token: string): Promise<VerifiedToken> {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
+  /** The compact form both paths require: bounded, three base64url parts, each spelled canonically. */
+  #checkShape(token: string): void {
+    if (
+      typeof token !== 'string' ||
+      token.length > MAX_TOKEN_LENGTH ||
+      !TOKEN_SHAPE.test(token) ||
+      !hasCanonicalParts(token)
+    ) {
       throw new TokenInvalid('malformed')
     }
+  }
+
+  /** The key for a protected header, the same on both paths; a header naming a key source is refused. */
+  #keyFor(header: Readonly<Record<string, unknown>>): ReturnType<KeyResolver['verificationKey']> {
+    for (const param of FORBIDDEN_HEADER_PARAMS) {
+      if (param in header) throw new TokenInvalid('bad_header')
+    }
+    return this.keys.verificationKey({ alg: header.alg as string, kid: header.kid as string | undefined })
+  }
+
+  /** The synchronous HMAC path (see `verifySync`), undefined where jose must answer. */
+  #verifyHmacNow(token: string, nowMs: number): VerifiedToken | undefined {
+    const verifier = this.#hmacVerifier
+    if (verifier === undefined || !this.keys.algorithms.some(isHmacAlgorithm)) return undefined
+    this.#checkShape(token)
+    const header = hmacHeaderOf(token, verifier)
+    if (header === undefined) return undefined
+    if (!(this.keys.algorithms as readonly string[]).includes(header.alg))
+      throw new TokenInvalid('alg_not_allowed')
+    const key = this.#keyFor(header.header)
+    if (isPromiseLike(key)) return undefined
+    if (key === undefined) throw new TokenInvalid('unknown_key')
+    const payload = verifyHmacCompact(token, header, key, verifier, this.#claimRules, nowMs)
+    if (payload === undefined) return undefined
+    const verified = this.#claimsOf(payload)
+    this.#cache.set(token, verified, nowMs)
+    return verified
+  }
+
+  async #verifyUncached(token: string): Promise<VerifiedToken> {
+    const now = this.clock.now()
+    const fast = this.#verifyHmacNow(token, now)
+    if (fast !== undefined) return fast
+    this.#checkShape(token)
     const s = this.settings
     let payload: Record<string, unknown>
     try {
       const result = await jwtVerify(
         token,
         async (header) => {
-          for (const param of FORBIDDEN_HEADER_PARAMS) {
-            if (param in header) throw new TokenInvalid('bad_header')
-          }
-          const key = await this.keys.verificationKey({ alg: header.alg, kid: header.kid })
+          const key = await this.#keyFor(header)
           if (key === undefined) throw new TokenInvalid('unknown_key')
           return key
         },
@@ -255,7 +327,7 @@ export class TokenCodec {
           algorithms: [...this.keys.algorithms],
           typ: 'JWT',
           clockTolerance: s.LEEWAY,
-          currentDate: new Date(this.clock.now()),
+          currentDate: new Date(now),
           requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM, s.USER_ID_CLAIM],
           ...(s.ISSUER !== null ? { issuer: s.ISSUER } : {}),
           ...(s.AUDIENCE !== null ? { audience: s.AUDIENCE } : {}),
@@ -293,6 +365,9 @@ export class TokenCodec {
     )
   }
 }
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 
 /** jose's error codes to Tessera's reasons; no jose class leaves this room. */
 function failureOf(error: unknown): TokenFailure {
