@@ -22,6 +22,7 @@ import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { signHmacJws } from './hmac-signer.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
+import { nodeHmacVerifier } from './hmac-verifier.js'
 import { ReloadingKeyRing } from './key-reload.js'
 import { loggerOptions } from './logger.js'
 import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
@@ -87,7 +88,6 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
     if (migrate) await migrateToLatest(stores.db)
-    else await requireMigrated(stores)
     const logger =
       options.logStream === false
         ? undefined
@@ -106,7 +106,14 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
           'key ring file changed but not applied: the server keeps its current keys',
         ),
     })
-    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws })
+    // Settings and keys are judged first: they are what an operator fixes before migrating.
+    if (!migrate) {
+      await requireMigrated(stores).catch((error: unknown) => {
+        keys.stop()
+        throw error
+      })
+    }
+    codec = new TokenCodec(settings, keys, clock, { hmacSigner: signHmacJws, hmacVerifier: nodeHmacVerifier })
     const gate = new UserGate(stores.users, stores.revocations, clock)
     hashWorkers = new HashWorkers({
       size: settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency(),

@@ -12,6 +12,14 @@ import { newJti } from '../core/ids.js'
 import { isHmacAlgorithm } from '../keys/algorithms.js'
 import type { KeyMaterial, KeyRing, KeySelector } from '../keys/ring.js'
 import {
+  type ClaimRules,
+  type HmacHeader,
+  type HmacVerifier,
+  hasCanonicalParts,
+  hmacHeaderOf,
+  verifyHmacCompact,
+} from './hmac-compact.js'
+import {
   type CustomClaims,
   RESERVED_CLAIMS,
   type TokenSettings,
@@ -84,6 +92,8 @@ export interface TokenCodecOptions {
   cacheMaxAgeMs?: number
   /** A faster signer for the HMAC algorithms (see `HmacSigner`). */
   hmacSigner?: HmacSigner
+  /** Synchronous verification of HMAC tokens (see `HmacVerifier`); without one, jose verifies. */
+  hmacVerifier?: HmacVerifier
 }
 
 export interface IssuedToken {
@@ -100,6 +110,8 @@ export interface IssuedToken {
 export class TokenCodec {
   readonly #cache: VerifiedTokenCache
   readonly #hmacSigner: HmacSigner | undefined
+  readonly #hmacVerifier: HmacVerifier | undefined
+  readonly #claimRules: ClaimRules
   readonly #reusesForever: boolean
   #generation = 0
   constructor(
@@ -113,6 +125,14 @@ export class TokenCodec {
       options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY,
     )
     this.#hmacSigner = options.hmacSigner
+    this.#hmacVerifier = options.hmacVerifier
+    this.#claimRules = {
+      // As the jose path: the user id claim is checked after the type (#claimsOf).
+      requiredClaims: ['exp', settings.TOKEN_TYPE_CLAIM, settings.JTI_CLAIM],
+      issuer: settings.ISSUER ?? undefined,
+      audience: settings.AUDIENCE ?? undefined,
+      clockTolerance: settings.LEEWAY,
+    }
     this.#reusesForever = (options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY) === Number.POSITIVE_INFINITY
   }
 
@@ -230,6 +250,23 @@ export class TokenCodec {
     return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
   }
 
+  /**
+   * A full verification done on the spot, with no promise: an HMAC token when the codec has an
+   * `hmacVerifier`, checked as `verify` checks it (same reasons). The cache is not consulted (call
+   * `verifyCached` first) but is filled. Undefined when only `verify` can answer: another
+   * algorithm, a `crit` header, or a key source that answers with a promise.
+   *
+   * @throws TokenInvalid as `verify`
+   */
+  verifySync(
+    token: string,
+    expected: TokenType | null,
+    nowMs: number = this.clock.now(),
+  ): VerifiedToken | undefined {
+    const verified = this.#verifyHmacNow(token, nowMs, expected)
+    return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
+  }
+
   #check(verified: VerifiedToken, token: string, expected: TokenType | null, nowMs: number): VerifiedToken {
     if (verified.exp + this.settings.LEEWAY <= toEpochSeconds(nowMs)) {
       this.#cache.delete(token)
@@ -245,16 +282,94 @@ export class TokenCodec {
     this.#cache.clear()
   }
 
-  async #verifyUncached(token: string, expected: TokenType | null): Promise<VerifiedToken> {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
+  /** The compact form both paths require: bounded, three base64url parts, each spelled canonically. */
+  #checkShape(token: string): void {
+    if (
+      typeof token !== 'string' ||
+      token.length > MAX_TOKEN_LENGTH ||
+      !TOKEN_SHAPE.test(token) ||
+      !hasCanonicalParts(token)
+    ) {
       throw new TokenInvalid('malformed')
     }
+  }
+
+  /**
+   * The keys for a protected header, the same on both paths: one, or for a token without `kid` the
+   * few live HMAC keys of its algorithm to try in order. A header naming a key source is refused.
+   */
+  #keysFor(
+    header: Readonly<Record<string, unknown>>,
+  ): readonly KeyMaterial[] | Promise<readonly KeyMaterial[]> {
+    for (const param of FORBIDDEN_HEADER_PARAMS) {
+      if (param in header) throw new TokenInvalid('bad_header')
+    }
+    const found = this.keys.verificationKey({
+      alg: header.alg as string,
+      kid: header.kid as string | undefined,
+    })
+    return isPromiseLike(found) ? Promise.resolve(found).then(asKeyList) : asKeyList(found)
+  }
+
+  /** The synchronous HMAC path (see `verifySync`), undefined where jose must answer. */
+  #verifyHmacNow(token: string, nowMs: number, expected: TokenType | null): VerifiedToken | undefined {
+    const verifier = this.#hmacVerifier
+    if (verifier === undefined || !this.keys.algorithms.some(isHmacAlgorithm)) return undefined
+    this.#checkShape(token)
+    const header = hmacHeaderOf(token, verifier)
+    if (header === undefined) return undefined
+    if (!(this.keys.algorithms as readonly string[]).includes(header.alg))
+      throw new TokenInvalid('alg_not_allowed')
+    const keys = this.#keysFor(header.header)
+    if (isPromiseLike(keys)) return undefined
+    const [first, ...others] = keys
+    if (first === undefined) throw new TokenInvalid('unknown_key')
+    let payload: Record<string, unknown> | undefined
+    try {
+      payload = verifyHmacCompact(token, header, first, verifier, this.#claimRules, nowMs)
+    } catch (error) {
+      // A token without `kid`: the other live keys, each only after a wrong signature.
+      if (!(error instanceof TokenInvalid && error.reason === 'bad_signature') || others.length === 0)
+        throw error
+      payload = this.#verifyWithOthers(token, header, others, verifier, nowMs, error)
+    }
+    if (payload === undefined) return undefined
+    const verified = this.#claimsOf(payload, expected)
+    this.#cache.set(token, verified, nowMs)
+    return verified
+  }
+
+  #verifyWithOthers(
+    token: string,
+    header: HmacHeader,
+    keys: readonly KeyMaterial[],
+    verifier: HmacVerifier,
+    nowMs: number,
+    firstFailure: TokenInvalid,
+  ): Record<string, unknown> | undefined {
+    let failure = firstFailure
+    for (const key of keys) {
+      try {
+        return verifyHmacCompact(token, header, key, verifier, this.#claimRules, nowMs)
+      } catch (error) {
+        if (!(error instanceof TokenInvalid && error.reason === 'bad_signature')) throw error
+        failure = error
+      }
+    }
+    throw failure
+  }
+
+  async #verifyUncached(token: string, expected: TokenType | null): Promise<VerifiedToken> {
+    const now = this.clock.now()
+    const fast = this.#verifyHmacNow(token, now, expected)
+    if (fast !== undefined) return fast
+    this.#checkShape(token)
     const s = this.settings
     const options: JWTVerifyOptions = {
       algorithms: [...this.keys.algorithms],
       typ: 'JWT',
       clockTolerance: s.LEEWAY,
-      currentDate: new Date(this.clock.now()),
+      currentDate: new Date(now),
       // The user id claim is checked after the type (#claimsOf), in simplejwt's order.
       requiredClaims: ['exp', s.TOKEN_TYPE_CLAIM, s.JTI_CLAIM],
       ...(s.ISSUER !== null ? { issuer: s.ISSUER } : {}),
@@ -267,11 +382,7 @@ export class TokenCodec {
       const result = await jwtVerify(
         token,
         async (header) => {
-          for (const param of FORBIDDEN_HEADER_PARAMS) {
-            if (param in header) throw new TokenInvalid('bad_header')
-          }
-          const found = await this.keys.verificationKey({ alg: header.alg, kid: header.kid })
-          const [first, ...rest] = isKeyList(found) ? found : found === undefined ? [] : [found]
+          const [first, ...rest] = await this.#keysFor(header)
           if (first === undefined) throw new TokenInvalid('unknown_key')
           others = rest
           return first
@@ -346,6 +457,14 @@ async function verifyWithAny(
     }
   }
   throw failure
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+
+/** A key source's answer as a list: one key, the candidates for a token without `kid`, or none. */
+function asKeyList(found: KeyMaterial | readonly KeyMaterial[] | undefined): readonly KeyMaterial[] {
+  return isKeyList(found) ? found : found === undefined ? [] : [found]
 }
 
 /** jose's error codes to Tessera's reasons; no jose class leaves this room. */
