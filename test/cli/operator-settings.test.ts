@@ -117,7 +117,7 @@ describe('DATABASE_SCHEMA and migrations', () => {
       'select routine_name from information_schema.routines where routine_schema = $1',
       [own],
     )
-    expect(functions.map((row) => row.routine_name)).toContain('tessera_rotate')
+    expect(functions.map((row) => row.routine_name)).toContain('tessera_refresh')
     // The app's table is untouched.
     expect(
       await psql(
