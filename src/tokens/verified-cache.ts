@@ -9,10 +9,19 @@ import type { VerifiedToken } from './types.js'
  */
 export class VerifiedTokenCache {
   readonly #entries = new Map<string, { verified: VerifiedToken; at: number }>()
+  /**
+   * Tokens in the order they were added, as a ring: the slot to fill next holds the one to evict.
+   * Asking the Map for its first key instead costs a scan over the slots its deletions left, which
+   * grows with the cache under a stream of distinct tokens.
+   */
+  readonly #order: (string | undefined)[]
+  #next = 0
   constructor(
     private readonly maxEntries = 10_000,
     private readonly maxAgeMs = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.#order = new Array(Math.max(0, maxEntries)).fill(undefined)
+  }
 
   get(token: string, now: number): VerifiedToken | undefined {
     const entry = this.#entries.get(token)
@@ -26,9 +35,11 @@ export class VerifiedTokenCache {
 
   set(token: string, verified: VerifiedToken, now: number): void {
     if (this.maxEntries <= 0) return
-    if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next().value
-      if (oldest !== undefined) this.#entries.delete(oldest)
+    if (!this.#entries.has(token)) {
+      const evicted = this.#order[this.#next]
+      if (evicted !== undefined) this.#entries.delete(evicted)
+      this.#order[this.#next] = token
+      this.#next = (this.#next + 1) % this.maxEntries
     }
     this.#entries.set(token, { verified, at: now })
   }
@@ -40,6 +51,8 @@ export class VerifiedTokenCache {
   /** After a key is retired: forget everything that might have been signed with it. */
   clear(): void {
     this.#entries.clear()
+    this.#order.fill(undefined)
+    this.#next = 0
   }
 
   get size(): number {
