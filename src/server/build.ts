@@ -231,7 +231,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
             }
           : {}),
       },
-      logs === undefined ? {} : { logger: logs.logger, accessLog: logs.access },
+      {
+        ...(logs ? { logger: logs.logger } : {}),
+        ...(logs?.access ? { accessLog: logs.access } : {}),
+      },
     )
 
     await gate.sync().catch(() => {})

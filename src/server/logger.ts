@@ -1,5 +1,7 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino'
+import type { AccessLog } from '../http/access-log.js'
 import type { Settings } from '../settings/types.js'
+import { accessLineWriter } from './access-line.js'
 
 /**
  * Paths pino removes from every failure and audit line: credentials never reach a log (OWASP
@@ -46,8 +48,8 @@ const FLUSH_EVERY_MS = 1000
 export interface ServerLogs {
   /** Failures, audit events and lifecycle lines, with credentials redacted. */
   readonly logger: Logger
-  /** Access lines: the same destination, no redaction (they hold no credential). */
-  readonly access: Logger
+  /** Access lines on the same destination, none above `info`; they hold nothing to redact. */
+  readonly access: AccessLog | undefined
   /** Resolves once every line written so far has reached the destination. */
   flush(): Promise<void>
 }
@@ -72,10 +74,20 @@ function loggersOver(
   destination: DestinationStream | NodeJS.WritableStream,
   flush: () => Promise<void>,
 ): ServerLogs {
+  const logger = pino(loggerOptions(settings), destination)
+  return { logger, access: accessLogOver(logger, destination), flush }
+}
+
+function accessLogOver(
+  logger: Logger,
+  destination: DestinationStream | NodeJS.WritableStream,
+): AccessLog | undefined {
+  if (!logger.isLevelEnabled('info')) return undefined
   return {
-    logger: pino(loggerOptions(settings), destination),
-    access: pino({ level: settings.LOG_LEVEL }, destination),
-    flush,
+    completed: accessLineWriter(destination),
+    ...(logger.isLevelEnabled('debug')
+      ? { received: (line: object) => logger.debug(line, 'request received') }
+      : {}),
   }
 }
 
