@@ -3,10 +3,12 @@ import fastifyCors from '@fastify/cors'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
+import { type AccessLog, installAccessLog } from './access-log.js'
 import { createAuthenticator } from './authenticate.js'
 import { proxyTrust } from './client-ip.js'
 import { BrowserMode } from './browser-mode.js'
 import { installRateLimits } from './rate-limits.js'
+import { requestIdGenerator } from './request-id.js'
 import type { HttpDeps, RouteDeps } from './deps.js'
 import { answerClientError, frameworkErrorHandler, installErrorHandling } from './errors.js'
 import { accountRoutes } from './routes/account.js'
@@ -19,12 +21,8 @@ import { tokenRoutes } from './routes/token.js'
 export interface AppOptions {
   /** A pino logger (already configured with redaction); none by default. Failures are logged to it. */
   logger?: FastifyBaseLogger
-  /**
-   * Whether Fastify gets the logger too, for its per-request lines and request loggers. Off when
-   * nothing would be logged per request (level above `info`): a request logger on every request
-   * costs throughput even when it never writes.
-   */
-  requestLogging?: boolean
+  /** Where each request's access line goes (src/http/access-log.ts); none by default. */
+  accessLog?: AccessLog
 }
 
 /**
@@ -35,17 +33,19 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
   const { settings } = deps
   const errorHandling = { authScheme: settings.AUTH_HEADER_TYPES[0] ?? 'Bearer', log: options.logger }
   const app = Fastify({
-    ...(options.logger && options.requestLogging ? { loggerInstance: options.logger } : { logger: false }),
+    // Fastify logs nothing itself: no request logger per request, no lines of its own. Access
+    // lines come from one hook (installAccessLog), failures from the error handler.
+    logger: false,
+    genReqId: requestIdGenerator(),
     bodyLimit: settings.BODY_LIMIT,
     // Which X-Forwarded-* entries are believed; the client IP itself comes from clientIp().
     trustProxy: proxyTrust(settings.TRUST_PROXY),
-    // Request lines carry the request id; the Authorization header and cookies are redacted by
-    // the logger's configuration (src/server/logger.ts), and bodies are never logged.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Requests refused before any route runs answer in DRF's shape too (errors.ts).
     frameworkErrors: frameworkErrorHandler(errorHandling),
     clientErrorHandler: answerClientError,
   })
+  if (options.accessLog) installAccessLog(app, options.accessLog)
 
   app.removeAllContentTypeParsers()
   const parseJson = app.getDefaultJsonParser('error', 'error')

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { type Logger, pino } from 'pino'
+import type { Logger } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import { LoginService } from '../accounts/login.js'
@@ -24,7 +24,7 @@ import { signHmacJws } from './hmac-signer.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { nodeHmacVerifier } from './hmac-verifier.js'
 import { ReloadingKeyRing } from './key-reload.js'
-import { loggerOptions } from './logger.js'
+import { type LogTarget, openServerLogs } from './logger.js'
 import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
 import { passwordHasherFor } from './password-hasher.js'
 import { TesseraMetrics } from './metrics.js'
@@ -47,8 +47,11 @@ export interface ServerOptions {
   demoDir?: string
   /** Renders `/metrics` (cluster mode aggregates every worker's registry this way). */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>
-  /** Log to this stream instead of stdout (tests capture logs this way); false = no logs. */
-  logStream?: NodeJS.WritableStream | false
+  /**
+   * Log to this stream (written as is: tests capture logs this way) or file (buffered, as stdout
+   * is) instead of stdout; false = no logs.
+   */
+  logStream?: LogTarget | false
 }
 
 export interface TesseraServer {
@@ -64,7 +67,7 @@ export interface TesseraServer {
   readonly metrics: TesseraMetrics
   /** The server's logger (none when logging is off). */
   readonly logger: Logger | undefined
-  /** Stops background work, drains the app, closes the database. */
+  /** Stops background work, drains the app, closes the database, writes every buffered log line. */
   close(): Promise<void>
 }
 
@@ -85,13 +88,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     throw explain(error)
   })
   let hashWorkers: HashWorkers | undefined
+  const logs = options.logStream === false ? undefined : openServerLogs(settings, options.logStream)
+  const logger = logs?.logger
   try {
     const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
     if (migrate) await migrateToLatest(stores.db)
-    const logger =
-      options.logStream === false
-        ? undefined
-        : pino(loggerOptions(settings), options.logStream ?? process.stdout)
     let codec: TokenCodec | undefined
     const keys = await ReloadingKeyRing.open(settings, {
       onChange: () => {
@@ -238,12 +239,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
             }
           : {}),
       },
-      logger === undefined
-        ? {}
-        : {
-            logger,
-            requestLogging: logger.isLevelEnabled('info'),
-          },
+      {
+        ...(logs ? { logger: logs.logger } : {}),
+        ...(logs?.access ? { accessLog: logs.access } : {}),
+      },
     )
 
     await gate.sync().catch(() => {})
@@ -268,15 +267,21 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       async close() {
         clearInterval(poll)
         keys.stop()
-        await app.close()
-        await bus?.close()
-        await hashWorkers?.close()
-        await stores.lifecycle.close()
+        try {
+          await app.close()
+          await bus?.close()
+          await hashWorkers?.close()
+          await stores.lifecycle.close()
+        } finally {
+          // Last: the drained requests' access lines and anything logged while closing.
+          await logs?.flush()
+        }
       },
     }
   } catch (error) {
     await hashWorkers?.close()
     await stores.lifecycle.close()
+    await logs?.flush()
     throw explain(error)
   }
 }

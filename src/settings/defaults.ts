@@ -99,7 +99,7 @@ export const SPECS: Specs = {
   LOG_LEVEL: s(
     kind.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'info',
-    'pino log level; at info and below every request is logged with its request id, above it failures only',
+    'pino log level; at info one access line per request (docs/deploy.md, "Logs"), at debug and trace also a line as each request arrives, above info failures only',
   ),
   SERVE_DEMO: s(
     kind.optionalBoolean,

@@ -27,7 +27,8 @@ describe('process lifecycle', () => {
       TESSERA_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
       TESSERA_KEY_DIR: join(dir, 'keys'),
       TESSERA_RATE_LIMIT_ENABLED: 'false',
-      TESSERA_LOG_LEVEL: 'info',
+      // At debug each request is logged as it arrives, unbuffered.
+      TESSERA_LOG_LEVEL: 'debug',
     })
     const user = { username: 'drain', email: 'drain@example.com', password: 'Drain-Pass-123' }
     expect((await postJson(`${server.url}/api/register/`, user)).status).toBe(201)
@@ -51,7 +52,7 @@ describe('process lifecycle', () => {
       server
         .output()
         .split('\n')
-        .filter((line) => line.includes('incoming request') && line.includes('"url":"/api/token/"')).length
+        .filter((line) => line.includes('request received') && line.includes('"route":"/api/token/"')).length
     for (let i = 0; i < 200 && received() < 16; i++) await new Promise((resolve) => setTimeout(resolve, 5))
     expect(received()).toBe(16)
     const answeredBeforeSignal = answered
@@ -63,6 +64,31 @@ describe('process lifecycle', () => {
     expect(results.map((result) => result.status)).toEqual(Array(16).fill(200))
     expect(await server.exited).toBe(0)
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow()
+  })
+
+  it('SIGTERM writes every buffered access line before the process exits', async () => {
+    const dir = tempDir()
+    const server = await spawnServer({
+      TESSERA_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+      TESSERA_KEY_DIR: join(dir, 'keys'),
+      TESSERA_RATE_LIMIT_ENABLED: 'false',
+      TESSERA_LOG_LEVEL: 'info',
+    })
+    const requests = 150
+    for (let sent = 0; sent < requests; sent += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, () => fetch(`${server.url}/healthz`).then((res) => res.text())),
+      )
+    }
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    const accessLines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; route?: string; status?: number })
+      .filter((line) => line.msg === 'request completed' && line.route === '/healthz' && line.status === 200)
+    expect(accessLines).toHaveLength(requests)
   })
 
   it('a crash in the middle of rotations leaves no token both rotated and live', async () => {

@@ -1,5 +1,5 @@
 /**
- * Logs hold no secrets (issue 5): with request logging on, a login, a refresh, a cookie-mode
+ * Logs hold no secrets (issue 5): with every log line on (access lines included), a login, a refresh, a cookie-mode
  * login, a failed login and a server error write log lines that contain no password, token,
  * cookie, CSRF token or key.
  */
@@ -74,7 +74,8 @@ describe('log redaction', () => {
         headers: { cookie: setCookie.split(';')[0] ?? '', 'x-csrftoken': 'csrf-value-123' },
         payload: {},
       })
-      expect(output).toContain('incoming request')
+      expect(output).toContain('request received')
+      expect(output).toContain('request completed')
       expect(output).toContain('login_failed')
       const secrets = [
         PASSWORD,
