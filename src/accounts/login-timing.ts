@@ -8,7 +8,7 @@
  * What a verification costs is learnt per hash kind (`hashCostKind`): each kind keeps its last few
  * durations and counts by the largest, so the floor follows the machine's load up at once (a
  * failure whose own verification was just noted is never slower than the floor) and back down
- * within a few logins. Reference verifications (a burn, a PBKDF2 check at the configured rounds) are
+ * within a few logins. Reference verifications (a burn, a PBKDF2 check at the configured iteration count) are
  * measured once on first need, so the floor covers imported accounts before any of them is tried.
  */
 import { setTimeout as sleep } from 'node:timers/promises'

@@ -288,7 +288,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
 
 /**
  * The floor under failed logins: a burn (unknown names) and, unless the setting is 0, a PBKDF2
- * check of `LOGIN_TIMING_PBKDF2_ITERATIONS` rounds, so imported Django accounts are covered before
+ * check of `LOGIN_TIMING_PBKDF2_ITERATIONS` iterations, so imported Django accounts are covered before
  * any is tried.
  */
 function failureFloorFor(

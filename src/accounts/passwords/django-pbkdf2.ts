@@ -86,8 +86,8 @@ export async function verifyDjangoPbkdf2(stored: string, password: string): Prom
 }
 
 /**
- * A well-formed `pbkdf2_sha256` hash with `iterations` rounds that no password matches: verifying
- * against it costs exactly what a real check of that many rounds costs.
+ * A well-formed `pbkdf2_sha256` hash of `iterations` iterations that no password matches: verifying
+ * against it costs exactly what a real check of that many iterations costs.
  */
 export function unmatchablePbkdf2Hash(iterations: number): string {
   return `pbkdf2_sha256$${iterations}$timing-reference$${'A'.repeat(base64Length(32) - 1)}=`
