@@ -77,8 +77,8 @@ export class SessionService {
   }
 
   /**
-   * Signs a token for the user in session `sessionId` (null for sliding tokens), with the `jti`,
-   * `iat` and `exp` reserved for it, if any.
+   * Signs a token for the user in session `sessionId` (null for sliding tokens; the codec writes it
+   * only when `SESSION_ID_CLAIM` is set), with the `jti`, `iat` and `exp` reserved for it, if any.
    */
   async #issue(
     type: TokenType,
@@ -110,10 +110,6 @@ export class SessionService {
       return codec.reserve(type, { iat: Math.max(toEpochSeconds(clock.now()), cutoff) })
     }
     return codec.reserve(type)
-  }
-
-  #sessionsOn(): boolean {
-    return this.deps.settings.SESSION_ID_CLAIM !== null
   }
 
   /** A fresh pair for a user who just proved who they are; starts a new session (token family). */
@@ -180,7 +176,7 @@ export class SessionService {
     // Fixed before the database is asked: nothing this refresh signs outlives a session ended after.
     const accessReserved = await this.#reserve('access', old.userId)
     const { user, claims } = await this.#activeUserOf(old)
-    const sessionId = this.#sessionIdOf(old.sessionId ?? null)
+    const sessionId = old.sessionId ?? null
     let rotated: string | undefined
     if (settings.ROTATE_REFRESH_TOKENS) {
       // simplejwt's semantics with blacklisting off: the old token stays usable.
@@ -200,11 +196,6 @@ export class SessionService {
     const access = await this.#issue('access', user.id, sessionId, claims, { reserved: accessReserved })
     void this.deps.audit.record('refresh', { userId: user.id, context: ctx })
     return rotated === undefined ? { access: access.token } : { access: access.token, refresh: rotated }
-  }
-
-  /** The session id to sign into new tokens: none when session ids are off. */
-  #sessionIdOf(sessionId: string | null): string | null {
-    return this.#sessionsOn() ? sessionId : null
   }
 
   /**
@@ -229,7 +220,7 @@ export class SessionService {
     if (rotation.outcome === 'blacklisted') throw new TokenInvalid('blacklisted')
     const child =
       rotation.outcome === 'already_rotated' ? await this.#repeatedRefresh(old, rotation, ctx) : reserved
-    const sessionId = this.#sessionIdOf(rotation.familyId)
+    const sessionId = rotation.familyId
     const claims = customClaims(account.user, account.groups)
     const refresh = await this.#issue('refresh', old.userId, sessionId, claims, { reserved: child })
     const access = await this.#issue('access', old.userId, sessionId, claims, { reserved: accessReserved })
@@ -251,7 +242,7 @@ export class SessionService {
     result: { rotatedAt: Date; familyId: string; replacement: Replacement | null },
     ctx: RequestContext,
   ): Promise<ReservedToken> {
-    const { settings, ledger, clock, audit } = this.deps
+    const { settings, clock, audit } = this.deps
     const now = clock.now()
     const age = (now - result.rotatedAt.getTime()) / 1000
     const child = result.replacement
@@ -263,9 +254,7 @@ export class SessionService {
         exp: toEpochSeconds(child.expiresAt.getTime()),
       }
     }
-    const voidUntil = sessionVoidUntil(now, settings)
-    await ledger.revokeFamily(result.familyId, new Date(now), voidUntil)
-    this.deps.gate.noteSessionEnded(result.familyId, voidUntil.getTime())
+    // Ends every session of the user, this one included (it holds the replayed, unexpired token).
     await this.deps.revokeAll(old.userId)
     await audit.record('refresh_reuse_detected', {
       userId: old.userId,
