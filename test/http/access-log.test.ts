@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
+import { LogCapture } from '../helpers/log-capture.js'
 import { buildServer } from '../../src/server/build.js'
 import type { LoadOptions } from '../../src/settings/load.js'
 
@@ -55,14 +55,8 @@ function serverSettings(overrides: Record<string, unknown> = {}): LoadOptions {
 
 describe('access log', () => {
   it('writes one line per request, with its route, status, time, request id, user and client IP', async () => {
-    let output = ''
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        output += chunk
-        done()
-      },
-    })
-    const server = await buildServer({ logStream: sink, settings: serverSettings() })
+    const log = new LogCapture()
+    const server = await buildServer({ logStream: log, settings: serverSettings() })
     try {
       const { app } = server
       await app.inject({
@@ -79,7 +73,7 @@ describe('access log', () => {
       const userId = (
         await app.inject({ url: '/api/me/', headers: { authorization: `Bearer ${access}` } })
       ).json().id as number
-      output = ''
+      log.clear()
       const hello = await app.inject({
         url: '/api/hello/?token=query-secret-123',
         remoteAddress: '10.0.0.1',
@@ -90,7 +84,7 @@ describe('access log', () => {
         },
       })
       expect(hello.statusCode).toBe(200)
-      const lines = output
+      const lines = log.text
         .split('\n')
         .filter(Boolean)
         .map((line) => JSON.parse(line) as LogLine)
@@ -109,13 +103,13 @@ describe('access log', () => {
       expect(line?.reqId).not.toBe('')
       expect(typeof line?.responseTime).toBe('number')
       for (const secret of [access, 'query-secret-123', 'cookie-secret-456', 'authorization', 'Bearer'])
-        expect(output.includes(secret), `the access line holds ${secret.slice(0, 12)}`).toBe(false)
+        expect(log.text.includes(secret), `the access line holds ${secret.slice(0, 12)}`).toBe(false)
 
       // An anonymous request, and one no route matches: no user, and no raw path either.
-      output = ''
+      log.clear()
       await app.inject({ url: '/healthz' })
       await app.inject({ url: '/no/such/path?x=secret-789' })
-      const more = output
+      const more = log.text
         .split('\n')
         .filter(Boolean)
         .map((text) => JSON.parse(text) as LogLine)
@@ -123,43 +117,31 @@ describe('access log', () => {
         ['/healthz', 200, undefined],
         [null, 404, undefined],
       ])
-      expect(output).not.toContain('secret-789')
+      expect(log.text).not.toContain('secret-789')
     } finally {
       await server.close()
     }
   })
 
   it('writes nothing per request above info', async () => {
-    let output = ''
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        output += chunk
-        done()
-      },
-    })
-    const server = await buildServer({ logStream: sink, settings: serverSettings({ LOG_LEVEL: 'warn' }) })
+    const log = new LogCapture()
+    const server = await buildServer({ logStream: log, settings: serverSettings({ LOG_LEVEL: 'warn' }) })
     try {
       await server.app.inject({ url: '/healthz' })
       await server.app.inject({ url: '/no/such/path' })
-      expect(output).toBe('')
+      expect(log.text).toBe('')
     } finally {
       await server.close()
     }
   })
 
   it('keeps a short, safe X-Request-Id and replaces any other', async () => {
-    let output = ''
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        output += chunk
-        done()
-      },
-    })
-    const server = await buildServer({ logStream: sink, settings: serverSettings() })
+    const log = new LogCapture()
+    const server = await buildServer({ logStream: log, settings: serverSettings() })
     try {
       for (const id of ['edge-1f3a.9_B', 'has space', 'x'.repeat(65), 'quote"d'])
         await server.app.inject({ url: '/healthz', headers: { 'x-request-id': id } })
-      const ids = output
+      const ids = log.text
         .split('\n')
         .filter(Boolean)
         .map((text) => (JSON.parse(text) as LogLine).reqId)
@@ -172,14 +154,8 @@ describe('access log', () => {
   })
 
   it('logs a server error with its request id and the error, beside its access line', async () => {
-    let output = ''
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        output += chunk
-        done()
-      },
-    })
-    const server = await buildServer({ logStream: sink, settings: serverSettings() })
+    const log = new LogCapture()
+    const server = await buildServer({ logStream: log, settings: serverSettings() })
     try {
       server.stores.users.findByUsername = async () => {
         throw new Error('disk on fire')
@@ -190,7 +166,7 @@ describe('access log', () => {
         payload: { username: 'someone', password: PASSWORD },
       })
       expect(response.statusCode).toBe(500)
-      const lines = output
+      const lines = log.text
         .split('\n')
         .filter(Boolean)
         .map((text) => JSON.parse(text) as LogLine & { err?: { message?: string } })
@@ -198,7 +174,7 @@ describe('access log', () => {
       const access = lines.find((line) => line.msg === 'request completed')
       expect(failure?.err?.message).toBe('disk on fire')
       expect(access).toMatchObject({ status: 500, route: '/api/token/', reqId: failure?.reqId })
-      expect(output).not.toContain(PASSWORD)
+      expect(log.text).not.toContain(PASSWORD)
     } finally {
       await server.close()
     }

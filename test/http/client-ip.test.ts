@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LogCapture } from '../helpers/log-capture.js'
 import { buildServer } from '../../src/server/build.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -178,15 +178,9 @@ describe('an over-long X-Forwarded-For on PostgreSQL', () => {
 describe('request log lines', () => {
   it('name the client IP the limits and the audit log see, never a forged one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-ip-logs-'))
-    const lines: { msg?: string; route?: string; ip?: string }[] = []
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
-        done()
-      },
-    })
+    const log = new LogCapture()
     const server = await buildServer({
-      logStream: sink,
+      logStream: log,
       settings: {
         env: {},
         mode: 'test',
@@ -207,7 +201,7 @@ describe('request log lines', () => {
         await server.app.inject({ url, remoteAddress: PROXY, headers: { 'x-forwarded-for': forwardedFor } })
       }
       // One access line per request, in order.
-      const seen = lines.filter((line) => line.msg === 'request completed' && line.route === '/healthz')
+      const seen = log.lines().filter((line) => line.msg === 'request completed' && line.route === '/healthz')
       expect(seen.map((line) => line.ip)).toEqual([PROXY, '203.0.113.9'])
     } finally {
       await server.close()

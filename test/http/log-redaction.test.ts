@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
+import { LogCapture } from '../helpers/log-capture.js'
 import { buildServer } from '../../src/server/build.js'
 
 const SECRET_KEY = 'log-test-signing-key-that-is-long-enough!!'
@@ -18,15 +18,9 @@ describe('log redaction', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('writes request and audit lines without any credential', async () => {
-    let output = ''
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        output += chunk
-        done()
-      },
-    })
+    const log = new LogCapture()
     const server = await buildServer({
-      logStream: sink,
+      logStream: log,
       settings: {
         env: {},
         mode: 'test',
@@ -74,9 +68,9 @@ describe('log redaction', () => {
         headers: { cookie: setCookie.split(';')[0] ?? '', 'x-csrftoken': 'csrf-value-123' },
         payload: {},
       })
-      expect(output).toContain('request received')
-      expect(output).toContain('request completed')
-      expect(output).toContain('login_failed')
+      expect(log.text).toContain('request received')
+      expect(log.text).toContain('request completed')
+      expect(log.text).toContain('login_failed')
       const secrets = [
         PASSWORD,
         access,
@@ -89,9 +83,9 @@ describe('log redaction', () => {
       const cookieValue = /refresh_token=([^;]+)/.exec(setCookie)?.[1]
       if (cookieValue) secrets.push(cookieValue)
       for (const secret of secrets)
-        expect(output.includes(secret), `a log line holds ${secret.slice(0, 12)}…`).toBe(false)
+        expect(log.text.includes(secret), `a log line holds ${secret.slice(0, 12)}…`).toBe(false)
       // Token signatures alone must not appear either.
-      expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/)
+      expect(log.text).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}/)
     } finally {
       await server.close()
     }
