@@ -40,7 +40,7 @@ function onTerminal(args: string[], answers: [RegExp, string][]) {
   const onOutput = (chunk: Buffer) => {
     output += chunk
     const next = answers[answered]
-    if (next && next[0].test(output.slice(output.lastIndexOf('\n') + 1))) {
+    if (next?.[0].test(output.slice(output.lastIndexOf('\n') + 1))) {
       answered++
       child.stdin.write(`${next[1]}\r`)
     }

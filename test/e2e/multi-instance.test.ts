@@ -111,14 +111,11 @@ describe('several instances behind one client', () => {
 
   it('loses nothing when an instance is killed mid-load and restarted', async () => {
     const chains = await Promise.all(
-      Array.from(
-        { length: 12 },
-        async (_, i) => {
-          const res = await postJson(`${at(i)}/api/token/`, USER)
-          expect(res).toMatchObject({ status: 200 })
-          return res.body.refresh as string
-        },
-      ),
+      Array.from({ length: 12 }, async (_, i) => {
+        const res = await postJson(`${at(i)}/api/token/`, USER)
+        expect(res).toMatchObject({ status: 200 })
+        return res.body.refresh as string
+      }),
     )
     let stop = false
     let retried = 0
