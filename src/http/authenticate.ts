@@ -31,8 +31,8 @@ export type Authenticator = (
 ) => Principal | undefined | Promise<Principal | undefined>
 
 /**
- * Authenticates a request from its access token: one signature check (skipped when the exact token
- * was verified before; synchronous for HMAC tokens when the codec can) and an in-memory look at the
+ * Authenticates a request from its access token: one signature check (synchronous for HMAC tokens
+ * when the codec can; for others skipped when the exact token was verified before) and an in-memory look at the
  * user's state; no database round trip and no promise once the user's state is cached. Returns
  * undefined when the request carries no credentials.
  */
@@ -49,13 +49,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (state !== undefined) return principalFor(state, token, nowMs)
     return gate.load(token.userId).then((loaded) => principalFor(loaded, token, nowMs))
   }
-  /** A full verification without a promise where the codec can (HMAC); undefined where it cannot. */
+  /** The codec's answer without a promise (HMAC, or a token verified before); undefined where it has none. */
   const verifyNow = (raw: string, nowMs: number): VerifiedToken | undefined => {
-    if (observe === undefined) return codec.verifySync(raw, 'access', nowMs)
+    if (observe === undefined) return codec.verifyNow(raw, 'access', nowMs)
     const started = performance.now()
     let token: VerifiedToken | undefined
     try {
-      token = codec.verifySync(raw, 'access', nowMs)
+      token = codec.verifyNow(raw, 'access', nowMs)
     } catch (error) {
       observe((performance.now() - started) / 1000)
       throw error
@@ -100,7 +100,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       const raw = tokenFromAuthorization(header, headerTypes)
       if (raw === undefined) return undefined
-      verified = codec.verifyCached(raw, 'access', now) ?? verifyNow(raw, now)
+      verified = verifyNow(raw, now)
       if (verified === undefined) return verifyInFull(raw)
       if (header !== undefined && generation !== undefined && socket !== null) {
         lastAccepted.set(socket, { header, raw, token: verified, generation })

@@ -36,6 +36,8 @@ export const MAX_TOKEN_LENGTH = 8192
  */
 const FORBIDDEN_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+/** Protected headers kept parsed (a key's tokens share one); past this many, all are forgotten. */
+const REMEMBERED_HEADERS = 64
 
 /**
  * What verification needs of a key source: the algorithm allow-list and a key per header. A
@@ -113,6 +115,8 @@ export class TokenCodec {
   readonly #hmacVerifier: HmacVerifier | undefined
   readonly #claimRules: ClaimRules
   readonly #reusesForever: boolean
+  /** Encoded protected header → `hmacHeaderOf`'s answer (null: left to jose). */
+  readonly #hmacHeaders = new Map<string, HmacHeader | null>()
   #generation = 0
   constructor(
     private readonly settings: TokenSettings,
@@ -148,7 +152,7 @@ export class TokenCodec {
 
   /**
    * A token this codec verified before, seen again: checked again for expiry and type, as
-   * `verifyCached` would. `nowMs` lets a caller that already read this codec's clock for the
+   * `verifyNow` would. `nowMs` lets a caller that already read this codec's clock for the
    * request pass it on (a clock read costs ~50 ns here, a quarter of the authenticator's own time).
    *
    * @throws TokenInvalid (`expired`, `wrong_type`)
@@ -229,41 +233,28 @@ export class TokenCodec {
    * @throws TokenInvalid with the reason (`malformed`, `bad_signature`, `expired`, `wrong_type`, …)
    */
   async verify(token: string, expected: TokenType | null): Promise<VerifiedToken> {
+    const nowMs = this.clock.now()
     return (
-      this.verifyCached(token, expected) ??
-      this.#check(await this.#verifyUncached(token, expected), token, expected, this.clock.now())
+      this.verifyNow(token, expected, nowMs) ??
+      this.#check(await this.#verifyWithJose(token, expected), token, expected, this.clock.now())
     )
   }
 
   /**
-   * The hot path: a token verified before is answered synchronously (no promise, no signature
-   * check), still checked for expiry and type. Undefined when the token must be verified in full.
-   *
-   * @throws TokenInvalid (`expired`, `wrong_type`)
-   */
-  verifyCached(
-    token: string,
-    expected: TokenType | null,
-    nowMs: number = this.clock.now(),
-  ): VerifiedToken | undefined {
-    const verified = this.#cache.get(token, nowMs)
-    return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
-  }
-
-  /**
-   * A full verification done on the spot, with no promise: an HMAC token when the codec has an
-   * `hmacVerifier`, checked as `verify` checks it (same reasons). The cache is not consulted (call
-   * `verifyCached` first) but is filled. Undefined when only `verify` can answer: another
-   * algorithm, a `crit` header, or a key source that answers with a promise.
+   * The hot path, with no promise: an HMAC token is verified on the spot when the codec has an
+   * `hmacVerifier` (and is not cached: the check costs less than a lookup that misses), any other
+   * token is answered from the verified-token cache, still checked for expiry and type. Undefined
+   * when only `verify` can answer: a token not seen before, a `crit` header, or keys that only
+   * jose or a promise can give.
    *
    * @throws TokenInvalid as `verify`
    */
-  verifySync(
+  verifyNow(
     token: string,
     expected: TokenType | null,
     nowMs: number = this.clock.now(),
   ): VerifiedToken | undefined {
-    const verified = this.#verifyHmacNow(token, nowMs, expected)
+    const verified = this.#verifyHmacNow(token, nowMs, expected) ?? this.#cache.get(token, nowMs)
     return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
   }
 
@@ -311,12 +302,12 @@ export class TokenCodec {
     return isPromiseLike(found) ? Promise.resolve(found).then(asKeyList) : asKeyList(found)
   }
 
-  /** The synchronous HMAC path (see `verifySync`), undefined where jose must answer. */
+  /** The synchronous HMAC path (see `verifyNow`), undefined where jose must answer. */
   #verifyHmacNow(token: string, nowMs: number, expected: TokenType | null): VerifiedToken | undefined {
     const verifier = this.#hmacVerifier
     if (verifier === undefined || !this.keys.algorithms.some(isHmacAlgorithm)) return undefined
     this.#checkShape(token)
-    const header = hmacHeaderOf(token, verifier)
+    const header = this.#hmacHeaderOf(token, verifier)
     if (header === undefined) return undefined
     if (!(this.keys.algorithms as readonly string[]).includes(header.alg))
       throw new TokenInvalid('alg_not_allowed')
@@ -334,9 +325,18 @@ export class TokenCodec {
       payload = this.#verifyWithOthers(token, header, others, verifier, nowMs, error)
     }
     if (payload === undefined) return undefined
-    const verified = this.#claimsOf(payload, expected)
-    this.#cache.set(token, verified, nowMs)
-    return verified
+    return this.#claimsOf(payload, expected)
+  }
+
+  /** `hmacHeaderOf` of the token's header, parsed once per distinct header (malformed ones never kept). */
+  #hmacHeaderOf(token: string, verifier: HmacVerifier): HmacHeader | undefined {
+    const part = token.slice(0, token.indexOf('.'))
+    const known = this.#hmacHeaders.get(part)
+    if (known !== undefined) return known ?? undefined
+    const header = hmacHeaderOf(part, verifier)
+    if (this.#hmacHeaders.size >= REMEMBERED_HEADERS) this.#hmacHeaders.clear()
+    this.#hmacHeaders.set(part, header ?? null)
+    return header
   }
 
   #verifyWithOthers(
@@ -359,10 +359,9 @@ export class TokenCodec {
     throw failure
   }
 
-  async #verifyUncached(token: string, expected: TokenType | null): Promise<VerifiedToken> {
+  /** jose's verification, for what `verifyNow` could not answer; the result is cached. */
+  async #verifyWithJose(token: string, expected: TokenType | null): Promise<VerifiedToken> {
     const now = this.clock.now()
-    const fast = this.#verifyHmacNow(token, now, expected)
-    if (fast !== undefined) return fast
     this.#checkShape(token)
     const s = this.settings
     const options: JWTVerifyOptions = {

@@ -62,17 +62,18 @@ function isCanonicalPart(token: string, start: number, end: number): boolean {
 }
 
 /**
- * The protected header when this path decides the token, or undefined to leave it to jose (a
- * `crit` member, or an algorithm other than HS256/384/512). The token has the codec's shape.
+ * The protected header (`part`, the token's first part) when this path decides the token, or
+ * undefined to leave it to jose (a `crit` member, or an algorithm other than HS256/384/512). The
+ * token has the codec's shape. The answer depends on `part` alone, so a caller may keep it.
  *
  * @throws TokenInvalid `malformed` (header not UTF-8 JSON of an object, as jose)
  */
-export function hmacHeaderOf(token: string, verifier: HmacVerifier): HmacHeader | undefined {
-  const header = jsonObjectOf(verifier.decodeText(token.slice(0, token.indexOf('.'))))
+export function hmacHeaderOf(part: string, verifier: HmacVerifier): HmacHeader | undefined {
+  const header = Object.freeze(jsonObjectOf(verifier.decodeText(part)))
   // jose checks `crit` before anything else, with reasons of its own: left to it.
   if (Object.hasOwn(header, 'crit')) return undefined
   const { alg } = header
-  return typeof alg === 'string' && isHmacAlgorithm(alg) ? { alg, header } : undefined
+  return typeof alg === 'string' && isHmacAlgorithm(alg) ? Object.freeze({ alg, header }) : undefined
 }
 
 /**

@@ -575,7 +575,7 @@ async function compare(setup: Setup, token: string, expected: TokenType | null, 
   const fastAsync = await asyncOutcome(() => setup.fast.verify(token, expected))
   let deferred = false
   const fastSync = outcomeOf(() => {
-    const verified = setup.fast.verifySync(token, expected, nowMs)
+    const verified = setup.fast.verifyNow(token, expected, nowMs)
     if (verified === undefined) deferred = true
     return verified
   })
