@@ -10,6 +10,8 @@ import {
   roundsLine,
   saturationWarning,
 } from '../lib/markdown.mjs'
+import { benchScript } from '../lib/servers.mjs'
+import { median } from '../lib/stats.mjs'
 import { mintDistinctTokens } from '../lib/tokens.mjs'
 import { pairedNote } from './hello-hs256.mjs'
 
@@ -19,6 +21,11 @@ export const bar = { text: '≥ 0.65', value: 0.65, met: (x) => x.ratio >= bar.v
 /** Tokens minted, and the users they belong to (each user's session, a new `jti` per token). */
 const TOKENS = quick ? 300 : 100_000
 const USERS = quick ? 4 : 100
+/**
+ * The instrument's calibration: bare Fastify spending this many µs more CPU per request (about an
+ * uncached HS256 check with node:crypto), paired with bare Fastify in the same rounds.
+ */
+export const CALIBRATION_BUSY_US = 3
 
 export async function run() {
   const out = await helloScenario('hs256-distinct', {
@@ -27,10 +34,18 @@ export async function run() {
     expectAlg: 'HS256',
     prepare: (url, { instance, username }) =>
       mintDistinctTokens({ url, name: instance, username, users: USERS, count: TOKENS }),
+    variants: [
+      {
+        key: 'bare_plus_work',
+        bareRoute: true,
+        start: () => benchScript('bare-fastify-busy.mjs', { BUSY_US: String(CALIBRATION_BUSY_US) }),
+      },
+    ],
+    pairVariantsWithBare: ['bare_plus_work'],
     paired: true,
     goal: bar.value,
   })
-  return out.skipped ? out : { ...out, users: USERS }
+  return out.skipped ? out : { ...out, users: USERS, calibration_busy_us: CALIBRATION_BUSY_US }
 }
 
 export const headline = (x) =>
@@ -55,6 +70,7 @@ export const section = (x, doc) => [
   }),
   ...helloTable(x, doc),
   ...pairedParagraph(x, doc),
+  ...calibrationParagraph(x, doc),
   ...processParagraph(x, doc),
   ...roundsLine(x, doc),
   `Bar: ${bar.text}. ${doc.pass(bar.met(x))}.`,
@@ -67,3 +83,20 @@ export const section = (x, doc) => [
   ...doc.code([doc.reproduce(name), ...x.commands]),
   '',
 ]
+
+/**
+ * What the instrument makes of a known cost: bare Fastify doing `calibration_busy_us` more CPU work
+ * per request, paired with bare as Tessera is. Linear accounting would predict bare's CPU per
+ * request over itself plus the extra; the measured ratio says how much more a fixed cost weighs here.
+ */
+function calibrationParagraph(x, doc) {
+  const work = x.paired_bare_plus_work
+  if (work === undefined || x.calibration_busy_us === undefined) return []
+  const bareMicros = x.paired?.rounds?.length
+    ? median(x.paired.rounds.map((r) => (1e6 * r.reference.server_cpu_cores) / r.reference.rps))
+    : undefined
+  return [
+    `**The instrument, calibrated.** Bare Fastify spending ${x.calibration_busy_us} µs more CPU per request (bench/bare-fastify-busy.mjs, sent the same tokens), paired with bare Fastify the same way: **${doc.f(work.ratio, 3)}** (rounds: ${work.round_ratios.join(', ')}).${bareMicros === undefined ? '' : ` Bare Fastify used ${doc.f(bareMicros, 1)} µs of CPU per request in the paired rounds, so a linear instrument would give ${doc.f(bareMicros / (bareMicros + x.calibration_busy_us), 3)}.`} The gap is the cost of waking the load generator: the slower a server answers, the more often wrk's core has gone idle, and each response written then pays the kernel's wake-up in the server's own CPU time.`,
+    '',
+  ]
+}

@@ -6,9 +6,9 @@ export const MAX_AUTH_HEADER_LENGTH = 8192
 /**
  * The value of the request header `name` (lower case), read from Node's `rawHeaders` (`[name,
  * value, ...]` as received). Node builds `request.headers` on first access, an object with every
- * header the client sent; the protected route needs only this one, and skipping that object was
- * worth about 2 % of its throughput with a two-header request (paired runs against bare Fastify,
- * 12 rounds each: 0.879 → 0.897), more with the dozen headers a browser sends. A header sent more
+ * header the client sent; the protected route needs only this one, and skipping that object is a
+ * measurable share of its cost, more with the dozen headers a browser sends (bench/FINDINGS.md).
+ * A header sent more
  * than once gives its values joined by ", " (RFC 9110 section 5.3), as a WSGI server hands them to
  * Django: for Authorization that is no longer one credential, so simplejwt's parsing refuses it,
  * and so does `tokenFromAuthorization`.

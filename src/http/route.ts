@@ -31,9 +31,7 @@ const BODILESS: ReadonlySet<Method> = new Set(['GET'])
 /**
  * A route handler: async, or synchronous when it needs no I/O. Fastify sends a synchronous
  * handler's return value at once, while a promise costs an allocation, a `then` and a microtask
- * per request (about 0.4 µs of the protected demo route's ~22 µs in CPU profiles). Paired runs
- * against bare Fastify, two async and two synchronous server processes, 5 rounds each: 0.872 and
- * 0.869 → 0.895 and 0.892. A synchronous handler must return the payload (or the reply), never
+ * per request (bench/FINDINGS.md). A synchronous handler must return the payload (or the reply), never
  * undefined: Fastify would wait for a `reply.send` that never comes.
  */
 export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | object

@@ -3,10 +3,8 @@
  *
  * Why: argon2id is the one CPU-heavy thing Tessera does, and a login flood keeps it busy. On
  * libuv's shared pool its threads run at the event loop's priority, so on a machine with every
- * core busy, a flood takes CPU away from the requests that only need a map lookup (measured on 2
- * cores: protected-route throughput during a login flood +45 % with the hashing thread at nice 10
- * rather than 0, and +30 % more at 19, the default, rather than 10, logins within their run-to-run
- * spread; docs/deploy.md). Here each hash runs on a worker thread that lowered its own priority
+ * core busy, a flood takes CPU away from the requests that only need a map lookup (bench/FINDINGS.md,
+ * docs/deploy.md). Here each hash runs on a worker thread that lowered its own priority
  * (`nice`, Linux: a per-thread value) before its first hash, so under contention the scheduler
  * serves requests first and hashing takes what is left; on an idle machine it still gets a whole
  * core.

@@ -2,9 +2,9 @@
  * Compact JWS signing for the HMAC algorithms through `node:crypto`, by hand: the codec's
  * `HmacSigner` for the server (the tokens room runs anywhere and cannot use `node:crypto`).
  *
- * Why not jose here: jose 6 signs through WebCrypto only. There an HMAC is a job on libuv's thread
- * pool and a promise, about 40 µs of a refresh's time for a hash that takes a microsecond or two.
- * A refresh signs twice, a login twice, and the refresh benchmark was short of its bar.
+ * Why not jose here: jose 6 signs through WebCrypto only, where an HMAC is a job on libuv's thread
+ * pool and a promise, many times the cost of the hash itself; a refresh signs twice, a login twice
+ * (bench/FINDINGS.md).
  * Signing is the safe half to write by hand: it decides nothing about trust (verifying by hand,
  * `hmac-verifier.ts`, does, and a differential test holds it to jose's answers). A test checks that
  * these tokens are byte for byte the ones jose makes from the same header and claims.

@@ -17,7 +17,7 @@ export interface HmacVerifier {
    * reads it (a leading byte-order mark dropped), or undefined when the bytes are not UTF-8.
    */
   decodeText(part: string): string | undefined
-  /** Whether `signature` (base64url) is the HMAC of `signingInput`, compared in constant time. */
+  /** Whether `signature` (base64url) is the HMAC of `signingInput` (ASCII), compared in constant time. */
   verify(alg: HmacAlgorithm, key: KeyMaterial, signingInput: string, signature: string): boolean
 }
 

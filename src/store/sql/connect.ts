@@ -72,11 +72,8 @@ export function sqlitePath(url: string): string {
  * loads `pg`, and one on PostgreSQL never loads the better-sqlite3 addon. It matters beyond memory.
  * Module loading runs Node's shared internals (events, streams, promises) on other objects than
  * the HTTP path's, and V8 then runs those functions less specialised, so every request of the
- * process pays: a bare Fastify route in a process that had merely loaded Node's bundled fetch
- * (undici, which `pg` pulls in on Node 20: `pg/lib/stream.js` builds a `Response` to detect
- * Cloudflare) answered at 0.93 of bare Fastify, against 0.98 for the same route in a plain
- * process. Tessera's protected route on SQLite went from 0.78 to 0.82 of bare Fastify with `pg` and
- * `ioredis` loaded on demand (paired rounds, 3 processes of each build, 5 rounds each).
+ * process pays, even for merely loading Node's bundled fetch (undici, which `pg` pulls in on Node 20:
+ * `pg/lib/stream.js` builds a `Response` to detect Cloudflare). Measurements: bench/FINDINGS.md.
  */
 const require = createRequire(import.meta.url)
 const loadBetterSqlite3 = () => require('better-sqlite3') as typeof BetterSqlite3
