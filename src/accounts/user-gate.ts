@@ -1,3 +1,4 @@
+import { BoundedMap } from '../core/bounded-map.js'
 import type { Clock } from '../core/clock.js'
 import { ServiceUnavailable } from '../core/errors.js'
 import type { RevocationStore, UserStore } from '../store/ports.js'
@@ -27,10 +28,9 @@ export interface UserGateOptions {
  * in the database is seen within `staleAfterMs`.
  */
 export class UserGate {
-  readonly #states = new Map<number, UserState>()
+  readonly #states: BoundedMap<number, UserState>
   readonly #loading = new Map<number, Promise<UserState>>()
   readonly #staleAfterMs: number
-  readonly #maxEntries: number
 
   constructor(
     private readonly users: Pick<UserStore, 'findById'>,
@@ -39,7 +39,7 @@ export class UserGate {
     options: UserGateOptions = {},
   ) {
     this.#staleAfterMs = options.staleAfterMs ?? 5000
-    this.#maxEntries = options.maxEntries ?? 100_000
+    this.#states = new BoundedMap(options.maxEntries ?? 100_000)
   }
 
   /**
@@ -171,10 +171,6 @@ export class UserGate {
   }
 
   #remember(userId: number, state: UserState): void {
-    if (!this.#states.has(userId) && this.#states.size >= this.#maxEntries) {
-      const oldest = this.#states.keys().next().value
-      if (oldest !== undefined) this.#states.delete(oldest)
-    }
     this.#states.set(userId, state)
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The narrow, domain-named interfaces every store implements (SQL today; others can follow).
  * Types only: rooms that use a store depend on these, never on `store/sql`.
- * One contract suite (`test/store/contract.ts`) runs against every implementation.
+ * One contract suite (`test/store/contract.test.ts`) runs against every implementation.
  */
 
 export interface UserRecord {

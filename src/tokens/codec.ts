@@ -6,6 +6,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose'
+import { BoundedMap } from '../core/bounded-map.js'
 import { type Clock, systemClock, toEpochSeconds } from '../core/clock.js'
 import { TesseraError, type TokenFailure, TokenInvalid } from '../core/errors.js'
 import { newJti } from '../core/ids.js'
@@ -36,7 +37,7 @@ export const MAX_TOKEN_LENGTH = 8192
  */
 const FORBIDDEN_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'] as const
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
-/** Protected headers kept parsed (a key's tokens share one); past this many, all are forgotten. */
+/** Protected headers kept parsed (a key's tokens share one); past this many, the oldest go. */
 const REMEMBERED_HEADERS = 64
 
 /**
@@ -116,7 +117,7 @@ export class TokenCodec {
   readonly #claimRules: ClaimRules
   readonly #reusesForever: boolean
   /** Encoded protected header → `hmacHeaderOf`'s answer (null: left to jose). */
-  readonly #hmacHeaders = new Map<string, HmacHeader | null>()
+  readonly #hmacHeaders = new BoundedMap<string, HmacHeader | null>(REMEMBERED_HEADERS)
   #generation = 0
   constructor(
     private readonly settings: TokenSettings,
@@ -334,7 +335,6 @@ export class TokenCodec {
     const known = this.#hmacHeaders.get(part)
     if (known !== undefined) return known ?? undefined
     const header = hmacHeaderOf(part, verifier)
-    if (this.#hmacHeaders.size >= REMEMBERED_HEADERS) this.#hmacHeaders.clear()
     this.#hmacHeaders.set(part, header ?? null)
     return header
   }

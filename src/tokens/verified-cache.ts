@@ -1,3 +1,4 @@
+import { BoundedMap } from '../core/bounded-map.js'
 import type { VerifiedToken } from './types.js'
 
 /**
@@ -8,19 +9,12 @@ import type { VerifiedToken } from './types.js'
  * stops being trusted within that time. Bounded: when full, the oldest entry goes.
  */
 export class VerifiedTokenCache {
-  readonly #entries = new Map<string, { verified: VerifiedToken; at: number }>()
-  /**
-   * Tokens in the order they were added, as a ring: the slot to fill next holds the one to evict.
-   * Asking the Map for its first key instead costs a scan over the slots its deletions left, which
-   * grows with the cache under a stream of distinct tokens.
-   */
-  readonly #order: (string | undefined)[]
-  #next = 0
+  readonly #entries: BoundedMap<string, { verified: VerifiedToken; at: number }>
   constructor(
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     private readonly maxAgeMs = Number.POSITIVE_INFINITY,
   ) {
-    this.#order = new Array(Math.max(0, maxEntries)).fill(undefined)
+    this.#entries = new BoundedMap(Math.max(0, maxEntries))
   }
 
   get(token: string, now: number): VerifiedToken | undefined {
@@ -34,13 +28,6 @@ export class VerifiedTokenCache {
   }
 
   set(token: string, verified: VerifiedToken, now: number): void {
-    if (this.maxEntries <= 0) return
-    if (!this.#entries.has(token)) {
-      const evicted = this.#order[this.#next]
-      if (evicted !== undefined) this.#entries.delete(evicted)
-      this.#order[this.#next] = token
-      this.#next = (this.#next + 1) % this.maxEntries
-    }
     this.#entries.set(token, { verified, at: now })
   }
 
@@ -51,8 +38,6 @@ export class VerifiedTokenCache {
   /** After a key is retired: forget everything that might have been signed with it. */
   clear(): void {
     this.#entries.clear()
-    this.#order.fill(undefined)
-    this.#next = 0
   }
 
   get size(): number {

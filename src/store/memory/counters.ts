@@ -1,12 +1,15 @@
+import { BoundedMap } from '../../core/bounded-map.js'
 import type { CounterStore } from '../ports.js'
 
 /** Counters in this process's memory: right for one instance, or as Redis's fallback. Bounded. */
 export class MemoryCounterStore implements CounterStore {
-  readonly #windows = new Map<string, { count: number; resetAt: number }>()
+  readonly #windows: BoundedMap<string, { count: number; resetAt: number }>
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly maxKeys = 100_000,
-  ) {}
+    maxKeys = 100_000,
+  ) {
+    this.#windows = new BoundedMap(maxKeys)
+  }
 
   #live(key: string): { count: number; resetAt: number } | undefined {
     const entry = this.#windows.get(key)
@@ -20,10 +23,6 @@ export class MemoryCounterStore implements CounterStore {
   async increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }> {
     let entry = this.#live(key)
     if (entry === undefined) {
-      if (this.#windows.size >= this.maxKeys) {
-        const oldest = this.#windows.keys().next().value
-        if (oldest !== undefined) this.#windows.delete(oldest)
-      }
       entry = { count: 0, resetAt: this.now() + windowMs }
       this.#windows.set(key, entry)
     }

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely'
 import type pg from 'pg'
+import { BoundedMap } from '../../core/bounded-map.js'
 import { SettingsError } from '../../core/errors.js'
 import type { Database } from './schema.js'
 import { groupCommit, ownTransactions, type Writers } from './group-commit.js'
@@ -102,7 +103,7 @@ const STATEMENT_CACHE_SIZE = 256
  * reused: better-sqlite3 statements may run any number of times on their one connection.
  */
 function withStatementCache(connection: BetterSqlite3.Database): BetterSqlite3.Database {
-  const cache = new Map<string, BetterSqlite3.Statement>()
+  const cache = new BoundedMap<string, BetterSqlite3.Statement>(STATEMENT_CACHE_SIZE)
   const prepare = connection.prepare.bind(connection)
   return new Proxy(connection, {
     get(target, property, receiver) {
@@ -115,7 +116,6 @@ function withStatementCache(connection: BetterSqlite3.Database): BetterSqlite3.D
         let statement = cache.get(sql)
         if (statement === undefined) {
           statement = prepare(sql)
-          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
           cache.set(sql, statement)
         }
         return statement
