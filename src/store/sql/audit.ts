@@ -9,17 +9,12 @@ import { fromMillis, toIpColumn, toMillis, toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
 import type { Database } from './schema.js'
+import { type Settled, TurnBatcher } from './turn-batcher.js'
 
 /** Most rows one INSERT carries (6 parameters each, far below SQLite's and PostgreSQL's limits). */
 const MAX_BATCH = 200
 
 type AuditRow = Insertable<Database['audit_events']>
-
-interface Queued {
-  row: AuditRow
-  resolve(): void
-  reject(error: unknown): void
-}
 
 /**
  * Events written in the same turn of the event loop go to the database as one multi-row INSERT:
@@ -29,8 +24,7 @@ interface Queued {
  */
 export class SqlAuditStore implements AuditStore {
   readonly #db: Kysely<Database>
-  readonly #queue: Queued[] = []
-  readonly #inFlight = new Set<Promise<void>>()
+  readonly #batches: TurnBatcher<AuditRow, undefined>
 
   readonly #writers: Writers
 
@@ -40,56 +34,49 @@ export class SqlAuditStore implements AuditStore {
     this.#db = database.db
     this.#postgres = database.dialect === 'postgres'
     this.#writers = database.writers
-  }
-
-  write(event: AuditEvent): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const row: AuditRow = {
-        at: toMillis(event.at),
-        event: event.event,
-        user_id: event.userId,
-        ip: toIpColumn(event.ip),
-        user_agent: event.userAgent,
-        detail: JSON.stringify(event.detail),
-      }
-      this.#queue.push({ row, resolve, reject })
-      if (this.#queue.length === 1) setImmediate(() => this.#flush())
+    this.#batches = new TurnBatcher({
+      maxBatch: MAX_BATCH,
+      sequential: false,
+      run: (rows) => this.#insert(rows),
     })
   }
 
-  /** Stores every queued event now; resolves when all writes started so far have settled. */
-  async drain(): Promise<void> {
-    while (this.#queue.length > 0) this.#flush()
-    await Promise.allSettled([...this.#inFlight])
+  async write(event: AuditEvent): Promise<void> {
+    const row: AuditRow = {
+      at: toMillis(event.at),
+      event: event.event,
+      user_id: event.userId,
+      ip: toIpColumn(event.ip),
+      user_agent: event.userAgent,
+      detail: JSON.stringify(event.detail),
+    }
+    await this.#batches.add(row)
   }
 
-  #flush(): void {
-    const batch = this.#queue.splice(0, MAX_BATCH)
-    if (batch.length === 0) return
-    if (this.#queue.length > 0) setImmediate(() => this.#flush())
-    const insert = this.#insert(batch).finally(() => this.#inFlight.delete(insert))
-    this.#inFlight.add(insert)
+  /** Stores every queued event now; resolves when all writes started so far have settled. */
+  drain(): Promise<void> {
+    return this.#batches.drain()
   }
 
   /**
    * One INSERT for the batch. If it fails for a reason other than an outage, each row is tried on
    * its own, so one bad row does not lose the others' events.
    */
-  async #insert(batch: Queued[]): Promise<void> {
+  async #insert(rows: readonly AuditRow[]): Promise<Settled<undefined>[]> {
     try {
       await this.#writers.write((db) =>
         db
           .insertInto('audit_events')
-          .values(batch.map((queued) => queued.row))
+          .values([...rows])
           .execute(),
       )
-      for (const queued of batch) queued.resolve()
+      return rows.map(() => ({ ok: true, value: undefined }))
     } catch (error) {
-      if (batch.length === 1 || error instanceof ServiceUnavailable) {
-        for (const queued of batch) queued.reject(error)
-        return
-      }
-      for (const queued of batch) await this.#insert([queued])
+      if (rows.length === 1 || error instanceof ServiceUnavailable)
+        return rows.map(() => ({ ok: false, error }))
+      const outcomes: Settled<undefined>[] = []
+      for (const row of rows) outcomes.push(...(await this.#insert([row])))
+      return outcomes
     }
   }
 

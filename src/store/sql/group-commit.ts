@@ -20,6 +20,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from './schema.js'
+import { type Settled, TurnBatcher } from './turn-batcher.js'
 
 export type TransactionWork<T> = (tx: Transaction<Database>) => Promise<T>
 
@@ -28,14 +29,6 @@ export type TransactionRunner = <T>(work: TransactionWork<T>) => Promise<T>
 
 /** Most works one group carries, so one group's transaction stays short. */
 const MAX_GROUP = 64
-
-interface Pending {
-  work: TransactionWork<unknown>
-  resolve(value: unknown): void
-  reject(error: unknown): void
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 /** A write of one statement, atomic on its own (`Kysely` on PostgreSQL, the group's transaction on SQLite). */
 export type SingleWrite = <T>(work: (db: Kysely<Database>) => Promise<T>) => Promise<T>
@@ -59,61 +52,34 @@ export function ownTransactions(db: Kysely<Database>): Writers {
  * a group too, since on its own it would be a transaction with a COMMIT of its own.
  */
 export function groupCommit(db: Kysely<Database>): Writers {
-  const queue: Pending[] = []
-  let running = false
-
-  async function drain(): Promise<void> {
-    running = true
-    try {
-      while (queue.length > 0) await runGroup(queue.splice(0, MAX_GROUP))
-    } finally {
-      running = false
-    }
-  }
-
-  async function runGroup(group: Pending[]): Promise<void> {
-    let outcomes: Outcome[]
-    try {
-      outcomes = await db.transaction().execute(async (tx) => {
-        const done: Outcome[] = []
-        for (const pending of group) done.push(await runOne(tx, pending.work))
+  const groups = new TurnBatcher<TransactionWork<unknown>, unknown>({
+    maxBatch: MAX_GROUP,
+    sequential: true,
+    // A failed COMMIT (or savepoint statement) throws: nothing of the group was kept.
+    run: (works) =>
+      db.transaction().execute(async (tx) => {
+        const done: Settled<unknown>[] = []
+        for (const work of works) done.push(await runOne(tx, work))
         return done
-      })
-    } catch (error) {
-      // The COMMIT (or a savepoint statement) failed: nothing of the group was kept.
-      for (const pending of group) pending.reject(error)
-      return
-    }
-    outcomes.forEach((outcome, i) => {
-      const pending = group[i] as Pending
-      if (outcome.ok) pending.resolve(outcome.value)
-      else pending.reject(outcome.error)
-    })
-  }
-
-  /**
-   * One caller's work under its own savepoint. A failure to roll back to the savepoint (SQLite
-   * rolls the whole transaction back by itself after some I/O errors) escapes and fails the group.
-   */
-  async function runOne(tx: Transaction<Database>, work: TransactionWork<unknown>): Promise<Outcome> {
-    await sql`savepoint grouped`.execute(tx)
-    try {
-      const value = await work(tx)
-      await sql`release grouped`.execute(tx)
-      return { ok: true, value }
-    } catch (error) {
-      await sql`rollback to grouped`.execute(tx)
-      await sql`release grouped`.execute(tx)
-      return { ok: false, error }
-    }
-  }
-
-  const transaction = <T>(work: TransactionWork<T>) =>
-    new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject })
-      // The first caller of a quiet moment waits one turn of the event loop, so the others of
-      // that turn join its group; later ones join the next group while this one runs.
-      if (!running && queue.length === 1) setImmediate(() => void drain())
-    })
+      }),
+  })
+  const transaction = <T>(work: TransactionWork<T>) => groups.add(work) as Promise<T>
   return { transaction, write: transaction }
+}
+
+/**
+ * One caller's work under its own savepoint. A failure to roll back to the savepoint (SQLite
+ * rolls the whole transaction back by itself after some I/O errors) escapes and fails the group.
+ */
+async function runOne(tx: Transaction<Database>, work: TransactionWork<unknown>): Promise<Settled<unknown>> {
+  await sql`savepoint grouped`.execute(tx)
+  try {
+    const value = await work(tx)
+    await sql`release grouped`.execute(tx)
+    return { ok: true, value }
+  } catch (error) {
+    await sql`rollback to grouped`.execute(tx)
+    await sql`release grouped`.execute(tx)
+    return { ok: false, error }
+  }
 }

@@ -13,6 +13,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { Database } from './schema.js'
+import { type Settled, TurnBatcher } from './turn-batcher.js'
 
 /** The arguments of `tessera_refresh()`, named as in the migration. */
 export interface RefreshRequest {
@@ -33,40 +34,29 @@ export interface RefreshRequest {
 /** Most refreshes one call carries, so one transaction stays short. */
 const MAX_BATCH = 64
 
-interface Pending {
-  request: RefreshRequest
-  resolve(answer: unknown): void
-  reject(error: unknown): void
-}
-
 export class RefreshBatcher {
   readonly #db: Kysely<Database>
-  #queue: Pending[] = []
+  readonly #batches: TurnBatcher<RefreshRequest, unknown>
 
   constructor(db: Kysely<Database>) {
     this.#db = db
+    this.#batches = new TurnBatcher({
+      maxBatch: MAX_BATCH,
+      sequential: false,
+      run: (requests) => (requests.length === 1 ? this.#alone(requests) : this.#together(requests)),
+    })
   }
 
   /** What `tessera_refresh()` answers for `request` (parsed JSON), or its error. */
   run(request: RefreshRequest): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject })
-      if (this.#queue.length === 1) setImmediate(() => this.#flush())
-    })
+    return this.#batches.add(request)
   }
 
-  #flush(): void {
-    const queue = this.#queue
-    this.#queue = []
-    for (let start = 0; start < queue.length; start += MAX_BATCH) {
-      const batch = queue.slice(start, start + MAX_BATCH)
-      if (batch.length === 1) void this.#alone(batch[0] as Pending)
-      else void this.#together(batch)
-    }
+  async #alone([r]: readonly RefreshRequest[]): Promise<Settled<unknown>[]> {
+    return [await this.#one(r as RefreshRequest)]
   }
 
-  async #alone(pending: Pending): Promise<void> {
-    const r = pending.request
+  async #one(r: RefreshRequest): Promise<Settled<unknown>> {
     try {
       const { rows } = await sql<{ answer: unknown }>`select tessera_refresh(
           ${r.owner_id}::integer, ${r.read_user}::boolean, ${r.old_jti}::varchar,
@@ -74,34 +64,33 @@ export class RefreshBatcher {
           ${r.blacklist_old}::boolean, ${r.new_jti}::varchar, ${r.new_created_at}::bigint,
           ${r.new_expires_at}::bigint, ${r.user_agent}::text, ${r.ip}::varchar
         ) as answer`.execute(this.#db)
-      pending.resolve(rows[0]?.answer ?? null)
+      return { ok: true, value: rows[0]?.answer ?? null }
     } catch (error) {
-      pending.reject(error)
+      return { ok: false, error }
     }
   }
 
-  async #together(batch: Pending[]): Promise<void> {
+  async #together(requests: readonly RefreshRequest[]): Promise<Settled<unknown>[]> {
     let answers: { i: number; answer: unknown }[]
     try {
-      const requests = JSON.stringify(batch.map((pending, i) => ({ i, ...pending.request })))
+      const batch = JSON.stringify(requests.map((request, i) => ({ i, ...request })))
       const { rows } = await sql<{ answers: { i: number; answer: unknown }[] }>`select
-          tessera_refresh_many(${requests}::json) as answers`.execute(this.#db)
+          tessera_refresh_many(${batch}::json) as answers`.execute(this.#db)
       answers = rows[0]?.answers ?? []
     } catch {
       // Nothing of the batch was kept: each refresh again, on its own, for its own outcome.
-      await Promise.all(batch.map((pending) => this.#alone(pending)))
-      return
+      return Promise.all(requests.map((request) => this.#one(request)))
     }
+    const outcomes: Settled<unknown>[] = requests.map((_, i) => ({
+      ok: false,
+      error: new Error(`tessera_refresh_many() gave no answer for item ${i}`),
+    }))
     const settled = new Set<number>()
     for (const { i, answer } of answers) {
-      const pending = batch[i]
-      if (pending === undefined || settled.has(i)) continue
+      if (i < 0 || i >= requests.length || settled.has(i)) continue
       settled.add(i)
-      pending.resolve(answer)
+      outcomes[i] = { ok: true, value: answer }
     }
-    // Unreachable unless the function is broken; a caller must never wait forever.
-    for (const [i, pending] of batch.entries()) {
-      if (!settled.has(i)) pending.reject(new Error(`tessera_refresh_many() gave no answer for item ${i}`))
-    }
+    return outcomes
   }
 }
