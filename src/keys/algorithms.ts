@@ -1,6 +1,6 @@
-import { HMAC_ALGORITHMS } from '../settings/types.js'
+import { HMAC_ALGORITHMS, type HmacAlgorithm } from '../protocol/algorithms.js'
 
-export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number]
+export type { HmacAlgorithm }
 
 export const isHmacAlgorithm = (alg: string): alg is HmacAlgorithm =>
   (HMAC_ALGORITHMS as readonly string[]).includes(alg)

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import { SettingsError } from '../core/errors.js'
-import { ALGORITHMS, type Algorithm } from '../settings/types.js'
+import { ALGORITHMS, type Algorithm } from '../protocol/algorithms.js'
 import type { KeyRingDocument, KeyStatus, StoredKey } from './keyring.js'
 
 /**

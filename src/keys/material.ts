@@ -10,7 +10,7 @@ import {
   type JWK,
 } from 'jose'
 import { SettingsError } from '../core/errors.js'
-import { ASYMMETRIC_ALGORITHMS, type Algorithm } from '../settings/types.js'
+import { ASYMMETRIC_ALGORITHMS, type Algorithm } from '../protocol/algorithms.js'
 import { isHmacAlgorithm } from './algorithms.js'
 import type { KeyMaterial } from './ring.js'
 

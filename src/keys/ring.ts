@@ -1,5 +1,5 @@
 import type { JWK } from 'jose'
-import type { Algorithm } from '../settings/types.js'
+import type { Algorithm } from '../protocol/algorithms.js'
 
 /** Key material as jose takes it: imported once at startup, never per call. */
 export type KeyMaterial = CryptoKey | Uint8Array

@@ -33,7 +33,8 @@ import {
   type StoredKey,
 } from '../keys/index.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from '../settings/secret-strength.js'
-import type { Algorithm, Mode, Settings } from '../settings/types.js'
+import type { Mode, Settings } from '../settings/types.js'
+import type { Algorithm } from '../protocol/algorithms.js'
 
 export type KeySettings = Pick<
   Settings,

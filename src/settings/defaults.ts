@@ -1,6 +1,7 @@
 import * as kind from './kinds.js'
 import type { Kind } from './kinds.js'
-import { ALGORITHMS, LOGIN_FIELDS, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
+import { LOGIN_FIELDS, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
+import { ALGORITHMS } from '../protocol/algorithms.js'
 
 interface Spec<T> {
   kind: Kind<T>

@@ -2,7 +2,8 @@ import { SettingsError } from '../core/errors.js'
 import { Secret } from '../core/secret.js'
 import { NON_SETTING_ENV, SPECS } from './defaults.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
-import { HMAC_ALGORITHMS, type Mode, type SettingName, type Settings } from './types.js'
+import type { Mode, SettingName, Settings } from './types.js'
+import { HMAC_ALGORITHMS } from '../protocol/algorithms.js'
 
 const ENV_PREFIX = 'TESSERA_'
 /** Unprefixed variables every hosting platform sets, read when the prefixed one is absent. */

@@ -1,23 +1,8 @@
 import type { Secret } from '../core/secret.js'
+import type { Algorithm } from '../protocol/algorithms.js'
 
 export const MODES = ['development', 'production', 'test'] as const
 export type Mode = (typeof MODES)[number]
-
-export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-] as const
-export const ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const
-export type Algorithm = (typeof ALGORITHMS)[number]
 
 export const LOGIN_FIELDS = ['username', 'email', 'username_or_email'] as const
 export type LoginField = (typeof LOGIN_FIELDS)[number]

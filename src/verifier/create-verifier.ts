@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js'
 import { ServiceUnavailable, TokenInvalid } from '../core/errors.js'
 import { publicJwkOf } from '../keys/material.js'
 import type { KeyMaterial } from '../keys/ring.js'
-import { ALGORITHMS, type Algorithm } from '../settings/types.js'
+import { ALGORITHMS, type Algorithm } from '../protocol/algorithms.js'
 import { type KeyResolver, TokenCodec } from '../tokens/codec.js'
 import type { TokenSettings, TokenType, VerifiedToken } from '../tokens/types.js'
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { TokenInvalid } from '../../src/core/errors.js'
 import { createKeyRing, hmacKeyRing, loadDocument, newStoredKey } from '../../src/keys/index.js'
 import { loadSettings } from '../../src/settings/load.js'
-import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../../src/settings/types.js'
+import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../../src/protocol/algorithms.js'
 import { TokenCodec } from '../../src/tokens/codec.js'
 import { createVerifier, type Verifier } from '../../src/verifier/index.js'
 
