@@ -16,4 +16,13 @@ describe('package exports', () => {
       expect(Object.keys(module).length, subpath).toBeGreaterThan(0)
     }
   })
+
+  it('exports the names it promised: a name removed or added shows in this snapshot', async () => {
+    const names: Record<string, string[]> = {}
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue
+      names[subpath] = Object.keys(await import(resolve(ROOT, target.default))).sort()
+    }
+    expect(names).toMatchSnapshot()
+  })
 })
