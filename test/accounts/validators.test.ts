@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { readCharFields } from '../../src/accounts/validators/drf-fields.js'
 import { pyIsDigit, pyNumberString, pyStrip } from '../../src/accounts/validators/python-text.js'
 import {
   isValidUsername,
@@ -308,6 +309,23 @@ describe('validateRegistrationInput', () => {
       ok: false,
       errors: { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] },
     })
+  })
+
+  it('names a body that is not an object as Python would, on every endpoint (one engine)', () => {
+    for (const [body, name] of [
+      [1.5, 'float'],
+      [2, 'int'],
+      [true, 'bool'],
+      [[], 'list'],
+      ['x', 'str'],
+    ] as const) {
+      const message = `Invalid data. Expected a dictionary, but got ${name}.`
+      expect(validateRegistrationInput(body)).toEqual({ ok: false, errors: { non_field_errors: [message] } })
+      expect(() => readCharFields(body, { token: {} })).toThrow(
+        expect.objectContaining({ fields: { non_field_errors: [message] } }),
+      )
+    }
+    expect(readCharFields(null, { token: { required: false } })).toEqual({})
   })
 
   it('ignores inherited and unknown keys', () => {

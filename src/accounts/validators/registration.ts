@@ -5,14 +5,7 @@
  */
 import { passwordLengthError } from '../passwords/limits.js'
 import { INVALID_EMAIL_MESSAGE, isValidEmailAddress } from './email.js'
-import {
-  type CharFieldSpec,
-  type FieldResult,
-  maxLength,
-  prohibitNullCharacters,
-  prohibitSurrogateCharacters,
-  runCharField,
-} from './drf-fields.js'
+import { type CharFieldSpec, type FieldResult, pythonTypeName, runCharField } from './drf-fields.js'
 import { validatePassword } from './password.js'
 import {
   INVALID_USERNAME_MESSAGE,
@@ -33,33 +26,22 @@ export const MAX_EMAIL_LENGTH = 254
 // "@" where an e-mail address is a login name (a username equal to someone's e-mail would
 // squat their login).
 const usernameField = (rules: UsernameRules): CharFieldSpec => ({
-  trimWhitespace: true,
   validators: [
     (v) => (isValidUsername(v) ? null : INVALID_USERNAME_MESSAGE),
     (v) => (isSingleScript(v) ? null : MIXED_SCRIPT_USERNAME_MESSAGE),
     ...(rules.emailIsLoginName
       ? [(v: string) => (v.includes('@') ? EMAIL_LIKE_USERNAME_MESSAGE : null)]
       : []),
-    maxLength(MAX_USERNAME_LENGTH),
-    prohibitNullCharacters,
-    prohibitSurrogateCharacters,
   ],
+  maxLength: MAX_USERNAME_LENGTH,
 })
 const USERNAME_FIELD = usernameField({ emailIsLoginName: false })
 const EMAIL_FIELD: CharFieldSpec = {
-  trimWhitespace: true,
-  validators: [
-    maxLength(MAX_EMAIL_LENGTH),
-    prohibitNullCharacters,
-    prohibitSurrogateCharacters,
-    (v) => (isValidEmailAddress(v) ? null : INVALID_EMAIL_MESSAGE),
-  ],
+  maxLength: MAX_EMAIL_LENGTH,
+  validatorsAfter: [(v) => (isValidEmailAddress(v) ? null : INVALID_EMAIL_MESSAGE)],
 }
 // Passwords are never trimmed: leading and trailing spaces are part of the secret.
-const PASSWORD_FIELD: CharFieldSpec = {
-  trimWhitespace: false,
-  validators: [passwordLengthError, prohibitNullCharacters, prohibitSurrogateCharacters],
-}
+const PASSWORD_FIELD: CharFieldSpec = { trimWhitespace: false, validators: [passwordLengthError] }
 
 /** Rules for new usernames that depend on the settings. */
 export interface UsernameRules {
@@ -161,13 +143,4 @@ function failure(...results: [FieldResult, FieldResult, FieldResult]): Registrat
     if (!result.ok && name !== undefined) errors[name] = result.errors
   })
   return { ok: false, errors }
-}
-
-/** `type(data).__name__` for what JSON can hold besides an object. */
-function pythonTypeName(value: unknown): string {
-  if (typeof value === 'string') return 'str'
-  if (typeof value === 'boolean') return 'bool'
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float'
-  if (Array.isArray(value)) return 'list'
-  return typeof value
 }

@@ -4,7 +4,7 @@ import { registerUser } from '../../accounts/registration.js'
 import { RegistrationClosed, UserNotFound } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { RouteDeps } from '../deps.js'
-import { requireObject } from '../fields.js'
+import { requireObject } from '../../accounts/validators/drf-fields.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 
 /** Register and the current user. */

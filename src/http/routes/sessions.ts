@@ -5,7 +5,7 @@ import { AuthenticationFailed, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '../../protocol/paths.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
-import { readCharFields } from '../fields.js'
+import { readCharFields } from '../../accounts/validators/drf-fields.js'
 import { NotFound } from '../errors.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 
@@ -48,8 +48,8 @@ export function sessionRoutes(
       POST: async (request, reply) => {
         const { userId } = principalOf(request)
         const input = readCharFields(request.body, {
-          old_password: { trim: false, validators: [passwordLengthError] },
-          new_password: { trim: false, validators: [passwordLengthError] },
+          old_password: { trimWhitespace: false, validators: [passwordLengthError] },
+          new_password: { trimWhitespace: false, validators: [passwordLengthError] },
         })
         const user = await users.findById(userId)
         if (user === undefined) throw new AuthenticationFailed('User not found')

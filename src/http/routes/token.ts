@@ -5,7 +5,7 @@ import { NoActiveAccount, NoActiveAccountForToken, TokenInvalid } from '../../co
 import { PATHS } from '../../protocol/paths.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
-import { readCharFields, requireObject } from '../fields.js'
+import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
 import { contextOf, defineRoute } from '../route.js'
 
 /**
@@ -25,7 +25,7 @@ export function tokenRoutes(
   const credentials = (body: unknown): { login: string; password: string } => {
     const fields: Record<string, string> = readCharFields(body, {
       [loginFieldName]: { maxLength: 254 },
-      password: { trim: false, validators: [passwordLengthError] },
+      password: { trimWhitespace: false, validators: [passwordLengthError] },
     })
     return { login: fields[loginFieldName] ?? '', password: fields.password ?? '' }
   }
