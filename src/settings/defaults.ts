@@ -1,18 +1,40 @@
 import * as kind from './kinds.js'
 import type { Kind } from './kinds.js'
-import { LOGIN_FIELDS, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
+import { LOGIN_FIELDS, type Mode, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
 import { ALGORITHMS } from '../protocol/algorithms.js'
+
+/**
+ * A default that depends on the mode: the value listed for the mode, else `otherwise`. The one
+ * mechanism for mode-dependent defaults: the loader resolves it once MODE is known, for a setting
+ * left unset (or set empty, where its kind allows empty).
+ */
+export class ModeDefault<T> {
+  constructor(
+    readonly otherwise: T,
+    readonly modes: Readonly<Partial<Record<Mode, T>>>,
+  ) {}
+
+  for(mode: Mode): T {
+    return Object.hasOwn(this.modes, mode) ? (this.modes[mode] as T) : this.otherwise
+  }
+}
 
 interface Spec<T> {
   kind: Kind<T>
-  default: T
+  default: T | ModeDefault<T>
   /** One line for `docs/settings.md`. */
   doc: string
 }
 
 type Specs = { readonly [K in keyof Settings]: Spec<Settings[K]> }
 
-const s = <T>(k: Kind<T>, value: T, doc: string): Spec<T> => ({ kind: k, default: value, doc })
+const s = <T>(k: Kind<T>, value: T | ModeDefault<T>, doc: string): Spec<T> => ({
+  kind: k,
+  default: value,
+  doc,
+})
+const byMode = <T>(otherwise: T, modes: Partial<Record<Mode, T>>): ModeDefault<T> =>
+  new ModeDefault(otherwise, modes)
 
 /**
  * Every setting's kind, default and meaning, in one place. Secure where simplejwt is not:
@@ -104,16 +126,16 @@ export const SPECS: Specs = {
   ),
   SERVE_DEMO: s(
     kind.optionalBoolean,
-    null,
-    'serve the demo page at / to browsers and GET /api/hello/ (default: yes unless production)',
+    byMode<boolean | null>(true, { production: false }),
+    'serve the demo page at / to browsers and GET /api/hello/',
   ),
   KEY_DIR: s(kind.string, 'var/keys', 'where development keys and the key ring live'),
   SIGNING_KEYS: s(kind.optionalSecret, null, 'a JWK Set (JSON) of private keys, for containers'),
   LOGIN_FIELD: s(kind.oneOf(LOGIN_FIELDS), 'username', 'what /token/ takes: username, email, or either'),
   REGISTRATION_OPEN: s(
     kind.optionalBoolean,
-    null,
-    'anyone may register at /register/ (default: yes in development and test; production requires an explicit choice)',
+    byMode<boolean | null>(true, { production: null }),
+    'anyone may register at /register/ (production requires an explicit choice)',
   ),
   PASSWORD_HASHER: s(kind.oneOf(['argon2id'] as const), 'argon2id', 'hasher for new passwords'),
   ARGON2_MEMORY_KIB: s(kind.integer(1024, 4_194_304), 19_456, 'argon2id memory, KiB (OWASP: 19 MiB)'),
@@ -153,8 +175,8 @@ export const SPECS: Specs = {
   REFRESH_COOKIE_NAME: s(kind.string, 'refresh_token', 'name of the HttpOnly refresh cookie'),
   REFRESH_COOKIE_SECURE: s(
     kind.boolean,
-    true,
-    'Secure flag (default: on, except in development mode); may be off only in development',
+    byMode(true, { development: false }),
+    'Secure flag; may be off only in development (browsers drop Secure cookies on plain http://127.0.0.1)',
   ),
   REFRESH_COOKIE_SAMESITE: s(kind.oneOf(SAME_SITE_VALUES), 'strict', 'SameSite of the refresh cookie'),
   REFRESH_COOKIE_PATH: s(kind.optionalString, null, 'cookie path (default: API_PREFIX + /token/)'),

@@ -1,8 +1,12 @@
 import { Secret } from '../core/secret.js'
-import { SPECS } from './defaults.js'
+import { ModeDefault, SPECS } from './defaults.js'
 import type { SettingName } from './types.js'
 
 function show(value: unknown): string {
+  if (value instanceof ModeDefault) {
+    const modes = Object.entries(value.modes).map(([mode, given]) => `${mode}: ${show(given)}`)
+    return `${show(value.otherwise)} (${modes.join('; ')})`
+  }
   if (value === null) return '(none)'
   if (value instanceof Secret) return '(secret)'
   if (Array.isArray(value)) return value.length === 0 ? '(empty)' : value.join(', ')

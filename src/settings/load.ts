@@ -1,6 +1,6 @@
 import { SettingsError } from '../core/errors.js'
 import { Secret } from '../core/secret.js'
-import { NON_SETTING_ENV, SPECS } from './defaults.js'
+import { ModeDefault, NON_SETTING_ENV, SPECS } from './defaults.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
 import type { Mode, SettingName, Settings } from './types.js'
 import { HMAC_ALGORITHMS } from '../protocol/algorithms.js'
@@ -32,6 +32,7 @@ export interface LoadOptions {
 }
 
 const isSettingName = (name: string): name is SettingName => Object.hasOwn(SPECS, name)
+const SETTING_NAMES = Object.keys(SPECS) as SettingName[]
 
 function parseOne<K extends SettingName>(name: K, raw: string, source: string): Settings[K] {
   try {
@@ -50,7 +51,10 @@ function parseOne<K extends SettingName>(name: K, raw: string, source: string): 
  */
 export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
   const values: Record<string, unknown> = {}
-  for (const name of Object.keys(SPECS) as SettingName[]) values[name] = SPECS[name].default
+  for (const name of SETTING_NAMES) {
+    const fallback = SPECS[name].default
+    if (!(fallback instanceof ModeDefault)) values[name] = fallback
+  }
   // Where each value came from, so an error names what the operator set (`TESSERA_DATABASE_URL`).
   const sources = new Map<string, string>()
 
@@ -86,15 +90,13 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
     sources.set(name, name)
   }
   if (typeof values.SIGNING_KEY === 'string') values.SIGNING_KEY = new Secret(values.SIGNING_KEY)
-  // Development runs on plain http://127.0.0.1, where browsers drop Secure cookies: unless told
-  // otherwise, development sends the refresh cookie without Secure (every other mode with it).
-  const cookieSecureGiven =
-    env.TESSERA_REFRESH_COOKIE_SECURE !== undefined || overrides.REFRESH_COOKIE_SECURE !== undefined
-  if (!cookieSecureGiven && values.MODE === 'development') values.REFRESH_COOKIE_SECURE = false
-  // Outside production registration is open and the demo served unless told otherwise; production
-  // serves no demo unless asked, and must be told whether anyone may register (checkProduction).
-  if (values.REGISTRATION_OPEN === null && values.MODE !== 'production') values.REGISTRATION_OPEN = true
-  values.SERVE_DEMO ??= values.MODE !== 'production'
+  // The defaults that depend on the mode, now that it is known: for settings left unset or empty.
+  for (const name of SETTING_NAMES) {
+    const fallback = SPECS[name].default
+    if (fallback instanceof ModeDefault && (!sources.has(name) || values[name] === null)) {
+      values[name] = fallback.for(values.MODE as Mode)
+    }
+  }
 
   const settings = values as unknown as Settings
   try {

@@ -3,9 +3,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { SettingsError } from '../../src/core/errors.js'
 import { Secret } from '../../src/core/secret.js'
-import { SPECS } from '../../src/settings/defaults.js'
+import { ModeDefault, SPECS } from '../../src/settings/defaults.js'
 import { duration } from '../../src/settings/kinds.js'
 import { headerNameFromMeta, loadSettings } from '../../src/settings/load.js'
+import { MODES } from '../../src/settings/types.js'
 
 /** Random-looking: production refuses a guessable secret such as 32 × 'x' (secret-strength.test.ts). */
 const STRONG = 'pX3v9QkZ7mW2tLr8bN4cJ6hY1sD5fG0aEeUoIiRq'
@@ -158,10 +159,31 @@ describe('loadSettings', () => {
     expect(headerNameFromMeta('X-Api-Token')).toBe('x-api-token')
   })
 
-  it('every default passes its own kind', () => {
+  it('every default passes its own kind, in every mode', () => {
     for (const [name, spec] of Object.entries(SPECS)) {
-      expect(spec.kind.accepts(spec.default), name).toBe(true)
+      const fallback = spec.default
+      const values = fallback instanceof ModeDefault ? MODES.map((mode) => fallback.for(mode)) : [fallback]
+      for (const value of values)
+        expect((spec.kind.accepts as (v: unknown) => boolean)(value), name).toBe(true)
     }
+  })
+
+  it('resolves mode-dependent defaults once the mode is known, for unset or empty settings only', () => {
+    expect(loadSettings({ mode: 'development' })).toMatchObject({
+      REFRESH_COOKIE_SECURE: false,
+      SERVE_DEMO: true,
+      REGISTRATION_OPEN: true,
+    })
+    expect(loadSettings({ mode: 'test' })).toMatchObject({ REFRESH_COOKIE_SECURE: true, SERVE_DEMO: true })
+    // Empty means the mode's default; a value given wins in any mode.
+    expect(
+      loadSettings({
+        env: { TESSERA_MODE: 'test', TESSERA_SERVE_DEMO: '', TESSERA_REGISTRATION_OPEN: 'false' },
+      }),
+    ).toMatchObject({ SERVE_DEMO: true, REGISTRATION_OPEN: false })
+    expect(loadSettings({ mode: 'development', overrides: { REFRESH_COOKIE_SECURE: true } })).toMatchObject({
+      REFRESH_COOKIE_SECURE: true,
+    })
   })
 })
 
