@@ -278,8 +278,10 @@ export class AppUserStore implements UserStore {
     put('isActive', user.isActive, true, (v: boolean) => (v ? 1 : 0))
     put('isStaff', user.isStaff, false, (v: boolean) => (v ? 1 : 0))
     put('isSuperuser', user.isSuperuser, false, (v: boolean) => (v ? 1 : 0))
-    put('dateJoined', user.dateJoined, undefined, (v: Date) => this.#toTime(v))
-    // Not recorded when the table has no such column: a login must not fail for it.
+    // Times are dropped when the table has no column for them: a login or a create must not fail for it.
+    if (this.#columns.dateJoined !== undefined && user.dateJoined !== undefined) {
+      values.push([this.#column('dateJoined'), this.#toTime(user.dateJoined)])
+    }
     if (this.#columns.lastLogin !== undefined && user.lastLogin !== undefined) {
       values.push([this.#column('lastLogin'), this.#toTime(user.lastLogin)])
     }
