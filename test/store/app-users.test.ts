@@ -26,6 +26,7 @@ describe('AppUserStore configuration', () => {
     ['an unknown field', { table: 'users', columns: { ...columns, nickname: 'nick' } }],
     ['one column for two fields', { table: 'users', columns: { ...columns, email: 'name' } }],
     ['an unknown time format', { table: 'users', columns, timeFormat: 'iso' }],
+    ['an unknown password format', { table: 'users', columns, passwordFormat: 'bcrypt' }],
   ])('refuses %s with a TypeError', (_what, config) => {
     expect(() => new AppUserStore(database, config as never)).toThrow(TypeError)
   })
@@ -127,6 +128,28 @@ for (const backend of BACKENDS) {
         columns: { id: 'id', username: 'username', password: 'password', dateJoined: 'date_joined' },
       })
       expect((await users.findById(1))?.dateJoined).toEqual(new Date('2023-05-01T08:09:10.123Z'))
+    })
+
+    it("writes argon2 hashes in Django's format when told, and reads them back as PHC strings", async () => {
+      await sql`create table auth_user (id ${autoId}, username text not null, password text not null)`.execute(
+        database.db,
+      )
+      const columns = { id: 'id', username: 'username', password: 'password' }
+      const django = new AppUserStore(database, { table: 'auth_user', columns, passwordFormat: 'django' })
+      const phc = '$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$ZGlnZXN0ZGlnZXN0'
+      const created = await django.create({ username: 'dj', email: '', passwordHash: phc })
+      expect(created.passwordHash).toBe(phc)
+      const stored = async () =>
+        (await sql<{ password: string }>`select password from auth_user`.execute(database.db)).rows[0]
+          ?.password
+      expect(await stored()).toBe(`argon2${phc}`)
+      // Other formats are written as they are.
+      await django.update(created.id, { passwordHash: 'pbkdf2_sha256$1$s$h' })
+      expect(await stored()).toBe('pbkdf2_sha256$1$s$h')
+      // Without the option, the column holds what Tessera writes.
+      const plain = new AppUserStore(database, { table: 'auth_user', columns })
+      await plain.update(created.id, { passwordHash: phc })
+      expect(await stored()).toBe(phc)
     })
 
     if (backend === 'postgres') {

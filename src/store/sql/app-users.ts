@@ -49,6 +49,12 @@ export interface AppUsersTable {
    * Default `timestamp`.
    */
   timeFormat?: 'timestamp' | 'epoch_ms' | 'epoch_s'
+  /**
+   * How argon2 hashes are written to the password column: `phc` (`$argon2id$…`, default) or
+   * `django` (`argon2$argon2id$…`, what Django's Argon2PasswordHasher reads), so a Django project
+   * sharing the table keeps logging in users whose hash Tessera upgraded. Read back either way.
+   */
+  passwordFormat?: 'phc' | 'django'
 }
 
 type Field = keyof AppUsersTable['columns']
@@ -75,7 +81,9 @@ const REQUIRED: readonly Field[] = ['id', 'username', 'password']
  * @throws TypeError for a missing required column, an unknown field, a name that is not a plain
  * SQL identifier, or one column mapped twice.
  */
-function checked(config: AppUsersTable): Required<Pick<AppUsersTable, 'table' | 'timeFormat'>> & {
+function checked(config: AppUsersTable): Required<
+  Pick<AppUsersTable, 'table' | 'timeFormat' | 'passwordFormat'>
+> & {
   columns: Partial<Record<Field, string>>
 } {
   const parts = typeof config.table === 'string' ? config.table.split('.') : []
@@ -101,8 +109,15 @@ function checked(config: AppUsersTable): Required<Pick<AppUsersTable, 'table' | 
   if (!['timestamp', 'epoch_ms', 'epoch_s'].includes(timeFormat)) {
     throw new TypeError(`app users table: unknown timeFormat ${JSON.stringify(timeFormat)}`)
   }
-  return { table: config.table, columns, timeFormat }
+  const passwordFormat = config.passwordFormat ?? 'phc'
+  if (!['phc', 'django'].includes(passwordFormat)) {
+    throw new TypeError(`app users table: unknown passwordFormat ${JSON.stringify(passwordFormat)}`)
+  }
+  return { table: config.table, columns, timeFormat, passwordFormat }
 }
+
+/** Django's Argon2PasswordHasher prefixes the PHC string with its algorithm name. */
+const DJANGO_ARGON2 = 'argon2$argon2'
 
 /** A flag as drivers answer it: booleans (PostgreSQL), integers (SQLite, or an int column). */
 function flag(value: unknown): boolean {
@@ -119,6 +134,7 @@ export class AppUserStore implements UserStore {
   readonly #database: SqlDatabase
   readonly #columns: Partial<Record<Field, string>>
   readonly #timeFormat: 'timestamp' | 'epoch_ms' | 'epoch_s'
+  readonly #djangoHashes: boolean
   readonly #table: RawBuilder<unknown>
   /** `"tablename"`, quoted as `pg_get_serial_sequence` parses it. */
   readonly #tableText: string
@@ -130,7 +146,8 @@ export class AppUserStore implements UserStore {
    * @throws TypeError for an invalid configuration (see `AppUsersTable`).
    */
   constructor(database: SqlDatabase, config: AppUsersTable) {
-    const { table, columns, timeFormat } = checked(config)
+    const { table, columns, timeFormat, passwordFormat } = checked(config)
+    this.#djangoHashes = passwordFormat === 'django'
     this.#database = database
     this.#db = database.db
     this.#columns = columns
@@ -161,7 +178,7 @@ export class AppUserStore implements UserStore {
       username: String(row.username),
       email: row.email == null ? '' : String(row.email),
       // A null hash never matches: the hasher treats '' as unusable.
-      passwordHash: row.password == null ? '' : String(row.password),
+      passwordHash: row.password == null ? '' : this.#fromStoredHash(String(row.password)),
       firstName: row.firstName == null ? '' : String(row.firstName),
       lastName: row.lastName == null ? '' : String(row.lastName),
       isActive: has('isActive') ? flag(row.isActive) : true,
@@ -170,6 +187,15 @@ export class AppUserStore implements UserStore {
       dateJoined: this.#fromTime(row.dateJoined) ?? new Date(0),
       lastLogin: this.#fromTime(row.lastLogin),
     }
+  }
+
+  /** Django's argon2 hashes read as the PHC string they wrap, so they are not upgraded again. */
+  #fromStoredHash(stored: string): string {
+    return this.#djangoHashes && stored.startsWith(DJANGO_ARGON2) ? stored.slice('argon2'.length) : stored
+  }
+
+  #toStoredHash(hash: string): string {
+    return this.#djangoHashes && hash.startsWith('$argon2') ? `argon2${hash}` : hash
   }
 
   #fromTime(value: unknown): Date | null {
@@ -271,7 +297,7 @@ export class AppUserStore implements UserStore {
     }
     put('id', user.id, undefined)
     put('username', user.username, undefined)
-    put('password', user.passwordHash, undefined)
+    put('password', user.passwordHash, undefined, (v: string) => this.#toStoredHash(v))
     put('email', user.email, '')
     put('firstName', user.firstName, '')
     put('lastName', user.lastName, '')
