@@ -16,6 +16,7 @@ import { buildApp } from '../http/app.js'
 import { type LoadOptions, loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { MemoryCounterStore } from '../store/memory/counters.js'
+import type { UserStore } from '../store/ports.js'
 import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
 import { migrateToLatest, migrationStatus, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
@@ -52,6 +53,11 @@ export interface ServerOptions {
    * is) instead of stdout; false = no logs.
    */
   logStream?: LogTarget | false
+  /**
+   * The app's own users store (say an `AppUserStore` over its users table) instead of Tessera's
+   * `users` table, as a Django project sets `AUTH_USER_MODEL`. The app opens and closes it.
+   */
+  users?: UserStore
 }
 
 export interface TesseraServer {
@@ -84,9 +90,11 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
       settings.DATABASE_URL,
       settingSource(options.settings?.env ?? process.env, 'DATABASE_URL'),
     )
-  const stores = await openConfiguredStores(settings, settings.DATABASE_POOL_SIZE).catch((error: unknown) => {
-    throw explain(error)
-  })
+  const stores = await openConfiguredStores(settings, settings.DATABASE_POOL_SIZE, options.users).catch(
+    (error: unknown) => {
+      throw explain(error)
+    },
+  )
   let hashWorkers: HashWorkers | undefined
   const logs = options.logStream === false ? undefined : openServerLogs(settings, options.logStream)
   const logger = logs?.logger

@@ -1,16 +1,39 @@
 import { ServiceUnavailable } from '../core/errors.js'
 import type { Settings } from '../settings/types.js'
-import { isUnavailableError, openStores, type SqlStores } from '../store/sql/index.js'
+import type { UserStore } from '../store/ports.js'
+import {
+  createStores,
+  isUnavailableError,
+  openDatabase,
+  type SqlStores,
+  type SqlUserStore,
+} from '../store/sql/index.js'
 
-/** The stores on the configured database, in `DATABASE_SCHEMA` when set (PostgreSQL). */
+type DatabaseSettings = Pick<Readonly<Settings>, 'DATABASE_URL' | 'DATABASE_SCHEMA'>
+
+/**
+ * The stores on the configured database, in `DATABASE_SCHEMA` when set (PostgreSQL). With
+ * `users` (an app's own users table), that store replaces Tessera's `users` table.
+ */
 export function openConfiguredStores(
-  settings: Pick<Readonly<Settings>, 'DATABASE_URL' | 'DATABASE_SCHEMA'>,
+  settings: DatabaseSettings,
   poolSize: number,
-): Promise<SqlStores> {
-  return openStores(settings.DATABASE_URL, {
+): Promise<SqlStores<SqlUserStore>>
+export function openConfiguredStores(
+  settings: DatabaseSettings,
+  poolSize: number,
+  users: UserStore | undefined,
+): Promise<SqlStores<UserStore>>
+export async function openConfiguredStores(
+  settings: DatabaseSettings,
+  poolSize: number,
+  users?: UserStore,
+): Promise<SqlStores<UserStore>> {
+  const database = await openDatabase(settings.DATABASE_URL, {
     poolSize,
     ...(settings.DATABASE_SCHEMA === null ? {} : { schema: settings.DATABASE_SCHEMA }),
   })
+  return users === undefined ? createStores(database) : createStores(database, users)
 }
 
 /** Where a database URL points, without its user or password: `host:port/name` or the file. */

@@ -5,7 +5,7 @@ import { UserGate } from '../accounts/user-gate.js'
 import { systemClock } from '../core/clock.js'
 import { loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
-import type { SqlStores } from '../store/sql/index.js'
+import type { SqlStores, SqlUserStore } from '../store/sql/index.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { passwordHasherFor } from './password-hasher.js'
 
@@ -15,7 +15,7 @@ export { validateEmail, validatePassword, validateUsername } from '../accounts/v
 /** What an operator command (the CLI) works with: the settings, the database and the hasher. */
 export interface OperatorContext {
   readonly settings: Readonly<Settings>
-  readonly stores: SqlStores
+  readonly stores: SqlStores<SqlUserStore>
   readonly hasher: PasswordHasher
   /** Ends users' sessions the way the server does (running instances learn of it by polling). */
   readonly accounts: AccountAdmin

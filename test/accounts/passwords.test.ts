@@ -1,4 +1,5 @@
 import { pbkdf2Sync } from 'node:crypto'
+import { hash as bcryptHash } from '@node-rs/bcrypt'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ValidationFailed } from '../../src/core/errors.js'
@@ -7,6 +8,8 @@ import {
   createPasswordHasher,
   encodeDjangoPbkdf2,
   hashArgon2id,
+  hashCostKind,
+  isBcryptHash,
   MAX_PBKDF2_ITERATIONS,
   parseDjangoPbkdf2,
   verifyDjangoPbkdf2,
@@ -109,7 +112,16 @@ describe('unusable and malformed hashes', () => {
       fc.string(),
       fc.string({ unit: 'binary' }),
       fc
-        .constantFrom('$argon2id$', '$argon2i$', 'argon2$argon2id$', 'pbkdf2_sha256$', 'pbkdf2_sha1$', '!')
+        .constantFrom(
+          '$argon2id$',
+          '$argon2i$',
+          'argon2$argon2id$',
+          'pbkdf2_sha256$',
+          'pbkdf2_sha1$',
+          '$2b$04$',
+          '$2y$10$',
+          '!',
+        )
         .chain((prefix) => fc.string({ maxLength: 80 }).map((rest) => prefix + rest)),
       fc
         .tuple(fc.integer({ min: -5, max: 2000 }), fc.string({ maxLength: 20 }), fc.string({ maxLength: 50 }))
@@ -122,6 +134,36 @@ describe('unusable and malformed hashes', () => {
       }),
       { numRuns: 150 },
     )
+  })
+})
+
+describe('bcrypt', () => {
+  it('verifies $2a$, $2b$ and $2y$ hashes and asks for a rehash only on a match', async () => {
+    const stored = await bcryptHash('bcrypt-pw', 4)
+    for (const variant of ['2a', '2b', '2y']) {
+      const hash = stored.replace(/^\$2b\$/, `$${variant}$`)
+      expect(isBcryptHash(hash)).toBe(true)
+      expect(await hasher.verify(hash, 'bcrypt-pw')).toEqual({ ok: true, needsRehash: true })
+      expect(await hasher.verify(hash, 'bcrypt-PW')).toEqual({ ok: false, needsRehash: false })
+    }
+  })
+
+  it('refuses malformed bcrypt hashes: an impossible cost, a short digest, another variant', async () => {
+    const stored = await bcryptHash('bcrypt-pw', 4)
+    for (const bad of [
+      stored.replace('$04$', '$99$'),
+      stored.replace('$04$', '$03$'),
+      stored.slice(0, -1),
+      stored.replace(/^\$2b\$/, '$2x$'),
+    ]) {
+      expect(isBcryptHash(bad), bad).toBe(false)
+      expect(await hasher.verify(bad, 'bcrypt-pw'), bad).toEqual({ ok: false, needsRehash: false })
+    }
+  })
+
+  it('has a cost kind per variant and cost, for the floor under failed logins', async () => {
+    expect(hashCostKind(await bcryptHash('x', 4))).toBe('$2b$04')
+    expect(hashCostKind(`$2y$12$${'a'.repeat(53)}`)).toBe('$2y$12')
   })
 })
 

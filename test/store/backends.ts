@@ -7,7 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { migrateToLatest, openStores, type SqlStores } from '../../src/store/sql/index.js'
+import {
+  AppUserStore,
+  createStores,
+  databaseOf,
+  migrateToLatest,
+  openStores,
+  type SqlStores,
+  type SqlUserStore,
+} from '../../src/store/sql/index.js'
+import { ACCOUNTS, createAccountsTable } from './app-users-table.js'
 
 export type Backend = 'sqlite' | 'postgres'
 export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
@@ -16,8 +25,12 @@ export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.
 /** The test machine's Redis, for the suites that run against a real one. */
 export const REDIS_URL = 'redis://127.0.0.1:6379'
 
-export interface TestStores {
-  stores: SqlStores
+/** Whose users table the stores use: Tessera's `users`, or an app's `accounts` (`AppUserStore`). */
+export type UsersTable = 'tessera' | 'app'
+export const USERS_TABLES: readonly UsersTable[] = ['tessera', 'app']
+
+export interface TestStores<Users extends SqlUserStore | AppUserStore = SqlUserStore> {
+  stores: SqlStores<Users>
   /** Closes the stores and removes the database (file or schema). */
   dispose(): Promise<void>
 }
@@ -63,4 +76,25 @@ export async function openMigrated(backend: Backend): Promise<TestStores> {
     throw error
   }
   return opened
+}
+
+/**
+ * Opened and migrated, with the users of `users`: Tessera's table, or an app's `accounts` table
+ * created beside Tessera's and read through `AppUserStore`.
+ */
+export async function openMigratedWith(
+  backend: Backend,
+  users: UsersTable,
+): Promise<TestStores<SqlUserStore | AppUserStore>> {
+  const opened = await openMigrated(backend)
+  if (users === 'tessera') return opened
+  try {
+    await createAccountsTable(opened.stores.db, backend)
+  } catch (error) {
+    await opened.dispose()
+    throw error
+  }
+  const database = databaseOf(opened.stores.db)
+  const stores = createStores(database, new AppUserStore(database, ACCOUNTS))
+  return { stores, dispose: opened.dispose }
 }

@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { UniqueViolation, UserNotFound, ValidationFailed } from '../../src/core/errors.js'
 import { newJti } from '../../src/core/ids.js'
 import type { NewUser, OutstandingToken, RotationResult } from '../../src/store/ports.js'
-import type { SqlStores } from '../../src/store/sql/index.js'
-import { BACKENDS, openMigrated, type TestStores } from './backends.js'
+import type { AppUserStore, SqlStores, SqlUserStore } from '../../src/store/sql/index.js'
+import { BACKENDS, openMigratedWith, type TestStores, USERS_TABLES } from './backends.js'
 
 /** A fixed instant with a non-zero millisecond part, so truncation to seconds would show. */
 const BASE = Date.UTC(2030, 0, 15, 12, 0, 0, 123)
@@ -27,13 +27,14 @@ async function settle<T>(promise: Promise<T>): Promise<unknown> {
   throw new Error('expected a rejection')
 }
 
-for (const backend of BACKENDS) {
-  describe(`SQL store contract (${backend})`, () => {
-    let opened: TestStores
-    let stores: SqlStores
+for (const [backend, usersTable] of BACKENDS.flatMap((b) => USERS_TABLES.map((u) => [b, u] as const))) {
+  // Every port over Tessera's users table, then again with an app's own (`AppUserStore`).
+  describe(`SQL store contract (${backend}${usersTable === 'app' ? ', app users table' : ''})`, () => {
+    let opened: TestStores<SqlUserStore | AppUserStore>
+    let stores: SqlStores<SqlUserStore | AppUserStore>
 
     beforeEach(async () => {
-      opened = await openMigrated(backend)
+      opened = await openMigratedWith(backend, usersTable)
       stores = opened.stores
     })
     afterEach(async () => {

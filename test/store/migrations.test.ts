@@ -77,6 +77,7 @@ for (const backend of BACKENDS) {
       opened = await openEmpty(backend)
       const { db } = opened.stores
       await migrateToLatest(db)
+      expect(await migrateDown(db)).toEqual(['0010_app_users'])
       expect(await migrateDown(db)).toEqual(['0009_refresh_one_algorithm'])
       expect(await migrateDown(db)).toEqual(['0008_username_key'])
       await sql`insert into users (username, email, password_hash, first_name, last_name, is_active, is_staff, is_superuser, date_joined)
@@ -84,6 +85,39 @@ for (const backend of BACKENDS) {
       await migrateToLatest(db)
       expect((await opened.stores.users.findByUsernameKey('ＺＯË'))?.username).toBe('Zoë')
       expect(await opened.stores.users.findByUsernameKey('zoe')).toBeUndefined()
+    })
+
+    it("0010 lets refresh tokens name users of an app's own table; going down keeps Tessera's users' tokens and their cascade", async () => {
+      opened = await openEmpty(backend)
+      const { stores } = opened
+      await migrateToLatest(stores.db)
+      const owner = await stores.users.create({
+        username: 'own',
+        email: 'own@example.com',
+        passwordHash: 'h',
+      })
+      const token = (jti: string, userId: number) => ({
+        jti,
+        userId,
+        familyId: jti,
+        parentJti: null,
+        createdAt: new Date(1000),
+        expiresAt: new Date(Date.now() + 60_000),
+        userAgent: null,
+        ip: null,
+      })
+      // A user id Tessera's users table does not hold (an app's user): recorded all the same.
+      await stores.ledger.recordIssued(token('app-user', owner.id + 1000))
+      await stores.ledger.recordIssued(token('own-user', owner.id))
+      const jtis = async () =>
+        (await stores.db.selectFrom('outstanding_tokens').select('jti').orderBy('jti').execute()).map(
+          (r) => r.jti,
+        )
+      expect(await jtis()).toEqual(['app-user', 'own-user'])
+      expect(await migrateDown(stores.db)).toEqual(['0010_app_users'])
+      expect(await jtis()).toEqual(['own-user'])
+      await sql`delete from users where id = ${owner.id}`.execute(stores.db)
+      expect(await jtis()).toEqual([])
     })
 
     it('goes down one step at a time to empty and back up to a working schema', async () => {

@@ -6,7 +6,7 @@
  */
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrateToLatest, openStores, type SqlStores } from '../../src/store/sql/index.js'
+import { migrateToLatest, openStores, type SqlStores, type SqlUserStore } from '../../src/store/sql/index.js'
 import { freshPgSchema } from '../helpers/server.js'
 
 const TABLES = [
@@ -26,7 +26,7 @@ interface Recorded {
 
 describe('query plans on PostgreSQL', () => {
   let schema: Awaited<ReturnType<typeof freshPgSchema>>
-  let stores: SqlStores
+  let stores: SqlStores<SqlUserStore>
   const recorded: Recorded[] = []
   const originalQuery = pg.Client.prototype.query
 

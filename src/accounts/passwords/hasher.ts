@@ -13,6 +13,7 @@ import {
   LIBUV_ARGON2,
   verifyArgon2,
 } from './argon2id.js'
+import { isBcryptHash, verifyBcrypt } from './bcrypt.js'
 import { isDjangoPbkdf2Hash, verifyDjangoPbkdf2 } from './django-pbkdf2.js'
 import { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH, passwordLengthError } from './limits.js'
 
@@ -38,7 +39,8 @@ export interface PasswordHasher {
   /**
    * Checks `password` against `stored`, dispatching on the format: argon2 PHC strings
    * (`$argon2id$…`, also `$argon2i$`/`$argon2d$`), Django's `argon2$argon2…` and
-   * `pbkdf2_sha256$…`/`pbkdf2_sha1$…`. Unusable (`!…`), empty, unknown or malformed hashes, and
+   * `pbkdf2_sha256$…`/`pbkdf2_sha1$…`, and bcrypt (`$2a$`/`$2b$`/`$2y$`, as an app's own users
+   * table may hold). Unusable (`!…`), empty, unknown or malformed hashes, and
    * passwords over the length cap, never match. Never rejects.
    */
   verify(stored: string, password: string): Promise<PasswordCheck>
@@ -121,6 +123,10 @@ export function createPasswordHasher(
     }
     if (isDjangoPbkdf2Hash(stored)) {
       const ok = await verifyDjangoPbkdf2(stored, password)
+      return { ok, needsRehash: ok }
+    }
+    if (isBcryptHash(stored)) {
+      const ok = await verifyBcrypt(stored, password)
       return { ok, needsRehash: ok }
     }
     await burn(password)

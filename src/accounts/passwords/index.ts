@@ -1,4 +1,4 @@
-/** Password hashing for the accounts room: argon2id, plus Django PBKDF2 for imported users. */
+/** Password hashing for the accounts room: argon2id, plus Django PBKDF2 and bcrypt to verify and upgrade. */
 export {
   type Argon2Params,
   type Argon2Primitives,
@@ -17,6 +17,7 @@ export {
   unmatchablePbkdf2Hash,
   verifyDjangoPbkdf2,
 } from './django-pbkdf2.js'
+export { isBcryptHash, verifyBcrypt } from './bcrypt.js'
 export { hashCostKind } from './cost-kind.js'
 export { createPasswordHasher, type PasswordCheck, type PasswordHasher } from './hasher.js'
 export { exceedsMaxPasswordLength, MAX_PASSWORD_LENGTH, passwordLengthError } from './limits.js'

@@ -9,7 +9,8 @@
  * ```
  */
 import { type Kysely, sql } from 'kysely'
-import type { StoreLifecycle, Stores } from '../ports.js'
+import type { StoreLifecycle, Stores, UserStore } from '../ports.js'
+import { AppUserStore, type AppUsersTable } from './app-users.js'
 import { SqlAuditStore } from './audit.js'
 import { SqlApiClientStore } from './clients.js'
 import { type OpenDatabaseOptions, type SqlDatabase, type SqlDialect, openDatabase } from './connect.js'
@@ -30,11 +31,23 @@ export {
 export { type MigrationState, migrateDown, migrateToLatest, migrationStatus } from './migrate.js'
 export { DATABASE_COLUMNS, type Database } from './schema.js'
 export { isUnavailableError } from './unavailable.js'
-export { SqlAuditStore, SqlApiClientStore, SqlRevocationStore, SqlTokenLedger, SqlUserStore }
+export {
+  AppUserStore,
+  type AppUsersTable,
+  SqlAuditStore,
+  SqlApiClientStore,
+  SqlRevocationStore,
+  SqlTokenLedger,
+  SqlUserStore,
+}
 
-/** Every store on one database, plus what the composition root and the CLI need of it. */
-export interface SqlStores extends Stores {
-  users: SqlUserStore
+/**
+ * Every store on one database, plus what the composition root and the CLI need of it. `Users` is
+ * any users store: `SqlStores<SqlUserStore>` for Tessera's own, as `openStores` gives, or an app's
+ * users store given to `createStores(database, users)` (`createStores(database, users)`).
+ */
+export interface SqlStores<Users extends UserStore = UserStore> extends Stores {
+  users: Users
   ledger: SqlTokenLedger
   revocations: SqlRevocationStore
   audit: SqlAuditStore
@@ -47,8 +60,13 @@ export interface SqlStores extends Stores {
   destroy(): Promise<void>
 }
 
-/** The stores of an already open database. */
-export function createStores(database: SqlDatabase): SqlStores {
+/**
+ * The stores of an already open database. With `users` (an app's own users table, say an
+ * `AppUserStore`), the ledger reads users through it instead of Tessera's `users` table.
+ */
+export function createStores(database: SqlDatabase): SqlStores<SqlUserStore>
+export function createStores<Users extends UserStore>(database: SqlDatabase, users: Users): SqlStores<Users>
+export function createStores(database: SqlDatabase, users?: UserStore): SqlStores<UserStore> {
   let closing: Promise<void> | undefined
   const audit = new SqlAuditStore(database)
   // Idempotent: the server's shutdown and a CLI's `finally` may both close. Queued audit events
@@ -64,8 +82,8 @@ export function createStores(database: SqlDatabase): SqlStores {
     close,
   }
   return {
-    users: new SqlUserStore(database),
-    ledger: new SqlTokenLedger(database),
+    users: users ?? new SqlUserStore(database),
+    ledger: new SqlTokenLedger(database, users),
     revocations: new SqlRevocationStore(database),
     audit,
     clients: new SqlApiClientStore(database),
@@ -80,6 +98,9 @@ export function createStores(database: SqlDatabase): SqlStores {
  * Opens the database at `url` (see `openDatabase`) and returns every store on it. Does not
  * migrate: call `migrateToLatest(stores.db)` (the server does at startup outside production).
  */
-export async function openStores(url: string, options: OpenDatabaseOptions = {}): Promise<SqlStores> {
+export async function openStores(
+  url: string,
+  options: OpenDatabaseOptions = {},
+): Promise<SqlStores<SqlUserStore>> {
   return createStores(await openDatabase(url, options))
 }

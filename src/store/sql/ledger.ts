@@ -10,6 +10,7 @@ import type {
   RotationResult,
   SessionRecord,
   TokenLedger,
+  UserStore,
   UserWithGroups,
 } from '../ports.js'
 import { fromMillis, fromMillisOrNull, toIpColumn, toMillis, toNumber } from './columns.js'
@@ -108,6 +109,11 @@ class RotationAborted extends Error {
  */
 const ENDED_SLACK_MS = 2000
 
+async function readWithGroups(users: UserStore, id: number): Promise<UserWithGroups | undefined> {
+  const user = await users.findById(id)
+  return user && { user, groups: await users.groupNames(id) }
+}
+
 export class SqlTokenLedger implements TokenLedger {
   readonly #db: Kysely<Database>
   /**
@@ -119,8 +125,14 @@ export class SqlTokenLedger implements TokenLedger {
   readonly #dialect: SqlDatabase['dialect']
   readonly #writers: Writers
   readonly #refreshBatch: RefreshBatcher
+  /**
+   * An app's own users store (`app-users.ts`), read through its port instead of Tessera's `users`
+   * table; undefined when the users are Tessera's.
+   */
+  readonly #appUsers: UserStore | undefined
 
-  constructor(database: SqlDatabase) {
+  constructor(database: SqlDatabase, appUsers?: UserStore) {
+    this.#appUsers = appUsers
     this.#db = database.db
     this.#writers = database.writers
     this.#dialect = database.dialect
@@ -144,15 +156,22 @@ export class SqlTokenLedger implements TokenLedger {
    * Records an unknown token unless its user is gone: a logout with a deleted user's token still
    * blacklists it (the blacklist has no foreign key), where the insert would break `user_id`'s.
    */
-  async #recordIfUserExists(tx: Transaction<Database>, token: OutstandingToken): Promise<void> {
+  async #recordIfUserExists(
+    tx: Transaction<Database>,
+    token: OutstandingToken,
+    appUserExists: boolean | undefined,
+  ): Promise<void> {
     const known = await tx
       .selectFrom('outstanding_tokens')
       .select('jti')
       .where('jti', '=', token.jti)
       .executeTakeFirst()
     if (known !== undefined) return
-    const user = await tx.selectFrom('users').select('id').where('id', '=', token.userId).executeTakeFirst()
-    if (user !== undefined) await this.#recordIfMissing(tx, token)
+    const exists =
+      appUserExists ??
+      (await tx.selectFrom('users').select('id').where('id', '=', token.userId).executeTakeFirst()) !==
+        undefined
+    if (exists) await this.#recordIfMissing(tx, token)
   }
 
   async isBlacklisted(jti: string): Promise<boolean> {
@@ -186,8 +205,11 @@ export class SqlTokenLedger implements TokenLedger {
   }
 
   async blacklist(token: OutstandingToken, at: Date, voidUntil: Date): Promise<boolean> {
+    // An app's table is read before the transaction: on SQLite its store may share the connection.
+    const appUserExists =
+      this.#appUsers === undefined ? undefined : (await this.#appUsers.findById(token.userId)) !== undefined
     return this.#writers.transaction(async (tx) => {
-      await this.#recordIfUserExists(tx, token)
+      await this.#recordIfUserExists(tx, token, appUserExists)
       const known = await tx
         .selectFrom('outstanding_tokens')
         .select(['family_id', 'user_id'])
@@ -255,6 +277,8 @@ export class SqlTokenLedger implements TokenLedger {
     at: Date,
     blacklistOld: boolean,
   ): Promise<AccountRotation> {
+    if (this.#appUsers !== undefined)
+      return this.#rotateForActiveAppUser(this.#appUsers, old, replacement, at, blacklistOld)
     const now = toMillis(at)
     if (this.#dialect === 'sqlite') {
       const { account, rotation } = await this.#rotateOnSqlite(old, replacement, now, blacklistOld, true)
@@ -274,6 +298,25 @@ export class SqlTokenLedger implements TokenLedger {
     const account = { user: toUser(answer.user), groups: (answer.groups ?? []).sort() }
     if (!account.user.isActive || answer.outcome === undefined) return { account, rotation: null }
     return { account, rotation: rotationOf(answer) }
+  }
+
+  /**
+   * With an app's own users table, the user is read through its store, then the token rotated:
+   * two steps, not one. A deactivation between them lets this one refresh through; the access
+   * token it yields is void all the same, since deactivating sets the user's cut-off.
+   */
+  async #rotateForActiveAppUser(
+    users: UserStore,
+    old: OutstandingToken,
+    replacement: OutstandingToken,
+    at: Date,
+    blacklistOld: boolean,
+  ): Promise<AccountRotation> {
+    const account = users.findWithGroups
+      ? await users.findWithGroups(old.userId)
+      : await readWithGroups(users, old.userId)
+    if (account === undefined || !account.user.isActive) return { account, rotation: null }
+    return { account, rotation: await this.rotate(old, replacement, at, blacklistOld) }
   }
 
   /**

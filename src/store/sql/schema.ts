@@ -43,6 +43,12 @@ export interface UserGroupsTable {
   group_id: number
 }
 
+/** Group memberships of the users of an app's own table (`app-users.ts`), keyed by its ids. */
+export interface AppUserGroupsTable {
+  user_id: number
+  group_id: number
+}
+
 export interface OutstandingTokensTable {
   jti: string
   user_id: number
@@ -103,6 +109,7 @@ export interface Database {
   users: UsersTable
   groups: GroupsTable
   user_groups: UserGroupsTable
+  app_user_groups: AppUserGroupsTable
   outstanding_tokens: OutstandingTokensTable
   blacklisted_tokens: BlacklistedTokensTable
   user_cutoffs: UserCutoffsTable
@@ -135,6 +142,7 @@ export const DATABASE_COLUMNS: {
   },
   groups: { id: true, name: true },
   user_groups: { user_id: true, group_id: true },
+  app_user_groups: { user_id: true, group_id: true },
   outstanding_tokens: {
     jti: true,
     user_id: true,

@@ -216,9 +216,14 @@ export class SqlUserStore implements UserStore {
   }
 
   async delete(id: number): Promise<boolean> {
-    // Group memberships and outstanding tokens go with the user (ON DELETE CASCADE).
-    const result = await this.#db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
-    return result.numDeletedRows > 0n
+    // Group memberships go with the user (ON DELETE CASCADE); refresh tokens have no foreign key
+    // since migration 0010 (they may belong to an app's own users table), so they go here.
+    return this.#writers.transaction(async (tx) => {
+      const result = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+      if (result.numDeletedRows === 0n) return false
+      await tx.deleteFrom('outstanding_tokens').where('user_id', '=', id).execute()
+      return true
+    })
   }
 
   async findWithGroups(id: number): Promise<UserWithGroups | undefined> {

@@ -11,6 +11,7 @@ import { migration as refreshFunction } from './0006_refresh_function.js'
 import { migration as endedSessions } from './0007_ended_sessions.js'
 import { migration as usernameKey } from './0008_username_key.js'
 import { migration as refreshOneAlgorithm } from './0009_refresh_one_algorithm.js'
+import { migration as appUsers } from './0010_app_users.js'
 import type { DialectMigration } from './types.js'
 
 export type { DialectMigration } from './types.js'
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0007_ended_sessions': endedSessions,
   '0008_username_key': usernameKey,
   '0009_refresh_one_algorithm': refreshOneAlgorithm,
+  '0010_app_users': appUsers,
 }
