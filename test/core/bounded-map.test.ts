@@ -15,9 +15,12 @@ class ReferenceMap<K, V> {
   }
 }
 
+/** Few keys, so that sets, deletes and sets again of one key are common. */
+const KEYS = 6
+
 const operation = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), key: fc.nat(12), value: fc.integer() }),
-  fc.record({ op: fc.constant('delete' as const), key: fc.nat(12) }),
+  fc.record({ op: fc.constant('set' as const), key: fc.nat(KEYS), value: fc.integer() }),
+  fc.record({ op: fc.constant('delete' as const), key: fc.nat(KEYS) }),
   fc.record({ op: fc.constant('clear' as const) }),
 )
 
@@ -40,13 +43,23 @@ describe('BoundedMap', () => {
           expect(bounded.size).toBe(reference.map.size)
           expect(bounded.size).toBeLessThanOrEqual(capacity)
         }
-        for (let key = 0; key <= 12; key++) {
+        for (let key = 0; key <= KEYS; key++) {
           expect(bounded.has(key)).toBe(reference.map.has(key))
           expect(bounded.get(key)).toBe(reference.map.get(key))
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     )
+  })
+
+  it('counts a key deleted and set again from its new insertion', () => {
+    const bounded = new BoundedMap<string, number>(2)
+    bounded.set('a', 1)
+    bounded.set('b', 2)
+    bounded.delete('a')
+    bounded.set('a', 3)
+    bounded.set('c', 4)
+    expect([bounded.has('a'), bounded.has('b'), bounded.has('c')]).toEqual([true, false, true])
   })
 
   it('keeps the newest keys of a long stream of new keys', () => {
