@@ -25,7 +25,11 @@ export async function buildApp({ settings, logger = true } = {}) {
   // `guarded` runs the guards first: in TypeScript, `request.user` is then non-null.
   app.get(
     '/orders',
-    guarded(authenticated, async (request) => ({ user: request.user.id, roles: request.user.roles, orders: [] })),
+    guarded(authenticated, async (request) => ({
+      user: request.user.id,
+      roles: request.user.roles,
+      orders: [],
+    })),
   )
 
   app.get('/broken', async () => {

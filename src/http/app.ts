@@ -72,7 +72,11 @@ export function tesseraAppOptions(settings: Readonly<Settings>, log?: ErrorLog):
  * to the routes of an app that embeds it. JSON only: other media types get 415; an empty JSON body
  * reads as `{}` so missing fields get DRF's field errors.
  */
-export async function tesseraRoutes(scope: FastifyInstance, deps: HttpDeps, layout: RouteLayout): Promise<void> {
+export async function tesseraRoutes(
+  scope: FastifyInstance,
+  deps: HttpDeps,
+  layout: RouteLayout,
+): Promise<void> {
   const { settings } = deps
   // Parsers are per scope; a parser's own bodyLimit beats the app's, so BODY_LIMIT holds here alone.
   scope.removeAllContentTypeParsers()

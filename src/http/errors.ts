@@ -265,5 +265,6 @@ export function installErrorHandling(
     return send(reply, response)
   })
   // Fastify takes a not-found handler per prefix: a scope without one leaves 404s to its app.
-  if (scope.notFound) app.setNotFoundHandler((request, reply) => send(reply, responseFor(new NotFound(), request)))
+  if (scope.notFound)
+    app.setNotFoundHandler((request, reply) => send(reply, responseFor(new NotFound(), request)))
 }

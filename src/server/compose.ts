@@ -89,9 +89,11 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
   const clock = options.clock ?? systemClock
   const explain = (error: unknown) =>
     explainDatabaseError(error, settings.DATABASE_URL, settingSource(options.env, 'DATABASE_URL'))
-  const database = await openConfiguredStores(settings, settings.DATABASE_POOL_SIZE).catch((error: unknown) => {
-    throw explain(error)
-  })
+  const database = await openConfiguredStores(settings, settings.DATABASE_POOL_SIZE).catch(
+    (error: unknown) => {
+      throw explain(error)
+    },
+  )
   const stores: TesseraStores = {
     users: options.stores?.users ?? database.users,
     ledger: options.stores?.ledger ?? database.ledger,
@@ -114,7 +116,10 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       },
       // A ring the server will not use (unreadable, or signing with another ALGORITHM) is ignored.
       onError: (error) =>
-        logger?.warn({ err: error }, 'key ring file changed but not applied: the server keeps its current keys'),
+        logger?.warn(
+          { err: error },
+          'key ring file changed but not applied: the server keeps its current keys',
+        ),
     })
     keys = ring
     // Settings and keys are judged first: they are what an operator fixes before migrating.
@@ -134,7 +139,8 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
     if (settings.REDIS_URL !== null) {
       bus = new RedisRevocationBus(settings.REDIS_URL, {
         channelPrefix: settings.REDIS_PREFIX,
-        onError: (error) => logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
+        onError: (error) =>
+          logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
         // At startup the error stops the start; later (Redis replaced by an older one) it is
         // logged, and Tessera runs on without Redis.
         onUnsupported: (error) => {
@@ -223,7 +229,10 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       metrics: {
         render:
           options.renderMetrics ??
-          (async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })),
+          (async () => ({
+            contentType: metrics.registry.contentType,
+            body: await metrics.registry.metrics(),
+          })),
         observeVerification: metrics.observeVerification,
         countRateLimited: metrics.onRateLimited,
       },
