@@ -53,7 +53,7 @@ async function hostApp(
   const logs = new LogCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs }, ...fastify })
   app.setErrorHandler((error, _request, reply) => {
-    reply.code(418).send({ host: true, message: error.message })
+    reply.code(418).send({ host: true, message: (error as Error).message })
   })
   const { overrides, ...options } = plugin
   await app.register(tessera, { ...options, settings: settingsInput(overrides) })
