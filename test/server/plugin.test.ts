@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fastifyCookie from '@fastify/cookie'
+import fastifyRateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authenticated, guarded, hasRole } from '../../src/http/guard/index.js'
@@ -278,6 +280,43 @@ describe('the tessera plugin: options', () => {
     } finally {
       await second.close()
       await first.close()
+    }
+  })
+})
+
+describe("the tessera plugin beside the host app's own cookie and rate-limit plugins", () => {
+  it("keeps Tessera's login limit and cookie mode when the host registered both plugins first", async () => {
+    const app = Fastify()
+    await app.register(fastifyCookie)
+    await app.register(fastifyRateLimit, { global: true, max: 1000 })
+    await app.register(tessera, {
+      settings: settingsInput({ RATE_LIMIT_ENABLED: true, RATE_LIMIT_LOGIN_PER_IP: 2 }),
+    })
+    try {
+      await createUser(app)
+      const browser = { 'x-auth-transport': 'cookie' }
+      const first = await app.inject({ method: 'POST', url: '/api/token/', headers: browser, payload: ALICE })
+      expect(first.statusCode, first.body).toBe(200)
+      const cookies = Object.fromEntries(first.cookies.map((cookie) => [cookie.name, cookie.value]))
+      expect(Object.keys(cookies).sort()).toEqual(['csrftoken', 'refresh_token'])
+      // The host's cookie parser reads the refresh cookie for Tessera's refresh route.
+      const refreshed = await app.inject({
+        method: 'POST',
+        url: '/api/token/refresh/',
+        headers: { ...browser, 'x-csrftoken': cookies.csrftoken ?? '' },
+        cookies,
+        payload: {},
+      })
+      expect(refreshed.statusCode, refreshed.body).toBe(200)
+      expect(await app.inject({ method: 'POST', url: '/api/token/', payload: ALICE })).toMatchObject({
+        statusCode: 200,
+      })
+      const limited = await app.inject({ method: 'POST', url: '/api/token/', payload: ALICE })
+      expect(limited.statusCode).toBe(429)
+      expect(limited.headers['retry-after']).toBeDefined()
+      expect(limited.json()).toMatchObject({ code: 'throttled' })
+    } finally {
+      await app.close()
     }
   })
 })
