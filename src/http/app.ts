@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie'
-import fastifyCors from '@fastify/cors'
+import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
 import { headerNameFromMeta } from '../settings/load.js'
@@ -40,6 +40,25 @@ export interface RouteLayout {
   readonly mountPath: string
   /** Failures of Tessera's routes are logged here. */
   readonly log?: ErrorLog | undefined
+  /** Whether `CORS_ALLOWED_ORIGINS` is applied in this scope (embedded) rather than app-wide. */
+  readonly cors: boolean
+}
+
+/** `CORS_ALLOWED_ORIGINS` as @fastify/cors options, with the headers Tessera's clients send; none: no CORS. */
+function corsOptions(settings: Readonly<Settings>): FastifyCorsOptions | undefined {
+  if (settings.CORS_ALLOWED_ORIGINS.length === 0) return undefined
+  return {
+    origin: [...settings.CORS_ALLOWED_ORIGINS],
+    credentials: true,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      AUTH_TRANSPORT_HEADER,
+      headerNameFromMeta(settings.CSRF_HEADER_NAME),
+    ],
+    maxAge: 600,
+  }
 }
 
 function errorHandlingFor(settings: Readonly<Settings>, log: ErrorLog | undefined): ErrorHandlingOptions {
@@ -52,8 +71,8 @@ function errorHandlingFor(settings: Readonly<Settings>, log: ErrorLog | undefine
  * standalone behaviour there too: request ids from `X-Request-Id`, `TRUST_PROXY`, trailing slashes
  * optional everywhere, and router refusals in DRF's shape.
  */
-export function tesseraAppOptions(settings: Readonly<Settings>, log?: ErrorLog): FastifyServerOptions {
-  const errorHandling = errorHandlingFor(settings, log)
+export function tesseraAppOptions(settings: Readonly<Settings>): FastifyServerOptions {
+  const errorHandling = errorHandlingFor(settings, undefined)
   return {
     genReqId: requestIdGenerator(),
     bodyLimit: settings.BODY_LIMIT,
@@ -90,20 +109,9 @@ export async function tesseraRoutes(
     },
   )
   if (!scope.hasRequestDecorator('principal')) scope.decorateRequest('principal', null)
-  if (settings.CORS_ALLOWED_ORIGINS.length > 0) {
-    await scope.register(fastifyCors, {
-      origin: [...settings.CORS_ALLOWED_ORIGINS],
-      credentials: true,
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: [
-        'authorization',
-        'content-type',
-        AUTH_TRANSPORT_HEADER,
-        headerNameFromMeta(settings.CSRF_HEADER_NAME),
-      ],
-      maxAge: 600,
-    })
-  }
+  // Standalone, CORS is the app's (buildApp): its 404s and preflights of any path carry it too.
+  const cors = layout.cors ? corsOptions(settings) : undefined
+  if (cors) await scope.register(fastifyCors, cors)
   installErrorHandling(scope, errorHandlingFor(settings, layout.log), { notFound: layout.mountPath !== '' })
 
   const authenticate = createAuthenticator({
@@ -153,7 +161,7 @@ export function buildApp(settings: Readonly<Settings>, options: AppOptions = {})
     // Fastify logs nothing itself: no request logger per request, no lines of its own. Access
     // lines come from one hook (installAccessLog), failures from the error handler.
     logger: false,
-    ...tesseraAppOptions(settings, options.logger),
+    ...tesseraAppOptions(settings),
   })
   if (options.accessLog) installAccessLog(app, options.accessLog)
   app.decorateRequest('principal', null)
@@ -166,6 +174,8 @@ export function buildApp(settings: Readonly<Settings>, options: AppOptions = {})
     app.server.keepAliveTimeout = 1
     done()
   })
+  const cors = corsOptions(settings)
+  if (cors) app.register(fastifyCors, cors)
   installErrorHandling(app, errorHandlingFor(settings, options.logger))
   return app
 }

@@ -84,6 +84,7 @@ const plugin: FastifyPluginAsync<TesseraPluginOptions & { standalone?: Standalon
           apiPrefix: standalone ? settings.API_PREFIX : '',
           mountPath: host.prefix + mount,
           log: logger,
+          cors: !standalone,
         }),
       { prefix: mount },
     )

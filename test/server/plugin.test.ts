@@ -228,6 +228,28 @@ describe('the tessera plugin: options', () => {
     }
   })
 
+  it("answers CORS (CORS_ALLOWED_ORIGINS) on Tessera's routes only", async () => {
+    const origin = 'https://app.example.com'
+    const { app } = await hostApp({ overrides: { CORS_ALLOWED_ORIGINS: origin } })
+    try {
+      const preflight = await app.inject({
+        method: 'OPTIONS',
+        url: '/api/token/',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      })
+      expect(preflight.statusCode).toBe(204)
+      expect(preflight.headers['access-control-allow-origin']).toBe(origin)
+      expect(preflight.headers['access-control-allow-credentials']).toBe('true')
+      const api = await app.inject({ method: 'GET', url: '/api/healthz', headers: { origin } })
+      expect(api.headers['access-control-allow-origin']).toBe(origin)
+      const own = await app.inject({ method: 'GET', url: '/public', headers: { origin } })
+      expect(own.statusCode).toBe(200)
+      expect(own.headers['access-control-allow-origin']).toBeUndefined()
+    } finally {
+      await app.close()
+    }
+  })
+
   it("keeps BODY_LIMIT to Tessera's routes: the host's own limit holds for its routes", async () => {
     const { app } = await hostApp({ overrides: { BODY_LIMIT: 1024 } })
     try {
