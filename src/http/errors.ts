@@ -245,9 +245,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 }
 
 /**
- * Installs the error and not-found handlers (in `app`'s scope only: Fastify encapsulates both). Every 401 carries `WWW-Authenticate` with the first
- * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged with
- * the request id.
+ * Installs the error and not-found handlers, in `app`'s scope only (Fastify encapsulates both).
+ * Every 401 carries `WWW-Authenticate` with the first accepted scheme, as DRF does; nothing
+ * internal is echoed to the client, and 5xx are logged with the request id.
  */
 export function installErrorHandling(
   app: FastifyInstance,

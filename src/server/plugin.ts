@@ -64,6 +64,7 @@ const plugin: FastifyPluginAsync<TesseraPluginOptions & { standalone?: Standalon
   const settings = isLoaded(input) ? input : loadSettings({ env: process.env, ...input })
   const env = standalone?.env ?? (isLoaded(input) ? process.env : (input.env ?? process.env))
   const logger = standalone ? standalone.logger : host.log
+  const mount = standalone ? '' : checkedPrefix(options.prefix ?? settings.API_PREFIX)
   const core = await composeTessera({
     settings,
     env,
@@ -73,11 +74,10 @@ const plugin: FastifyPluginAsync<TesseraPluginOptions & { standalone?: Standalon
     logger,
     renderMetrics: standalone?.renderMetrics,
   })
-  // Registered before anything else can fail, so the host's close always stops what was started.
+  // Registered first: the host's close stops what was started, whatever fails below.
   host.addHook('onClose', async () => core.close())
-  host.decorate('tessera', core)
   try {
-    const mount = standalone ? '' : checkedPrefix(options.prefix ?? settings.API_PREFIX)
+    host.decorate('tessera', core)
     await host.register(
       async (scope: FastifyInstance) =>
         tesseraRoutes(scope, standalone ? { ...core.http, demoDir: standalone.demoDir } : core.http, {
@@ -88,25 +88,25 @@ const plugin: FastifyPluginAsync<TesseraPluginOptions & { standalone?: Standalon
         }),
       { prefix: mount },
     )
+    if (standalone) return
+    // After Tessera's scope: its own routes authenticate themselves and skip this hook.
+    installUserHook(
+      host,
+      createAuthenticator({
+        codec: core.codec,
+        gate: core.gate,
+        clock: core.http.clock,
+        headerName: headerNameFromMeta(settings.AUTH_HEADER_NAME),
+        headerTypes: settings.AUTH_HEADER_TYPES,
+        observe: core.metrics.observeVerification,
+      }),
+      settings.AUTH_HEADER_TYPES[0] ?? 'Bearer',
+    )
   } catch (error) {
+    // A registration that fails (a decorator the app already has, …) leaves nothing running.
     await core.close()
     throw error
   }
-  if (standalone) return
-  // After Tessera's scope: its own routes authenticate themselves and skip this hook.
-  const authScheme = settings.AUTH_HEADER_TYPES[0] ?? 'Bearer'
-  installUserHook(
-    host,
-    createAuthenticator({
-      codec: core.codec,
-      gate: core.gate,
-      clock: options.clock ?? core.http.clock,
-      headerName: headerNameFromMeta(settings.AUTH_HEADER_NAME),
-      headerTypes: settings.AUTH_HEADER_TYPES,
-      observe: core.metrics.observeVerification,
-    }),
-    authScheme,
-  )
 }
 
 /**

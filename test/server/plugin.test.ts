@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie'
 import fastifyRateLimit from '@fastify/rate-limit'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authenticated, guarded, hasRole } from '../../src/http/guard/index.js'
+import { authenticated, guarded, hasRole, tesseraAuth } from '../../src/http/guard/index.js'
 import { type TesseraPluginOptions, tessera } from '../../src/server/plugin.js'
 import type { Settings } from '../../src/settings/types.js'
 import { LogCapture } from '../helpers/log-capture.js'
@@ -360,6 +360,37 @@ describe('the tessera plugin: start and close', () => {
       // TODO(#19): prom-client's event-loop-delay histogram (src/server/metrics.ts) is never disabled.
       expect(await tracker.leftAlive({ ignore: ['ELDHISTOGRAM'] })).toEqual([])
       expect(redis.status).toBe('end')
+    } finally {
+      tracker.stop()
+    }
+  })
+
+  it('refuses a prefix with a trailing slash before opening anything', async () => {
+    const tracker = trackResources()
+    try {
+      const app = Fastify()
+      await expect(app.register(tessera, { prefix: '/api/', settings: settingsInput() })).rejects.toThrow(
+        /prefix: must be empty or start with "\/" and not end with "\/"/,
+      )
+      await app.close()
+      expect(await tracker.leftAlive({ ignore: ['ELDHISTOGRAM'] })).toEqual([])
+    } finally {
+      tracker.stop()
+    }
+  })
+
+  it('stops what it started when registration fails late (the app already set up request.user)', async () => {
+    const tracker = trackResources()
+    try {
+      const app = Fastify()
+      await app.register(tesseraAuth, {
+        secret: 'test-signing-key-that-is-long-enough-for-hs256!',
+        algorithms: ['HS256'],
+      })
+      await expect(app.register(tessera, { settings: settingsInput() })).rejects.toThrow(/user/)
+      // Stopped by the failed registration itself, before (and whether or not) the app is closed.
+      expect(await tracker.leftAlive({ ignore: ['ELDHISTOGRAM'] })).toEqual([])
+      await app.close()
     } finally {
       tracker.stop()
     }
