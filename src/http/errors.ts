@@ -245,11 +245,15 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 }
 
 /**
- * Installs the error and not-found handlers. Every 401 carries `WWW-Authenticate` with the first
- * accepted scheme, as DRF does; nothing internal is echoed to the client, and 5xx are logged with
- * the request id.
+ * Installs the error and not-found handlers, in `app`'s scope only (Fastify encapsulates both).
+ * Every 401 carries `WWW-Authenticate` with the first accepted scheme, as DRF does; nothing
+ * internal is echoed to the client, and 5xx are logged with the request id.
  */
-export function installErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+export function installErrorHandling(
+  app: FastifyInstance,
+  options: ErrorHandlingOptions,
+  scope: { notFound: boolean } = { notFound: true },
+): void {
   const { log } = options
   const send = responder(options)
   app.setErrorHandler((error, request, reply) => {
@@ -260,5 +264,7 @@ export function installErrorHandling(app: FastifyInstance, options: ErrorHandlin
     }
     return send(reply, response)
   })
-  app.setNotFoundHandler((request, reply) => send(reply, responseFor(new NotFound(), request)))
+  // Fastify takes a not-found handler per prefix: a scope without one leaves 404s to its app.
+  if (scope.notFound)
+    app.setNotFoundHandler((request, reply) => send(reply, responseFor(new NotFound(), request)))
 }

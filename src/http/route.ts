@@ -49,12 +49,32 @@ export interface RouteSpec {
   readonly beforeMethods?: Partial<Record<Method, readonly onRequestAsyncHookHandler[]>>
 }
 
+/** Whether the app matches `/x` and `/x/` as one route (`ignoreTrailingSlash`, app-wide in Fastify). */
+function ignoresTrailingSlash(app: FastifyInstance): boolean {
+  const config = app.initialConfig as {
+    ignoreTrailingSlash?: boolean
+    routerOptions?: { ignoreTrailingSlash?: boolean }
+  }
+  return config.routerOptions?.ignoreTrailingSlash === true || config.ignoreTrailingSlash === true
+}
+
 /**
  * Registers one resource: its handlers, and a 405 (JSON, with `Allow`) for every other method.
- * Paths end in `/` and match with or without it (`ignoreTrailingSlash`): never a redirect that
- * would drop a POST body.
+ * Paths end in `/` and match with or without it: never a redirect that would drop a POST body.
+ * The standalone app sets `ignoreTrailingSlash`; in an app that embeds Tessera without it, each
+ * path is registered both ways.
  */
 export function defineRoute(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
+  const { path } = spec
+  if (path.length > 1 && path.endsWith('/') && !ignoresTrailingSlash(app)) {
+    defineOne(app, authenticate, spec)
+    defineOne(app, authenticate, { ...spec, path: path.slice(0, -1) })
+    return
+  }
+  defineOne(app, authenticate, spec)
+}
+
+function defineOne(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
   const allowed = Object.keys(spec.handlers) as Method[]
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
   const authenticated = spec.authenticated === true

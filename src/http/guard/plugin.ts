@@ -40,7 +40,8 @@ export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-function userOf(token: VerifiedToken): TesseraUser {
+/** The guards' view of a verified access token: its claims alone. */
+export function userOf(token: VerifiedToken): TesseraUser {
   const claims = token.claims
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((role) => typeof role === 'string') : []
   const scopes =

@@ -20,7 +20,7 @@ export function introspectRoutes(
 ): void {
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
+    { parseAs: 'string', bodyLimit: deps.settings.BODY_LIMIT },
     (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)))
     },

@@ -29,7 +29,14 @@ function check(probe: () => Promise<void>): Promise<'ok' | 'unavailable'> {
  * The demo protected route (with the demo page, `SERVE_DEMO`), the API index, health, readiness
  * and the JWKS document.
  */
-export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string, demo?: DemoPage): void {
+export function serviceRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  prefix: string,
+  /** Where the API routes and the scope's root are as clients see them, for the index. */
+  links: { readonly api: string; readonly root: string },
+  demo?: DemoPage,
+): void {
   const { authenticate, keys, database, probes } = deps
 
   if (deps.settings.SERVE_DEMO === true) {
@@ -45,7 +52,7 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
   const index = Object.fromEntries(
     Object.entries(PATHS)
       .filter(([name]) => name !== 'hello' || deps.settings.SERVE_DEMO === true)
-      .map(([name, path]) => [name, prefix + path]),
+      .map(([name, path]) => [name, links.api + path]),
   )
   defineRoute(app, authenticate, {
     path: '/',
@@ -54,7 +61,7 @@ export function serviceRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
       GET: async (request, reply) =>
         demo?.serveIndex(request, reply)
           ? reply
-          : { name: 'tessera', endpoints: { ...index, jwks: JWKS_PATH } },
+          : { name: 'tessera', endpoints: { ...index, jwks: links.root + JWKS_PATH } },
     },
   })
 

@@ -1,0 +1,324 @@
+import { randomBytes } from 'node:crypto'
+import type { BaseLogger } from 'pino'
+import { AccountAdmin } from '../accounts/admin.js'
+import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
+import { LoginService } from '../accounts/login.js'
+import { LoginThrottle } from '../accounts/login-throttle.js'
+import { FailureFloor } from '../accounts/login-timing.js'
+import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
+import { SessionService } from '../accounts/sessions.js'
+import { UserGate } from '../accounts/user-gate.js'
+import { validatePassword } from '../accounts/validators/index.js'
+import { type Clock, systemClock } from '../core/clock.js'
+import type { HttpDeps } from '../http/deps.js'
+import { settingSource } from '../settings/load.js'
+import type { Settings } from '../settings/types.js'
+import { MemoryCounterStore } from '../store/memory/counters.js'
+import type { ApiClientStore, AuditStore, RevocationStore, TokenLedger, UserStore } from '../store/ports.js'
+import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
+import { migrateToLatest, migrationStatus, type SqlStores } from '../store/sql/index.js'
+import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
+import { TokenCodec } from '../tokens/codec.js'
+import { explainDatabaseError, openConfiguredStores } from './database.js'
+import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
+import { signHmacJws } from './hmac-signer.js'
+import { nodeHmacVerifier } from './hmac-verifier.js'
+import { ReloadingKeyRing } from './key-reload.js'
+import { TesseraMetrics } from './metrics.js'
+import { passwordHasherFor } from './password-hasher.js'
+
+/**
+ * How long a start waits for Redis to answer and be checked, ms. A Redis that is down at startup
+ * does not stop the start: it is checked when it comes.
+ */
+const REDIS_STARTUP_WAIT_MS = 2000
+
+/**
+ * Stores an app may bring instead of Tessera's own tables (the ports of src/store/ports.ts); the
+ * rest stay on `DATABASE_URL`, which is migrated (or checked) as usual.
+ */
+export interface TesseraStores {
+  users: UserStore
+  ledger: TokenLedger
+  revocations: RevocationStore
+  audit: AuditStore
+  clients: ApiClientStore
+}
+
+/** Where Tessera's own lines go: a pino logger (the server's, or the embedding app's). */
+export type ServiceLogger = Pick<BaseLogger, 'info' | 'warn' | 'error'>
+
+export interface ComposeOptions {
+  readonly settings: Readonly<Settings>
+  /** The environment the settings were read from: names the variable in database errors. */
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly stores?: Partial<TesseraStores> | undefined
+  readonly customClaims?: CustomClaimsHook | undefined
+  readonly clock?: Clock | undefined
+  readonly logger?: ServiceLogger | undefined
+  /** Renders `/metrics` (cluster mode aggregates every worker's registry this way). */
+  readonly renderMetrics?: (() => Promise<{ contentType: string; body: string }>) | undefined
+}
+
+/** Tessera's running parts, before any HTTP: what the routes need, and how to stop it all. */
+export interface TesseraCore {
+  readonly settings: Readonly<Settings>
+  /** The database Tessera opened (`DATABASE_URL`), whatever `stores` replaced. */
+  readonly database: SqlStores
+  /** The stores in use: `database`'s, with the app's own where it gave some. */
+  readonly stores: TesseraStores
+  readonly keys: ReloadingKeyRing
+  readonly gate: UserGate
+  readonly sessions: SessionService
+  readonly accounts: AccountAdmin
+  readonly hasher: PasswordHasher
+  readonly metrics: TesseraMetrics
+  readonly codec: TokenCodec
+  /** Everything the HTTP routes take (src/http/deps.ts). */
+  readonly http: HttpDeps
+  /** Stops the timers, the key watcher, Redis, the hashing threads and the database. Idempotent. */
+  close(): Promise<void>
+}
+
+/**
+ * Settings → database and migrations → keys → Redis → services: every concrete part Tessera runs,
+ * started here and stopped by `close()`. A failed start stops what it started before throwing.
+ */
+export async function composeTessera(options: ComposeOptions): Promise<TesseraCore> {
+  const { settings, logger } = options
+  const clock = options.clock ?? systemClock
+  const explain = (error: unknown) =>
+    explainDatabaseError(error, settings.DATABASE_URL, settingSource(options.env, 'DATABASE_URL'))
+  // An app's own users store is given to the database's stores too: the ledger reads users through it.
+  const database = await openConfiguredStores(
+    settings,
+    settings.DATABASE_POOL_SIZE,
+    options.stores?.users,
+  ).catch((error: unknown) => {
+    throw explain(error)
+  })
+  const stores: TesseraStores = {
+    users: options.stores?.users ?? database.users,
+    ledger: options.stores?.ledger ?? database.ledger,
+    revocations: options.stores?.revocations ?? database.revocations,
+    audit: options.stores?.audit ?? database.audit,
+    clients: options.stores?.clients ?? database.clients,
+  }
+  let hashWorkers: HashWorkers | undefined
+  let keys: ReloadingKeyRing | undefined
+  let bus: RedisRevocationBus | undefined
+  try {
+    const migrate = settings.MIGRATE_ON_START ?? settings.MODE !== 'production'
+    if (migrate) await migrateToLatest(database.db)
+    let codec: TokenCodec | undefined
+    const ring = await ReloadingKeyRing.open(settings, {
+      onChange: () => {
+        codec?.forgetVerified()
+        const { kid, alg } = ring.signingKey()
+        logger?.info({ kid, alg }, 'key ring reloaded')
+      },
+      // A ring the server will not use (unreadable, or signing with another ALGORITHM) is ignored.
+      onError: (error) =>
+        logger?.warn(
+          { err: error },
+          'key ring file changed but not applied: the server keeps its current keys',
+        ),
+    })
+    keys = ring
+    // Settings and keys are judged first: they are what an operator fixes before migrating.
+    if (!migrate) await requireMigrated(database)
+    codec = new TokenCodec(settings, ring, clock, { hmacSigner: signHmacJws, hmacVerifier: nodeHmacVerifier })
+    const gate = new UserGate(stores.users, stores.revocations, clock)
+    hashWorkers = new HashWorkers({
+      size: settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency(),
+      nice: settings.PASSWORD_HASH_NICE,
+      onWorkerError: (error) => logger?.error({ err: error }, 'password hashing thread failed'),
+    })
+    // The pool is the only bound on concurrent hashes: a hash waits in its queue for a free thread.
+    const hasher = passwordHasherFor(settings, hashWorkers)
+    const metrics = new TesseraMetrics()
+    const audit = new AuditLog(stores.audit, logger ?? SILENT_AUDIT_LOGGER, clock, metrics.onAudit)
+    let starting = true
+    if (settings.REDIS_URL !== null) {
+      bus = new RedisRevocationBus(settings.REDIS_URL, {
+        channelPrefix: settings.REDIS_PREFIX,
+        onError: (error) =>
+          logger?.warn({ err: error }, 'Redis unreachable: running degraded (see SECURITY.md)'),
+        // At startup the error stops the start; later (Redis replaced by an older one) it is
+        // logged, and Tessera runs on without Redis.
+        onUnsupported: (error) => {
+          if (!starting) logger?.error({ err: error }, 'Redis is too old: running without it')
+        },
+      })
+      await bus.checked(REDIS_STARTUP_WAIT_MS)
+    }
+    starting = false
+    const redis = bus
+    const accounts = new AccountAdmin({
+      audit,
+      users: stores.users,
+      ledger: stores.ledger,
+      revocations: stores.revocations,
+      gate,
+      clock,
+      settings,
+      ...(redis
+        ? { announce: (userId: number, notBefore: number) => redis.publish({ userId, notBefore }) }
+        : {}),
+    })
+    if (redis) {
+      await redis
+        .subscribe(({ userId, notBefore }) => {
+          gate.noteCutoff(userId, notBefore)
+          gate.invalidate(userId)
+          // Ended sessions come from the database feed, which the announcement says has news.
+          gate.sync().catch((error: unknown) => logger?.warn({ err: error }, 'revocation sync failed'))
+        })
+        .catch((error: unknown) =>
+          logger?.warn({ err: error }, 'Redis unavailable: revocations fall back to polling'),
+        )
+    }
+    const sessions = new SessionService({
+      settings,
+      codec,
+      users: stores.users,
+      ledger: stores.ledger,
+      gate,
+      clock,
+      customClaims: options.customClaims ?? defaultCustomClaims,
+      audit,
+      revokeAll: (userId) => accounts.revokeAll(userId),
+      ...(redis ? { announceEnded: (userId: number) => redis.publish({ userId, notBefore: 0 }) } : {}),
+    })
+    const login = new LoginService({
+      users: stores.users,
+      hasher,
+      clock,
+      loginField: settings.LOGIN_FIELD,
+      updateLastLogin: settings.UPDATE_LAST_LOGIN,
+      failureFloor: failureFloorFor(settings, hasher),
+      // RATE_LIMIT_ENABLED=false turns every limit off, this one too: attempts in flight count
+      // against it, so parallel logins of one account from one address would meet it.
+      ...(settings.RATE_LIMIT_ENABLED
+        ? {
+            throttle: new LoginThrottle(
+              redis
+                ? new RedisCounterStore(redis.client, `${settings.REDIS_PREFIX}count:`)
+                : new MemoryCounterStore(),
+              {
+                maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+                windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+              },
+            ),
+          }
+        : {}),
+    })
+    const http: HttpDeps = {
+      settings,
+      codec,
+      keys: ring,
+      sessions,
+      login,
+      users: stores.users,
+      ledger: stores.ledger,
+      accounts,
+      audit,
+      clock,
+      validatePassword,
+      hasher,
+      gate,
+      database: database.lifecycle,
+      clients: stores.clients,
+      metrics: {
+        render:
+          options.renderMetrics ??
+          (async () => ({
+            contentType: metrics.registry.contentType,
+            body: await metrics.registry.metrics(),
+          })),
+        observeVerification: metrics.observeVerification,
+        countRateLimited: metrics.onRateLimited,
+      },
+      ...(redis
+        ? {
+            probes: { redis: () => redis.ping() },
+            rateLimitRedis: redis.client,
+            rateLimitPrefix: `${settings.REDIS_PREFIX}ratelimit:`,
+          }
+        : {}),
+    }
+
+    await gate.sync().catch(() => {})
+    // Without Redis, other instances' revocations arrive by polling the database.
+    const poll = setInterval(() => {
+      gate.sync().catch((error: unknown) => logger?.warn({ err: error }, 'revocation poll failed'))
+      // Polled at twice the rate, so a revocation is seen within REVOCATION_POLL_INTERVAL.
+    }, settings.REVOCATION_POLL_INTERVAL * 500)
+    poll.unref()
+
+    const workers = hashWorkers
+    let closing: Promise<void> | undefined
+    return {
+      settings,
+      database,
+      stores,
+      keys: ring,
+      gate,
+      sessions,
+      accounts,
+      hasher,
+      metrics,
+      codec,
+      http,
+      close() {
+        closing ??= (async () => {
+          clearInterval(poll)
+          ring.stop()
+          await redis?.close()
+          await workers.close()
+          await database.lifecycle.close()
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    keys?.stop()
+    await bus?.close()
+    await hashWorkers?.close()
+    await database.lifecycle.close()
+    throw explain(error)
+  }
+}
+
+/**
+ * The floor under failed logins: a burn (unknown names) and, unless the setting is 0, a PBKDF2
+ * check of `LOGIN_TIMING_PBKDF2_ITERATIONS` iterations, so imported Django accounts are covered before
+ * any is tried.
+ */
+function failureFloorFor(
+  settings: Pick<Settings, 'LOGIN_TIMING_PBKDF2_ITERATIONS'>,
+  hasher: PasswordHasher,
+): FailureFloor {
+  const rounds = settings.LOGIN_TIMING_PBKDF2_ITERATIONS
+  const pbkdf2 = unmatchablePbkdf2Hash(rounds)
+  return new FailureFloor({
+    references: [
+      { kind: 'burn', run: () => hasher.burn(randomBytes(12).toString('base64')) },
+      ...(rounds > 0 ? [{ kind: hashCostKind(pbkdf2), run: () => hasher.verify(pbkdf2, 'reference') }] : []),
+    ],
+  })
+}
+
+/**
+ * Refuses to serve on a database whose schema is behind the code: the stores rely on every
+ * migration (PostgreSQL's refresh function among them) and never fall back to older ways.
+ */
+async function requireMigrated(stores: SqlStores): Promise<void> {
+  const pending = (await migrationStatus(stores.db)).filter((migration) => migration.executedAt === undefined)
+  if (pending.length > 0) {
+    throw new Error(
+      `the database schema is behind this version of Tessera (pending: ${pending.map((m) => m.name).join(', ')}); ` +
+        'run `tessera migrate` (or set MIGRATE_ON_START=true) before starting the server',
+    )
+  }
+}
