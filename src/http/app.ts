@@ -1,3 +1,4 @@
+import { RevocationFeed } from '../accounts/revocation-feed.js'
 import fastifyCookie from '@fastify/cookie'
 import fastifyCors from '@fastify/cors'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
@@ -14,6 +15,7 @@ import { answerClientError, frameworkErrorHandler, installErrorHandling } from '
 import { accountRoutes } from './routes/account.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
+import { revocationRoutes } from './routes/revocations.js'
 import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
@@ -103,6 +105,11 @@ export function buildApp(deps: HttpDeps, options: AppOptions = {}): FastifyInsta
     if (clients) {
       // Its own scope: only this endpoint accepts a form-encoded body (RFC 7662 §2.1).
       await scope.register(async (form) => introspectRoutes(form, limited, prefix, clients))
+      const { revocations } = deps
+      if (revocations) {
+        const feed = new RevocationFeed(deps.gate, revocations, deps.clock)
+        revocationRoutes(scope, limited, prefix, clients, feed)
+      }
     }
   })
   if (deps.demoDir !== undefined && settings.SERVE_DEMO) {

@@ -10,6 +10,7 @@ import { FailureFloor } from '../accounts/login-timing.js'
 import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
 import { UserGate } from '../accounts/user-gate.js'
+import { publishFeedNews } from '../accounts/revocation-feed.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import { buildApp } from '../http/app.js'
@@ -176,6 +177,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
           logger?.warn({ err: error }, 'Redis unavailable: revocations fall back to polling'),
         )
     }
+    if (bus) publishFeedNews(gate, (batch) => bus.publishFeed(batch), clock)
     const sessions = new SessionService({
       settings,
       codec,
@@ -228,6 +230,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         gate,
         database: stores.lifecycle,
         clients: stores.clients,
+        revocations: stores.revocations,
         demoDir: options.demoDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
         metrics: {
           render:
