@@ -27,7 +27,11 @@ export const furthest = (a: FeedPosition, b: FeedPosition): FeedPosition => ({
 })
 
 /** The wire form of a gate batch, at `position`; ended sessions already over are left out. */
-export function wireBatch(batch: Pick<FeedBatch, 'cutoffs' | 'sessions'>, position: FeedPosition, nowMs: number): RevocationBatch {
+export function wireBatch(
+  batch: Pick<FeedBatch, 'cutoffs' | 'sessions'>,
+  position: FeedPosition,
+  nowMs: number,
+): RevocationBatch {
   return {
     id: formatFeedId(position),
     cutoffs: batch.cutoffs.map(({ userId, notBefore }) => ({ user_id: userId, not_before: notBefore })),
@@ -52,7 +56,10 @@ export class RevocationFeed {
     private readonly clock: Clock,
   ) {
     gate.watch((batch) => {
-      this.#position = furthest(this.#position, { cutoffs: batch.cutoffCursor, sessions: batch.sessionCursor })
+      this.#position = furthest(this.#position, {
+        cutoffs: batch.cutoffCursor,
+        sessions: batch.sessionCursor,
+      })
     })
   }
 

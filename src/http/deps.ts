@@ -6,7 +6,13 @@ import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
 import type { Settings } from '../settings/types.js'
 import type { Clock } from '../core/clock.js'
-import type { ApiClientStore, RevocationStore, StoreLifecycle, TokenLedger, UserStore } from '../store/ports.js'
+import type {
+  ApiClientStore,
+  RevocationStore,
+  StoreLifecycle,
+  TokenLedger,
+  UserStore,
+} from '../store/ports.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { Authenticator } from './authenticate.js'
 import type { Limiter } from './rate-limits.js'

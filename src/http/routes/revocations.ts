@@ -76,7 +76,10 @@ export function revocationRoutes(
           if (pending) pending.push({ batch, position })
           else send(batch, position)
         })
-        const heartbeat = setInterval(() => raw.write(': ping\n\n'), settings.REVOCATION_STREAM_HEARTBEAT * 1000)
+        const heartbeat = setInterval(
+          () => raw.write(': ping\n\n'),
+          settings.REVOCATION_STREAM_HEARTBEAT * 1000,
+        )
         heartbeat.unref()
         let ended = false
         const end = () => {
@@ -105,7 +108,10 @@ export function revocationRoutes(
         try {
           if (resumed !== undefined && (await feed.isUnknown(resumed))) {
             sent = FEED_START
-            const reset: RevocationReset = { id: formatFeedId(FEED_START), not_before: toEpochSeconds(clock.now()) + 1 }
+            const reset: RevocationReset = {
+              id: formatFeedId(FEED_START),
+              not_before: toEpochSeconds(clock.now()) + 1,
+            }
             raw.write(frame(REVOCATION_EVENTS.reset, reset))
           }
           const catchUp = await feed.since(sent)
