@@ -15,7 +15,7 @@ export interface RevocationFeedStatus {
   readonly lastEventAt: number | undefined
   /** Since when the feed is not connected, epoch ms (from creation until the first connection). */
   readonly downSince: number | undefined
-  /** Why the last attempt failed (an HTTP status, a network error's message); no secrets. */
+  /** Why the feed last failed (an HTTP status, `no heartbeat`, a network error); kept once back up. */
   readonly lastError: string | undefined
 }
 
@@ -44,7 +44,7 @@ export class FeedStatus {
   }
 
   connected(): void {
-    this.#status = { ...this.#status, state: 'connected', downSince: undefined, lastError: undefined }
+    this.#status = { ...this.#status, state: 'connected', downSince: undefined }
   }
 
   down(error?: string): void {
