@@ -14,7 +14,8 @@ export interface RedisSubscriber {
   unsubscribe(channel: string): Promise<unknown>
   on(event: 'message', listener: (channel: string, message: string) => void): unknown
   on(event: 'ready' | 'close', listener: () => void): unknown
-  off(event: string, listener: (...args: never[]) => void): unknown
+  off(event: 'message', listener: (channel: string, message: string) => void): unknown
+  off(event: 'ready' | 'close', listener: () => void): unknown
   /** ioredis' connection state: `ready` once connected. */
   readonly status?: string
 }

@@ -56,8 +56,8 @@ async function login(base: string): Promise<{ access: string; refresh: string }>
 }
 
 function verifierFor(
-  revocations: VerifierOptions['revocations'],
-  extra: Partial<VerifierOptions> = {},
+  revocations: NonNullable<VerifierOptions['revocations']>,
+  extra: { failClosedAfterMs?: number } = {},
 ): Verifier {
   const verifier = createVerifier({ secret: SECRET, algorithms: ['HS256'], revocations, ...extra })
   cleanups.push(() => verifier.close())
