@@ -8,6 +8,7 @@ import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashClientSecret } from '../../src/accounts/clients.js'
 import { TesseraError, TokenInvalid } from '../../src/core/errors.js'
+import { tesseraExpress } from '../../src/http/guard/index.js'
 import { createVerifier, type Verifier, type VerifierOptions } from '../../src/verifier/index.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
@@ -111,6 +112,34 @@ describe('revocation feed over the SSE stream', () => {
     })
     expect(res.status).toBe(200)
     await until(async () => (await verdict(verifier, pair.access)) === 'revoked', 1000)
+    // The Express middleware over the same verifier answers 401 in the documented shape.
+    const answer: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} }
+    const res401 = {
+      status(code: number) {
+        answer.status = code
+        return res401
+      },
+      set(name: string, value: string) {
+        answer.headers[name.toLowerCase()] = value
+        return res401
+      },
+      json(body: unknown) {
+        answer.body = body
+      },
+    }
+    const headers = { authorization: `Bearer ${pair.access}` }
+    await tesseraExpress({ verifier })({ method: 'GET', headers }, res401, () => {
+      throw new Error('next() called for a revoked token')
+    })
+    expect(answer).toEqual({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="api"' },
+      body: {
+        detail: 'Given token not valid for any token type',
+        code: 'token_not_valid',
+        messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token has been revoked' }],
+      },
+    })
     // A fresh login is unaffected.
     expect(await verdict(verifier, (await login(base)).access)).toBe('ok')
     expect(verifier.revocationStatus()?.lastEventId).toMatch(/^\d+-\d+$/)

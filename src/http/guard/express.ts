@@ -16,7 +16,7 @@ interface ExpressLikeResponse {
   json(body: unknown): unknown
 }
 
-export type ExpressOptions = (VerifierOptions | { verifier: Verifier }) & {
+export type ExpressOptions = (VerifierOptions | { verifier: Pick<Verifier, 'verify'> }) & {
   authHeaderTypes?: readonly string[]
   /** Refuse anonymous requests (401). Default true. */
   required?: boolean

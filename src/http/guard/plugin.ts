@@ -25,7 +25,7 @@ declare module 'fastify' {
   }
 }
 
-export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & {
+export type GuardOptions = (VerifierOptions | { verifier: Pick<Verifier, 'verify'> }) & {
   /** Accepted Authorization schemes (default `Bearer`, `JWT`); the first names the 401 realm. */
   authHeaderTypes?: readonly string[]
 }
@@ -33,9 +33,14 @@ export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 const plugin: FastifyPluginAsync<GuardOptions> = async (app, options) => {
-  const verifier = 'verifier' in options ? options.verifier : createVerifier(options)
-  // A verifier made here is this plugin's: its revocation feed stops with the app.
-  if (!('verifier' in options)) app.addHook('onClose', () => verifier.close())
+  let verifier: Pick<Verifier, 'verify'>
+  if ('verifier' in options) verifier = options.verifier
+  else {
+    // A verifier made here is this plugin's: its revocation feed stops with the app.
+    const own = createVerifier(options)
+    app.addHook('onClose', () => own.close())
+    verifier = own
+  }
   const types = options.authHeaderTypes ?? ['Bearer', 'JWT']
   app.decorateRequest('user', null)
   app.decorateRequest('tesseraError', null)
