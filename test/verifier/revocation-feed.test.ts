@@ -234,6 +234,13 @@ describe('revocation feed over the SSE stream', () => {
       expect(res.json()).toEqual({ detail: 'Client authentication failed.', code: 'invalid_client' })
       expect(res.headers['www-authenticate']).toBe('Basic realm="api"')
     }
+    const head = await server.app.inject({
+      method: 'HEAD',
+      url: '/api/revocations/stream/',
+      headers: { authorization: basic(CLIENT.clientId, CLIENT.secret) },
+    })
+    expect(head.statusCode).toBe(200)
+    expect(head.body).toBe('')
     const base = await listen(server)
     const verifier = verifierFor({ ...streamOf(base), clientSecret: 'wrong' })
     await until(() => verifier.revocationStatus()?.lastError === 'HTTP 401', 2000)

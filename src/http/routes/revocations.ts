@@ -56,6 +56,8 @@ export function revocationRoutes(
       GET: async (request, reply) => {
         const client = await introspectionClient(request, clients)
         if (client === undefined) throw new InvalidClient()
+        // HEAD runs this handler too (Fastify's HEAD routes): it gets the headers, never a stream.
+        if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send('')
         const count = open.get(client.clientId) ?? 0
         if (count >= settings.REVOCATION_STREAM_MAX_PER_CLIENT) throw new Throttled(RETRY_MS / 1000)
         open.set(client.clientId, count + 1)
