@@ -10,7 +10,7 @@ import { hashClientSecret } from '../../src/accounts/clients.js'
 import { TesseraError, TokenInvalid } from '../../src/core/errors.js'
 import { tesseraExpress } from '../../src/http/guard/index.js'
 import { createVerifier, type Verifier, type VerifierOptions } from '../../src/verifier/index.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import { BACKENDS, type Backend, startTestServer, type TestServer } from '../helpers/server.js'
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const SECRET = 'test-signing-key-that-is-long-enough-for-hs256!'
@@ -24,8 +24,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function tessera(overrides: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
-  const server = await startTestServer('sqlite', {
+async function tessera(
+  overrides: Parameters<typeof startTestServer>[1] = {},
+  backend: Backend = 'sqlite',
+): Promise<TestServer> {
+  const server = await startTestServer(backend, {
     REVOCATION_POLL_INTERVAL: 1,
     REVOCATION_STREAM_HEARTBEAT: 1,
     ...overrides,
@@ -98,52 +101,55 @@ const connected = (verifier: Verifier) =>
   until(() => verifier.revocationStatus()?.state === 'connected', 3000)
 
 describe('revocation feed over the SSE stream', () => {
-  it('logout-all on Tessera: the other service refuses the access token within a second', async () => {
-    const server = await tessera()
-    const base = await listen(server)
-    const pair = await login(base)
-    const verifier = verifierFor(streamOf(base))
-    await connected(verifier)
-    expect(await verdict(verifier, pair.access)).toBe('ok')
+  it.each(BACKENDS)(
+    'logout-all on Tessera (%s): the other service refuses the access token within a second',
+    async (backend) => {
+      const server = await tessera({}, backend)
+      const base = await listen(server)
+      const pair = await login(base)
+      const verifier = verifierFor(streamOf(base))
+      await connected(verifier)
+      expect(await verdict(verifier, pair.access)).toBe('ok')
 
-    const res = await fetch(`${base}/api/logout/all/`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${pair.access}` },
-    })
-    expect(res.status).toBe(200)
-    await until(async () => (await verdict(verifier, pair.access)) === 'revoked', 1000)
-    // The Express middleware over the same verifier answers 401 in the documented shape.
-    const answer: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} }
-    const res401 = {
-      status(code: number) {
-        answer.status = code
-        return res401
-      },
-      set(name: string, value: string) {
-        answer.headers[name.toLowerCase()] = value
-        return res401
-      },
-      json(body: unknown) {
-        answer.body = body
-      },
-    }
-    const headers = { authorization: `Bearer ${pair.access}` }
-    await tesseraExpress({ verifier })({ method: 'GET', headers }, res401, () => {
-      throw new Error('next() called for a revoked token')
-    })
-    expect(answer).toEqual({
-      status: 401,
-      headers: { 'www-authenticate': 'Bearer realm="api"' },
-      body: {
-        detail: 'Given token not valid for any token type',
-        code: 'token_not_valid',
-        messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token has been revoked' }],
-      },
-    })
-    // A fresh login is unaffected.
-    expect(await verdict(verifier, (await login(base)).access)).toBe('ok')
-    expect(verifier.revocationStatus()?.lastEventId).toMatch(/^\d+-\d+$/)
-  })
+      const res = await fetch(`${base}/api/logout/all/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${pair.access}` },
+      })
+      expect(res.status).toBe(200)
+      await until(async () => (await verdict(verifier, pair.access)) === 'revoked', 1000)
+      // The Express middleware over the same verifier answers 401 in the documented shape.
+      const answer: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} }
+      const res401 = {
+        status(code: number) {
+          answer.status = code
+          return res401
+        },
+        set(name: string, value: string) {
+          answer.headers[name.toLowerCase()] = value
+          return res401
+        },
+        json(body: unknown) {
+          answer.body = body
+        },
+      }
+      const headers = { authorization: `Bearer ${pair.access}` }
+      await tesseraExpress({ verifier })({ method: 'GET', headers }, res401, () => {
+        throw new Error('next() called for a revoked token')
+      })
+      expect(answer).toEqual({
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer realm="api"' },
+        body: {
+          detail: 'Given token not valid for any token type',
+          code: 'token_not_valid',
+          messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token has been revoked' }],
+        },
+      })
+      // A fresh login is unaffected.
+      expect(await verdict(verifier, (await login(base)).access)).toBe('ok')
+      expect(verifier.revocationStatus()?.lastEventId).toMatch(/^\d+-\d+$/)
+    },
+  )
 
   it('a single logout voids that session only (sid), within a second', async () => {
     const server = await tessera()
@@ -176,46 +182,49 @@ describe('revocation feed over the SSE stream', () => {
     expect(await verdict(verifier, pair.access)).toBe('revoked')
   })
 
-  it('resumes with Last-Event-ID after Tessera restarts and catches up what it missed', async () => {
-    const first = await tessera()
-    const base = await listen(first)
-    const port = Number(new URL(base).port)
-    const early = await login(base)
-    const late = await login(base)
-    await fetch(`${base}/api/token/blacklist/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refresh: early.refresh }),
-    })
-    const seen: (string | null)[] = []
-    const verifier = verifierFor(
-      streamOf(base, {
-        fetch: (url: string, init: RequestInit) => {
-          seen.push(new Headers(init.headers).get('last-event-id'))
-          return fetch(url, init)
-        },
-      }),
-    )
-    await connected(verifier)
-    expect(await verdict(verifier, early.access)).toBe('revoked')
-    const before = verifier.revocationStatus()?.lastEventId
-    expect(before).toBeDefined()
+  it.each(BACKENDS)(
+    'resumes with Last-Event-ID after Tessera restarts (%s) and catches up what it missed',
+    async (backend) => {
+      const first = await tessera({}, backend)
+      const base = await listen(first)
+      const port = Number(new URL(base).port)
+      const early = await login(base)
+      const late = await login(base)
+      await fetch(`${base}/api/token/blacklist/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh: early.refresh }),
+      })
+      const seen: (string | null)[] = []
+      const verifier = verifierFor(
+        streamOf(base, {
+          fetch: (url: string, init: RequestInit) => {
+            seen.push(new Headers(init.headers).get('last-event-id'))
+            return fetch(url, init)
+          },
+        }),
+      )
+      await connected(verifier)
+      expect(await verdict(verifier, early.access)).toBe('revoked')
+      const before = verifier.revocationStatus()?.lastEventId
+      expect(before).toBeDefined()
 
-    await first.close()
-    await until(() => verifier.revocationStatus()?.state === 'down', 2000)
-    expect(verifier.revocationStatus()?.downSince).toBeTypeOf('number')
-    // While the verifier is cut off, a second instance on the same database revokes everything.
-    const second = await tessera({ DATABASE_URL: first.databaseUrl })
-    const userId = (await second.stores.users.findByUsername(ALICE.username))?.id as number
-    await second.accounts.revokeAll(userId)
-    await listen(second, port)
+      await first.close()
+      await until(() => verifier.revocationStatus()?.state === 'down', 2000)
+      expect(verifier.revocationStatus()?.downSince).toBeTypeOf('number')
+      // While the verifier is cut off, a second instance on the same database revokes everything.
+      const second = await tessera({ DATABASE_URL: first.databaseUrl }, backend)
+      const userId = (await second.stores.users.findByUsername(ALICE.username))?.id as number
+      await second.accounts.revokeAll(userId)
+      await listen(second, port)
 
-    await until(async () => (await verdict(verifier, late.access)) === 'revoked', 3000)
-    expect(verifier.revocationStatus()?.state).toBe('connected')
-    expect(seen[0]).toBeNull()
-    expect(seen.at(-1)).toBe(before)
-    expect(verifier.revocationStatus()?.lastEventId).not.toBe(before)
-  })
+      await until(async () => (await verdict(verifier, late.access)) === 'revoked', 3000)
+      expect(verifier.revocationStatus()?.state).toBe('connected')
+      expect(seen[0]).toBeNull()
+      expect(seen.at(-1)).toBe(before)
+      expect(verifier.revocationStatus()?.lastEventId).not.toBe(before)
+    },
+  )
 
   it('refuses anonymous and wrongly authenticated stream requests with 401', async () => {
     const server = await tessera()
