@@ -151,6 +151,22 @@ describe('revocation feed over the SSE stream', () => {
     },
   )
 
+  it('a logout-all on another Tessera instance reaches a verifier streaming from this one', async () => {
+    const a = await tessera({ REDIS_URL })
+    const b = await tessera({ REDIS_URL, DATABASE_URL: a.databaseUrl, REDIS_PREFIX: a.redisPrefix })
+    const baseA = await listen(a)
+    const baseB = await listen(b)
+    const pair = await login(baseA)
+    const verifier = verifierFor(streamOf(baseB))
+    await connected(verifier)
+    expect(await verdict(verifier, pair.access)).toBe('ok')
+    await fetch(`${baseA}/api/logout/all/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pair.access}` },
+    })
+    await until(async () => (await verdict(verifier, pair.access)) === 'revoked', 1000)
+  })
+
   it('a single logout voids that session only (sid), within a second', async () => {
     const server = await tessera()
     const base = await listen(server)
