@@ -16,7 +16,7 @@ export interface UserState {
 
 /** What one `sync` pulled from the feeds, with the cursors after it (see `UserGate.watch`). */
 export interface FeedBatch {
-  /** Read from the start of the feeds (cursor -1): the whole current state, not news. */
+  /** The gate's first sync: the whole current state, not news. */
   readonly initial: boolean
   readonly cutoffCursor: number
   readonly sessionCursor: number
@@ -199,7 +199,12 @@ export class UserGate {
         cutoffs,
         sessions: ended.sessions,
       }
-      for (const watcher of this.#watchers) watcher(batch)
+      for (const watcher of this.#watchers) {
+        // A watcher (a stream, a publisher) that fails must not fail the gate's own sync.
+        try {
+          watcher(batch)
+        } catch {}
+      }
     }
     return cutoffs.length + ended.sessions.length
   }
