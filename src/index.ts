@@ -13,4 +13,12 @@ export {
 } from './keys/index.js'
 export { TokenCodec } from './tokens/codec.js'
 export type { TokenType, VerifiedToken } from './tokens/types.js'
-export { createVerifier, type Verifier, type VerifierOptions } from './verifier/index.js'
+export {
+  createVerifier,
+  type RedisSubscriber,
+  type RevocationFeedStatus,
+  type RevocationRedisOptions,
+  type RevocationStreamOptions,
+  type Verifier,
+  type VerifierOptions,
+} from './verifier/index.js'

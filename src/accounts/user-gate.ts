@@ -14,6 +14,16 @@ export interface UserState {
   readonly loadedAt: number
 }
 
+/** What one `sync` pulled from the feeds, with the cursors after it (see `UserGate.watch`). */
+export interface FeedBatch {
+  /** The gate's first sync: the whole current state, not news. */
+  readonly initial: boolean
+  readonly cutoffCursor: number
+  readonly sessionCursor: number
+  readonly cutoffs: readonly { userId: number; notBefore: number }[]
+  readonly sessions: readonly { sessionId: string; voidUntil: number }[]
+}
+
 export interface UserGateOptions {
   /** A cached state older than this is served once more and re-read in the background, ms. */
   staleAfterMs?: number
@@ -146,6 +156,18 @@ export class UserGate {
     }
   }
 
+  #synced = false
+  readonly #watchers = new Set<(batch: FeedBatch) => void>()
+
+  /**
+   * Calls `listener` after each `sync` that read the feeds (news or not, so the cursors are
+   * seen to move), until the returned function is called. Concurrent syncs may repeat a batch.
+   */
+  watch(listener: (batch: FeedBatch) => void): () => void {
+    this.#watchers.add(listener)
+    return () => this.#watchers.delete(listener)
+  }
+
   /** Forgets the user's cached state: the next request reads it again. */
   invalidate(userId: number): void {
     this.#states.delete(userId)
@@ -156,6 +178,7 @@ export class UserGate {
    * Called on an interval or when Redis announces a change; cheap when nothing changed.
    */
   async sync(): Promise<number> {
+    const initial = !this.#synced
     const { cursor, cutoffs } = await this.revocations.cutoffsSince(this.#cursor)
     for (const { userId, notBefore } of cutoffs) {
       this.noteCutoff(userId, notBefore)
@@ -167,6 +190,22 @@ export class UserGate {
     for (const session of ended.sessions) this.noteSessionEnded(session.sessionId, session.voidUntil)
     this.#endedCursor = ended.cursor
     this.#pruneEnded(this.clock.now())
+    this.#synced = true
+    if (this.#watchers.size > 0) {
+      const batch: FeedBatch = {
+        initial,
+        cutoffCursor: cursor,
+        sessionCursor: ended.cursor,
+        cutoffs,
+        sessions: ended.sessions,
+      }
+      for (const watcher of this.#watchers) {
+        // A watcher (a stream, a publisher) that fails must not fail the gate's own sync.
+        try {
+          watcher(batch)
+        } catch {}
+      }
+    }
     return cutoffs.length + ended.sessions.length
   }
 

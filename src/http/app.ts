@@ -1,3 +1,4 @@
+import { RevocationFeed } from '../accounts/revocation-feed.js'
 import fastifyCookie from '@fastify/cookie'
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
@@ -21,6 +22,7 @@ import {
 import { accountRoutes } from './routes/account.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
+import { revocationRoutes } from './routes/revocations.js'
 import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
@@ -138,6 +140,11 @@ export async function tesseraRoutes(
     if (clients) {
       // Its own scope: only this endpoint accepts a form-encoded body (RFC 7662 §2.1).
       await tokens.register(async (form) => introspectRoutes(form, limited, prefix, clients))
+      const { revocations } = deps
+      if (revocations) {
+        const feed = new RevocationFeed(deps.gate, revocations, deps.clock)
+        revocationRoutes(tokens, limited, prefix, clients, feed)
+      }
     }
   })
   const links = { api: layout.mountPath + prefix, root: layout.mountPath }

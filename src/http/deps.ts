@@ -6,7 +6,13 @@ import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
 import type { Settings } from '../settings/types.js'
 import type { Clock } from '../core/clock.js'
-import type { ApiClientStore, StoreLifecycle, TokenLedger, UserStore } from '../store/ports.js'
+import type {
+  ApiClientStore,
+  RevocationStore,
+  StoreLifecycle,
+  TokenLedger,
+  UserStore,
+} from '../store/ports.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { Authenticator } from './authenticate.js'
 import type { Limiter } from './rate-limits.js'
@@ -32,6 +38,8 @@ export interface HttpDeps {
   readonly demoDir?: string
   /** RFC 7662 introspection clients; without them the endpoint is not served. */
   readonly clients?: ApiClientStore
+  /** The revocation feeds, streamed to introspection clients; without them (or clients) no stream. */
+  readonly revocations?: Pick<RevocationStore, 'cutoffsSince' | 'endedSessionsSince'>
   /** An ioredis client for shared rate-limit counters; absent = per-instance memory. */
   readonly rateLimitRedis?: unknown
   readonly rateLimitPrefix?: string

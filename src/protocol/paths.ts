@@ -12,6 +12,7 @@ export const PATHS = {
   mePassword: '/me/password/',
   sessions: '/sessions/',
   logoutAll: '/logout/all/',
+  revocationStream: '/revocations/stream/',
   hello: '/hello/',
 } as const
 
@@ -20,3 +21,12 @@ export const JWKS_PATH = '/.well-known/jwks.json'
 
 /** Header a browser client sends to ask for the refresh token in an HttpOnly cookie. */
 export const AUTH_TRANSPORT_HEADER = 'x-auth-transport'
+
+/**
+ * The revocation stream's event names (`text/event-stream`, `GET {API_PREFIX}/revocations/stream/`).
+ * `revocations` carries a {@link RevocationBatch}; `reset` a {@link RevocationReset}.
+ */
+export const REVOCATION_EVENTS = { batch: 'revocations', reset: 'reset' } as const
+
+/** Redis channel (after `REDIS_PREFIX`) on which Tessera publishes each revocation batch. */
+export const REVOCATION_FEED_CHANNEL = 'revocations:feed'

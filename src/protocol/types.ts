@@ -56,3 +56,26 @@ export interface TokenClaims {
   user_id: number | string
   [claim: string]: unknown
 }
+
+/**
+ * One event of the revocation feed (the SSE stream and the Redis feed channel). Its position is
+ * `id`, `"<cut-off seq>-<ended-session seq>"`: both parts only grow, and a client that saw `id`
+ * has seen every change at or before both parts.
+ */
+export interface RevocationBatch {
+  id: string
+  /** Per-user cut-offs: the user's tokens issued (`iat`, epoch s) before `not_before` are void. */
+  cutoffs: { user_id: number; not_before: number }[]
+  /** Ended sessions: tokens whose `sid` claim is `sid` are void until `void_until` (epoch ms). */
+  sessions: { sid: string; void_until: number }[]
+}
+
+/**
+ * The server cannot tell what the client missed (its last id is ahead of the server's feed: a
+ * restored or replaced database). The client drops what it knew, treats every token issued before
+ * `not_before` (epoch s) as void, and the full state follows.
+ */
+export interface RevocationReset {
+  id: string
+  not_before: number
+}

@@ -7,6 +7,7 @@ import { LoginThrottle } from '../accounts/login-throttle.js'
 import { FailureFloor } from '../accounts/login-timing.js'
 import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
+import { publishFeedNews } from '../accounts/revocation-feed.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
@@ -178,6 +179,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
           logger?.warn({ err: error }, 'Redis unavailable: revocations fall back to polling'),
         )
     }
+    if (redis) publishFeedNews(gate, (batch) => redis.publishFeed(batch), clock)
     const sessions = new SessionService({
       settings,
       codec,
@@ -229,6 +231,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       gate,
       database: database.lifecycle,
       clients: stores.clients,
+      revocations: stores.revocations,
       metrics: {
         render:
           options.renderMetrics ??

@@ -171,6 +171,16 @@ export const SPECS: Specs = {
     1,
     'without Redis, other instances see a revocation within this many seconds (database poll)',
   ),
+  REVOCATION_STREAM_HEARTBEAT: s(
+    kind.integer(1, 3600),
+    15,
+    'the revocation stream sends a comment this often, seconds, so proxies and clients see it alive',
+  ),
+  REVOCATION_STREAM_MAX_PER_CLIENT: s(
+    kind.integer(1, 1000),
+    8,
+    'open revocation streams per introspection client on one instance; more answer 429',
+  ),
   REFRESH_COOKIE_ENABLED: s(kind.boolean, true, 'honour X-Auth-Transport: cookie'),
   REFRESH_COOKIE_NAME: s(kind.string, 'refresh_token', 'name of the HttpOnly refresh cookie'),
   REFRESH_COOKIE_SECURE: s(

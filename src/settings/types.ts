@@ -78,6 +78,8 @@ export interface Settings {
   REFRESH_REUSE_INTERVAL: number
   SESSION_ID_CLAIM: string | null
   REVOCATION_POLL_INTERVAL: number
+  REVOCATION_STREAM_HEARTBEAT: number
+  REVOCATION_STREAM_MAX_PER_CLIENT: number
   // Tessera: browser mode
   REFRESH_COOKIE_ENABLED: boolean
   REFRESH_COOKIE_NAME: string

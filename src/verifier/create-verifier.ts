@@ -1,11 +1,15 @@
 import { createRemoteJWKSet, errors as joseErrors, importJWK, importSPKI, type JWK } from 'jose'
-import type { Clock } from '../core/clock.js'
+import { type Clock, systemClock } from '../core/clock.js'
 import { ServiceUnavailable, TokenInvalid } from '../core/errors.js'
 import { publicJwkOf } from '../keys/material.js'
 import type { KeyMaterial } from '../keys/ring.js'
 import { ALGORITHMS, type Algorithm } from '../protocol/algorithms.js'
 import { type KeyResolver, TokenCodec } from '../tokens/codec.js'
 import type { TokenSettings, TokenType, VerifiedToken } from '../tokens/types.js'
+import type { RevocationFeedHandle, RevocationFeedStatus } from './feed-status.js'
+import { RevocationList } from './revocation-list.js'
+import { followRevocationRedis, type RevocationRedisOptions } from './revocation-redis.js'
+import { followRevocationStream, type RevocationStreamOptions } from './revocation-stream.js'
 
 const HMAC = ['HS256', 'HS384', 'HS512']
 
@@ -34,6 +38,19 @@ export interface VerifierOptions {
   claims?: Partial<Pick<TokenSettings, 'USER_ID_CLAIM' | 'TOKEN_TYPE_CLAIM' | 'JTI_CLAIM'>>
   /** Time source (tests); defaults to the system clock. */
   clock?: Clock
+  /**
+   * Opt-in revocation feed, so logout-all, password changes and ended sessions reach this
+   * service within a second: Tessera's stream (`url` with an introspection client's credentials)
+   * or, when this service shares Tessera's Redis, `redis`. Without it a revoked token is accepted
+   * here until it expires. See docs/verifier.md.
+   */
+  revocations?: RevocationStreamOptions | { redis: RevocationRedisOptions }
+  /**
+   * With a feed: once it has been down (or not yet connected) for longer than this, ms, every
+   * `verify` fails with ServiceUnavailable (503) instead of accepting tokens it cannot check.
+   * Default: never (fail open: a token revoked meanwhile is accepted until it expires).
+   */
+  failClosedAfterMs?: number
 }
 
 export interface Verifier {
@@ -43,6 +60,10 @@ export interface Verifier {
    *   ServiceUnavailable when the JWKS cannot be fetched (a clear error, never a hang)
    */
   verify(token: string): Promise<VerifiedToken>
+  /** The revocation feed's status (undefined without a feed), for a health or readiness report. */
+  revocationStatus(): RevocationFeedStatus | undefined
+  /** Stops the revocation feed (if any). */
+  close(): Promise<void>
 }
 
 /**
@@ -106,7 +127,61 @@ export function createVerifier(options: VerifierOptions): Verifier {
     cacheMaxAgeMs: reuseMs,
   })
   const expected = options.tokenType === undefined ? 'access' : options.tokenType
-  return { verify: (token) => codec.verify(token, expected) }
+  const clock = options.clock ?? systemClock
+  if (options.failClosedAfterMs !== undefined && options.revocations === undefined) {
+    throw new TypeError('createVerifier: failClosedAfterMs needs a revocations feed')
+  }
+  if (options.failClosedAfterMs !== undefined && !(options.failClosedAfterMs >= 0)) {
+    throw new TypeError('createVerifier: failClosedAfterMs must be a number of ms, 0 or more')
+  }
+  if (options.revocations === undefined) {
+    return {
+      verify: (token) => codec.verify(token, expected),
+      revocationStatus: () => undefined,
+      close: async () => {},
+    }
+  }
+  const list = new RevocationList()
+  const feed = startFeed(options.revocations, list, clock)
+  const failClosedAfterMs = options.failClosedAfterMs
+  return {
+    async verify(token) {
+      const verified = await codec.verify(token, expected)
+      if (list.revokes(verified, clock.now())) throw new TokenInvalid('revoked')
+      if (failClosedAfterMs !== undefined && feed.downLongerThan(failClosedAfterMs)) {
+        throw new ServiceUnavailable('revocations')
+      }
+      return verified
+    },
+    revocationStatus: () => feed.handle.status(),
+    close: () => feed.handle.close(),
+  }
+}
+
+function startFeed(
+  source: NonNullable<VerifierOptions['revocations']>,
+  list: RevocationList,
+  clock: Clock,
+): { handle: RevocationFeedHandle; downLongerThan(ms: number): boolean } {
+  let handle: RevocationFeedHandle
+  if ('redis' in source) {
+    handle = followRevocationRedis(source.redis, list, clock)
+  } else {
+    if (!/^https?:$/.test(new URL(source.url).protocol)) {
+      throw new TypeError('createVerifier: revocations.url must be an http(s) URL')
+    }
+    if (!source.clientId || !source.clientSecret) {
+      throw new TypeError('createVerifier: revocations needs clientId and clientSecret')
+    }
+    handle = followRevocationStream(source, list, clock)
+  }
+  return {
+    handle,
+    downLongerThan(ms) {
+      const { state, downSince } = handle.status()
+      return state !== 'connected' && downSince !== undefined && clock.now() - downSince > ms
+    },
+  }
 }
 
 function resolverFor(options: VerifierOptions, algorithms: string[]): KeyResolver {

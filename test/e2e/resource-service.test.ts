@@ -15,9 +15,13 @@ import { postJson, type ServerProcess, spawnServer } from '../helpers/process.js
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/resource-service/server.mjs')
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
-async function startResourceService(jwksUrl: string): Promise<{ child: ChildProcess; url: string }> {
+async function startResourceService(
+  jwksUrl: string,
+  extra: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [EXAMPLE], {
     env: {
+      ...extra,
       PATH: process.env.PATH ?? '',
       TESSERA_JWKS_URL: jwksUrl,
       PORT: '0',
@@ -113,5 +117,46 @@ describe('resource service trusting Tessera through its JWKS', () => {
       headers: { authorization: `Bearer ${oldToken}` },
     })
     expect(hello.status).toBe(401)
+  }, 30_000)
+
+  it('with the revocation feed, logout-all on Tessera is refused here within a second', async () => {
+    const created = await runCommand(env, 'clients', 'create', 'orders')
+    expect(created.code).toBe(0)
+    const clientId = /client_id=(\S+)/.exec(created.out)?.[1] ?? ''
+    const clientSecret = /client_secret=(\S+)/.exec(created.out)?.[1] ?? ''
+    const fed = await startResourceService(`${tessera.url}/.well-known/jwks.json`, {
+      TESSERA_REVOCATIONS_URL: `${tessera.url}/api/revocations/stream/`,
+      TESSERA_CLIENT_ID: clientId,
+      TESSERA_CLIENT_SECRET: clientSecret,
+    })
+    try {
+      const health = async () => (await (await fetch(`${fed.url}/healthz`)).json()).revocations?.state
+      for (let i = 0; i < 100 && (await health()) !== 'connected'; i++) await sleep(25)
+      expect(await health()).toBe('connected')
+      const token = await login()
+      const call = () => fetch(`${fed.url}/orders`, { headers: { authorization: `Bearer ${token}` } })
+      expect((await call()).status).toBe(200)
+      const out = await fetch(`${tessera.url}/api/logout/all/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(out.status).toBe(200)
+      let refused: Response | undefined
+      for (let i = 0; i < 40 && refused === undefined; i++) {
+        const res = await call()
+        if (res.status === 401) refused = res
+        else await sleep(25)
+      }
+      expect(refused?.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+      expect(await refused?.json()).toEqual({
+        detail: 'Given token not valid for any token type',
+        code: 'token_not_valid',
+        messages: [{ token_class: 'AccessToken', token_type: 'access', message: 'Token has been revoked' }],
+      })
+      // The service without the feed still accepts it (until it expires).
+      expect((await orders(token)).status).toBe(200)
+    } finally {
+      fed.child.kill('SIGTERM')
+    }
   }, 30_000)
 })

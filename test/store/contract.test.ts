@@ -659,6 +659,12 @@ for (const [backend, usersTable] of BACKENDS.flatMap((b) => USERS_TABLES.map((u)
           (ended) => ended.sessionId,
         )
         expect(left).not.toContain(ending.familyId)
+        // A poller that saw the flushed session still sees the next one: positions are not reused.
+        const following = token(owner)
+        await stores.ledger.recordIssued(following)
+        await stores.ledger.revokeFamily(following.familyId, at(11), at(20))
+        const news = await stores.revocations.endedSessionsSince(feed.cursor)
+        expect(news.sessions.map((ended) => ended.sessionId)).toContain(following.familyId)
       })
 
       it('refuses a batch size that is not a positive integer', async () => {

@@ -1,8 +1,7 @@
-import { NotAuthenticated, PermissionDenied, TesseraError, TokenInvalid } from '../../core/errors.js'
+import { NotAuthenticated, PermissionDenied, type TesseraError } from '../../core/errors.js'
 import { createVerifier, type Verifier, type VerifierOptions } from '../../verifier/index.js'
 import { authorizationOf, tokenFromAuthorization } from '../auth-header.js'
-import { AccessTokenRejected, responseFor } from '../errors.js'
-import type { TesseraUser } from './plugin.js'
+import { guardFailure, guardResponse, type TesseraUser, userOf } from './principal.js'
 
 interface ExpressLikeRequest {
   method: string
@@ -17,7 +16,7 @@ interface ExpressLikeResponse {
   json(body: unknown): unknown
 }
 
-export type ExpressOptions = (VerifierOptions | { verifier: Verifier }) & {
+export type ExpressOptions = (VerifierOptions | { verifier: Pick<Verifier, 'verify'> }) & {
   authHeaderTypes?: readonly string[]
   /** Refuse anonymous requests (401). Default true. */
   required?: boolean
@@ -37,8 +36,8 @@ export function tesseraExpress(options: ExpressOptions) {
   const types = options.authHeaderTypes ?? ['Bearer', 'JWT']
   const challenge = `${types[0] ?? 'Bearer'} realm="api"`
   const send = (res: ExpressLikeResponse, error: TesseraError) => {
-    const response = responseFor(error, { headers: {} } as never)
-    if (response.status === 401) res.set('WWW-Authenticate', challenge)
+    const response = guardResponse(error, challenge)
+    for (const [name, value] of Object.entries(response.headers)) res.set(name, value)
     res.status(response.status).json(response.body)
   }
   return async (
@@ -53,22 +52,15 @@ export function tesseraExpress(options: ExpressOptions) {
         if (options.required !== false) return send(res, new NotAuthenticated())
         return next()
       }
-      const token = await verifier.verify(raw)
-      const roles = Array.isArray(token.claims.roles) ? (token.claims.roles as string[]) : []
-      req.user = {
-        id: token.userId,
-        roles,
-        scopes: [],
-        email: token.claims.email as string | undefined,
-        claims: token.claims,
-      }
-      if (options.roles && !options.roles.some((role) => roles.includes(role)))
+      const user = userOf(await verifier.verify(raw))
+      req.user = user
+      if (options.roles && !options.roles.some((role) => user.roles.includes(role)))
         return send(res, new PermissionDenied())
       next()
     } catch (error) {
-      if (error instanceof TokenInvalid) return send(res, new AccessTokenRejected(error.reason))
-      if (error instanceof TesseraError) return send(res, error)
-      next(error)
+      const failure = guardFailure(error)
+      if (failure === undefined) return next(error)
+      send(res, failure)
     }
   }
 }

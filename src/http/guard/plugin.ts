@@ -10,20 +10,12 @@ import type {
   RouteHandlerMethod,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { NotAuthenticated, PermissionDenied, TesseraError, TokenInvalid } from '../../core/errors.js'
-import type { VerifiedToken } from '../../tokens/types.js'
+import { NotAuthenticated, PermissionDenied, type TesseraError } from '../../core/errors.js'
 import { createVerifier, type Verifier, type VerifierOptions } from '../../verifier/index.js'
 import { authorizationOf, tokenFromAuthorization } from '../auth-header.js'
-import { AccessTokenRejected, responseFor } from '../errors.js'
+import { guardFailure, guardResponse, type TesseraUser, userOf } from './principal.js'
 
-/** The caller, as a guard sees it: from the access token's claims alone (no database). */
-export interface TesseraUser {
-  readonly id: number
-  readonly roles: readonly string[]
-  readonly scopes: readonly string[]
-  readonly email: string | undefined
-  readonly claims: Readonly<Record<string, unknown>>
-}
+export type { TesseraUser }
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,34 +25,22 @@ declare module 'fastify' {
   }
 }
 
-export type GuardOptions = (VerifierOptions | { verifier: Verifier }) & {
+export type GuardOptions = (VerifierOptions | { verifier: Pick<Verifier, 'verify'> }) & {
   /** Accepted Authorization schemes (default `Bearer`, `JWT`); the first names the 401 realm. */
   authHeaderTypes?: readonly string[]
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-/** The guards' view of a verified access token: its claims alone. */
-export function userOf(token: VerifiedToken): TesseraUser {
-  const claims = token.claims
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((role) => typeof role === 'string') : []
-  const scopes =
-    typeof claims.scope === 'string'
-      ? claims.scope.split(' ').filter(Boolean)
-      : Array.isArray(claims.scopes)
-        ? claims.scopes.filter((scope): scope is string => typeof scope === 'string')
-        : []
-  return {
-    id: token.userId,
-    roles,
-    scopes,
-    email: typeof claims.email === 'string' ? claims.email : undefined,
-    claims,
-  }
-}
-
 const plugin: FastifyPluginAsync<GuardOptions> = async (app, options) => {
-  const verifier = 'verifier' in options ? options.verifier : createVerifier(options)
+  let verifier: Pick<Verifier, 'verify'>
+  if ('verifier' in options) verifier = options.verifier
+  else {
+    // A verifier made here is this plugin's: its revocation feed stops with the app.
+    const own = createVerifier(options)
+    app.addHook('onClose', () => own.close())
+    verifier = own
+  }
   const types = options.authHeaderTypes ?? ['Bearer', 'JWT']
   app.decorateRequest('user', null)
   app.decorateRequest('tesseraError', null)
@@ -72,9 +52,9 @@ const plugin: FastifyPluginAsync<GuardOptions> = async (app, options) => {
       if (raw === undefined) return
       request.user = userOf(await verifier.verify(raw))
     } catch (error) {
-      if (error instanceof TokenInvalid) request.tesseraError = new AccessTokenRejected(error.reason)
-      else if (error instanceof TesseraError) request.tesseraError = error
-      else throw error
+      const failure = guardFailure(error)
+      if (failure === undefined) throw error
+      request.tesseraError = failure
     }
   })
 }
@@ -138,10 +118,8 @@ export function guarded<RouteGeneric extends RouteGenericInterface = RouteGeneri
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, error: TesseraError): FastifyReply {
-  const response = responseFor(error, request)
-  if (response.status === 401)
-    reply.header('www-authenticate', (request.server as FastifyInstance).tesseraChallenge)
-  for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value)
+  const response = guardResponse(error, (request.server as FastifyInstance).tesseraChallenge)
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value)
   return reply.code(response.status).type('application/json').send(response.body)
 }
 

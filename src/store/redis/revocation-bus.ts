@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis'
 import { SettingsError } from '../../core/errors.js'
+import { REVOCATION_FEED_CHANNEL } from '../../protocol/paths.js'
+import type { RevocationBatch } from '../../protocol/types.js'
 import { connectRedis } from './connection.js'
 import { checkRedisVersion } from './version.js'
 
@@ -47,6 +49,7 @@ export class RedisRevocationBus {
     this.#publisher = connectRedis(url, 'tessera-publish', options.onError)
     this.#subscriber = connectRedis(url, 'tessera-subscribe')
     this.channel = (options.channelPrefix ?? '') + CHANNEL
+    this.feedChannel = (options.channelPrefix ?? '') + REVOCATION_FEED_CHANNEL
     // Checked at every connection: the server behind the URL may be replaced by an older one.
     this.#firstCheck = new Promise((settled) => {
       this.#publisher.on('ready', () => {
@@ -82,6 +85,14 @@ export class RedisRevocationBus {
   }
 
   readonly channel: string
+
+  /** Where revocation batches go for other services (`REVOCATION_FEED_CHANNEL`, after the prefix). */
+  readonly feedChannel: string
+
+  /** Publishes a batch of the revocation feed for verifiers in other services. */
+  async publishFeed(batch: RevocationBatch): Promise<void> {
+    await this.#publisher.publish(this.feedChannel, JSON.stringify(batch))
+  }
 
   async publish(revocation: Revocation): Promise<void> {
     await this.#publisher.publish(this.channel, JSON.stringify(revocation))

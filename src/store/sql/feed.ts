@@ -18,11 +18,17 @@ export type FeedTable = 'user_cutoffs' | 'ended_sessions'
  */
 const WRITER_LOCKS: Record<FeedTable, number> = { user_cutoffs: 0x7e55e7a1, ended_sessions: 0x7e55e7a2 }
 
-/** The next feed position, taken inside the writing transaction. */
+/**
+ * The next feed position, taken inside the writing transaction. `floor` (the write's time, ms)
+ * matters on SQLite only: its positions are max + 1, and once the rows holding the highest were
+ * flushed (ended sessions are, when over) max + 1 would hand out a position a poller already
+ * passed; a time floor keeps new positions past every one handed out before.
+ */
 export async function nextFeedSeq(
   tx: Transaction<Database>,
   dialect: SqlDialect,
   feed: FeedTable,
+  floor = 0,
 ): Promise<number> {
   if (dialect === 'postgres') {
     await sql`select pg_advisory_xact_lock(${WRITER_LOCKS[feed]})`.execute(tx)
@@ -34,5 +40,5 @@ export async function nextFeedSeq(
     .selectFrom(feed)
     .select((eb) => eb.fn.max<number | null>('seq').as('seq'))
     .executeTakeFirst()
-  return toNumber(row?.seq ?? 0) + 1
+  return Math.max(toNumber(row?.seq ?? 0) + 1, floor)
 }

@@ -523,7 +523,7 @@ export class SqlTokenLedger implements TokenLedger {
     voidUntil: number,
     only?: { sessionId: string; userId: number | null },
   ): Promise<void> {
-    const seq = await nextFeedSeq(tx, this.#dialect, 'ended_sessions')
+    const seq = await nextFeedSeq(tx, this.#dialect, 'ended_sessions', now)
     if (only !== undefined) {
       let userId = only.userId
       if (userId === null) {
