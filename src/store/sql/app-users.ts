@@ -14,6 +14,7 @@ import { UniqueViolation, UserNotFound, ValidationFailed } from '../../core/erro
 import type { NewUser, UserPatch, UserRecord, UserStore, UserWithGroups } from '../ports.js'
 import { toNumber } from './columns.js'
 import type { SqlDatabase } from './connect.js'
+import { replaceGroupMemberships } from './group-memberships.js'
 import type { Database } from './schema.js'
 import type { UniqueField } from './unique.js'
 
@@ -400,22 +401,10 @@ export class AppUserStore implements UserStore {
 
   /** @throws UserNotFound for an unknown user. */
   async setGroups(userId: number, names: readonly string[]): Promise<void> {
-    const wanted = [...new Set(names)]
     await this.#database.writers.transaction(async (tx) => {
       const user = await sql`select 1 from ${this.#table} where ${this.#column('id')} = ${userId}`.execute(tx)
       if (user.rows.length === 0) throw new UserNotFound()
-      await tx.deleteFrom('app_user_groups').where('user_id', '=', userId).execute()
-      if (wanted.length === 0) return
-      await tx
-        .insertInto('groups')
-        .values(wanted.map((name) => ({ name })))
-        .onConflict((conflict) => conflict.column('name').doNothing())
-        .execute()
-      const groups = await tx.selectFrom('groups').select('id').where('name', 'in', wanted).execute()
-      await tx
-        .insertInto('app_user_groups')
-        .values(groups.map((group) => ({ user_id: userId, group_id: toNumber(group.id) })))
-        .execute()
+      await replaceGroupMemberships(tx, 'app_user_groups', userId, names)
     })
   }
 

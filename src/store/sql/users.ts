@@ -14,6 +14,7 @@ import {
 } from './columns.js'
 import type { SqlDatabase } from './connect.js'
 import type { Writers } from './group-commit.js'
+import { replaceGroupMemberships } from './group-memberships.js'
 import type { Database, UsersTable } from './schema.js'
 import { type UniqueField, uniqueViolationFields } from './unique.js'
 
@@ -149,7 +150,7 @@ export class SqlUserStore implements UserStore {
           continue
         }
         const created = await this.#insert(tx, user)
-        await this.#replaceGroups(tx, created.id, groups)
+        await replaceGroupMemberships(tx, 'user_groups', created.id, groups)
         report.imported++
       }
       return report
@@ -247,24 +248,8 @@ export class SqlUserStore implements UserStore {
     await this.#writers.transaction(async (tx) => {
       const user = await tx.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()
       if (user === undefined) throw new UserNotFound()
-      await this.#replaceGroups(tx, userId, wanted)
+      await replaceGroupMemberships(tx, 'user_groups', userId, wanted)
     })
-  }
-
-  async #replaceGroups(tx: Kysely<Database>, userId: number, names: readonly string[]): Promise<void> {
-    const wanted = [...new Set(names)]
-    await tx.deleteFrom('user_groups').where('user_id', '=', userId).execute()
-    if (wanted.length === 0) return
-    await tx
-      .insertInto('groups')
-      .values(wanted.map((name) => ({ name })))
-      .onConflict((conflict) => conflict.column('name').doNothing())
-      .execute()
-    const groups = await tx.selectFrom('groups').select('id').where('name', 'in', wanted).execute()
-    await tx
-      .insertInto('user_groups')
-      .values(groups.map((group) => ({ user_id: userId, group_id: toNumber(group.id) })))
-      .execute()
   }
 
   /** Creates an empty group; false when one of that name exists. */
