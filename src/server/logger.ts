@@ -1,4 +1,3 @@
-import cluster from 'node:cluster'
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino'
 import type { AccessLog } from '../http/access-log.js'
 import type { Settings } from '../settings/types.js'
@@ -36,14 +35,15 @@ export const REDACTED_PATHS = [
  */
 export type LogTarget = NodeJS.WritableStream | { file: string }
 
+/** Bytes an info-level destination holds before writing them (a few dozen access lines). */
+const BUFFER_BYTES = 2048
 /**
- * Bytes an info-level destination holds before writing them, and the longest single write (whole
- * lines only). Each write is a hand-off to libuv's thread pool, so a process writing alone gathers
- * dozens of access lines per write. Cluster workers share stdout: theirs stay within PIPE_BUF on
- * Linux, so each write to the pipe is atomic and lines of two workers never interleave.
+ * The longest single write: PIPE_BUF on Linux, so writes of whole lines to a pipe (cluster
+ * workers share stdout) are atomic and lines of two workers never interleave. It also bounds a
+ * cost sonic-boom pays on every line: the UTF-8 length of the pending chunk it appends to, so a
+ * larger chunk makes every line dearer.
  */
-const ALONE = { bufferBytes: 16_384, maxWriteBytes: 65_536 }
-const SHARING_A_PIPE = { bufferBytes: 2048, maxWriteBytes: 4096 }
+const MAX_WRITE_BYTES = 4096
 /** A quiet server's buffered lines still appear within this many ms. */
 const FLUSH_EVERY_MS = 1000
 
@@ -115,13 +115,12 @@ function bufferedDestination(
   file: string | undefined,
 ): BufferedDestination {
   const diagnosing = settings.LOG_LEVEL === 'debug' || settings.LOG_LEVEL === 'trace'
-  const sizes = cluster.isWorker ? SHARING_A_PIPE : ALONE
   return pino.destination({
     dest: file ?? 1,
     sync: false,
     // minLength 1, not 0: flush() waits for a write in flight only when the stream buffers.
-    minLength: diagnosing ? 1 : sizes.bufferBytes,
-    maxWrite: sizes.maxWriteBytes,
+    minLength: diagnosing ? 1 : BUFFER_BYTES,
+    maxWrite: MAX_WRITE_BYTES,
     periodicFlush: FLUSH_EVERY_MS,
   })
 }
