@@ -173,7 +173,7 @@ export function buildApp(settings: Readonly<Settings>, options: AppOptions = {})
   if (options.accessLog) installAccessLog(app, options.accessLog)
   app.decorateRequest('principal', null)
   // Draining (SIGTERM): Fastify answers requests that arrive after close with 503 and
-  // `Connection: close`; connections whose answer is still in flight get a 1 ms keep-alive
+  // `Connection: close`; connections whose answer is still in flight get the shortest keep-alive
   // timeout, so each ends right after its last answer instead of holding the shutdown for the
   // usual idle time. (An onSend hook adding `Connection: close` did the same at a cost on every
   // request.)

@@ -3,7 +3,8 @@
  * access tokens keeps working from memory, and service recovers without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshPgSchema, startTestServer, type TestServer } from '../helpers/server.js'
+import { serverBehindPgProxy } from '../helpers/pg-behind-proxy.js'
+import type { TestServer } from '../helpers/server.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 
 const ALICE = { username: 'alice', password: 'Wonderland-42!' }
@@ -15,19 +16,14 @@ const UNAVAILABLE = {
 describe('PostgreSQL outage', () => {
   const proxy = new TcpProxy(5432)
   let server: TestServer
-  let drop: () => Promise<void>
+  let stop: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
-    const port = await proxy.start()
-    const schema = await freshPgSchema()
-    drop = schema.drop
-    server = await startTestServer('postgres', { DATABASE_URL: schema.url.replace(':5432/', `:${port}/`) })
+    ;({ server, stop } = await serverBehindPgProxy(proxy))
     await server.createUser(ALICE)
   })
   afterAll(async () => {
-    await server.dispose()
-    await proxy.cut()
-    await drop()
+    await stop?.()
   })
 
   it('keeps verifying access tokens, answers 503 where the database is needed, and recovers', async () => {

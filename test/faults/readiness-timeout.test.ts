@@ -3,25 +3,21 @@
  * answering behind an open connection: here PostgreSQL, whose driver has no timeout of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshPgSchema, startTestServer, type TestServer } from '../helpers/server.js'
+import { serverBehindPgProxy } from '../helpers/pg-behind-proxy.js'
+import type { TestServer } from '../helpers/server.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 
 describe('readiness while PostgreSQL stops answering', () => {
   const proxy = new TcpProxy(5432)
   let server: TestServer
-  let drop: () => Promise<void>
+  let stop: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
-    const port = await proxy.start()
-    const schema = await freshPgSchema()
-    drop = schema.drop
-    server = await startTestServer('postgres', { DATABASE_URL: schema.url.replace(':5432/', `:${port}/`) })
+    ;({ server, stop } = await serverBehindPgProxy(proxy))
   })
   afterAll(async () => {
     proxy.thaw()
-    await server?.dispose()
-    await proxy.cut()
-    await drop?.()
+    await stop?.()
   })
 
   it('answers 503 "unavailable" within 3 s, and "ok" again once the database answers', async () => {
