@@ -1,25 +1,15 @@
 import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { SettingsError } from '../../src/core/errors.js'
 import { Secret } from '../../src/core/secret.js'
 import { ModeDefault, SPECS } from '../../src/settings/defaults.js'
 import { duration } from '../../src/settings/kinds.js'
 import { headerNameFromMeta, loadSettings } from '../../src/settings/load.js'
 import { MODES } from '../../src/settings/types.js'
+import { settingsError } from '../helpers/settings-error.js'
 
 /** Random-looking: production refuses a guessable secret such as 32 × 'x' (secret-strength.test.ts). */
 const STRONG = 'pX3v9QkZ7mW2tLr8bN4cJ6hY1sD5fG0aEeUoIiRq'
-
-function settingsError(run: () => unknown): SettingsError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError)
-    return error as SettingsError
-  }
-  throw new Error('expected a SettingsError')
-}
 
 describe('loadSettings', () => {
   it('has the documented secure defaults', () => {

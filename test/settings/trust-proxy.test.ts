@@ -1,8 +1,8 @@
 /** `TRUST_PROXY`: a hop count or proxy addresses; `true` (trust whatever the client wrote) refused. */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { SettingsError } from '../../src/core/errors.js'
 import { loadSettings } from '../../src/settings/load.js'
+import { settingsError } from '../helpers/settings-error.js'
 
 const PRODUCTION = {
   TESSERA_MODE: 'production',
@@ -11,19 +11,9 @@ const PRODUCTION = {
   TESSERA_REGISTRATION_OPEN: 'false',
 }
 
-function refusal(run: () => unknown): SettingsError {
-  try {
-    run()
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError)
-    return error as SettingsError
-  }
-  throw new Error('expected a SettingsError')
-}
-
 describe('TRUST_PROXY', () => {
   it('refuses true in production, naming the variable and what to give instead', () => {
-    const error = refusal(() => loadSettings({ env: { ...PRODUCTION, TESSERA_TRUST_PROXY: 'true' } }))
+    const error = settingsError(() => loadSettings({ env: { ...PRODUCTION, TESSERA_TRUST_PROXY: 'true' } }))
     expect(error.setting).toBe('TESSERA_TRUST_PROXY')
     expect(error.message).toMatch(
       /^TESSERA_TRUST_PROXY: true would take the client IP from whatever the client writes/,
@@ -34,9 +24,9 @@ describe('TRUST_PROXY', () => {
 
   it('refuses true in every mode, from the environment or from code', () => {
     for (const mode of ['development', 'test'] as const) {
-      refusal(() => loadSettings({ mode, env: { TESSERA_TRUST_PROXY: 'TRUE' } }))
+      settingsError(() => loadSettings({ mode, env: { TESSERA_TRUST_PROXY: 'TRUE' } }))
       expect(
-        refusal(() => loadSettings({ mode, overrides: { TRUST_PROXY: true as never } })).message,
+        settingsError(() => loadSettings({ mode, overrides: { TRUST_PROXY: true as never } })).message,
       ).toMatch(/^TRUST_PROXY: true would take the client IP/)
     }
   })
@@ -76,9 +66,9 @@ describe('TRUST_PROXY', () => {
       '01.2.3.4',
       '-1',
     ]) {
-      const error = refusal(() => loadSettings({ env: { TESSERA_TRUST_PROXY: bad } }))
+      const error = settingsError(() => loadSettings({ env: { TESSERA_TRUST_PROXY: bad } }))
       expect(error.setting).toBe('TESSERA_TRUST_PROXY')
     }
-    refusal(() => loadSettings({ overrides: { TRUST_PROXY: 0.5 as never } }))
+    settingsError(() => loadSettings({ overrides: { TRUST_PROXY: 0.5 as never } }))
   })
 })
