@@ -1,6 +1,6 @@
 /**
  * `tessera`: verify Tessera (and simplejwt) tokens anywhere, with no Fastify and no SQL. For the
- * server, see `tessera/server`; for guards in your own Fastify app, `tessera/fastify`.
+ * server, see `tessera/server`; for guards in your own Fastify app, `@tessera/verify` (also as `tessera/fastify`).
  */
 export { ServiceUnavailable, TesseraError, TokenInvalid } from './core/errors.js'
 export {
@@ -21,4 +21,4 @@ export {
   type RevocationStreamOptions,
   type Verifier,
   type VerifierOptions,
-} from './verifier/index.js'
+} from '@tessera/verify'

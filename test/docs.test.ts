@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES } from '../src/protocol/codes.js'
+import { ERROR_CODES } from '@tessera/protocol'
 import { settingsTable } from '../src/settings/docs.js'
 
 const doc = (name: string) => readFileSync(resolve(import.meta.dirname, '../docs', name), 'utf8')

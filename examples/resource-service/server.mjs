@@ -7,7 +7,7 @@
 //   TESSERA_CLIENT_ID=… TESSERA_CLIENT_SECRET=… node examples/resource-service/server.mjs
 import Fastify from 'fastify'
 import { createVerifier } from 'tessera'
-import { authenticated, guarded, hasRole, tesseraAuth } from 'tessera/fastify'
+import { authenticated, guarded, hasRole, tesseraAuth } from '@tessera/verify'
 
 const app = Fastify({ logger: false })
 

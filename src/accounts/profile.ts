@@ -1,5 +1,5 @@
 import { UniqueViolation, ValidationFailed } from '../core/errors.js'
-import type { UserView } from '../protocol/types.js'
+import type { UserView } from '@tessera/protocol'
 import type { UserRecord, UserStore } from '../store/ports.js'
 import { readEmailField } from './validators/registration.js'
 

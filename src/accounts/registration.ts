@@ -1,5 +1,5 @@
 import { ValidationFailed } from '../core/errors.js'
-import type { FieldErrors } from '../protocol/types.js'
+import type { FieldErrors } from '@tessera/protocol'
 import type { UserRecord, UserStore } from '../store/ports.js'
 import type { PasswordVerifier } from './login.js'
 import { type UsernameRules, validateRegistrationInput } from './validators/registration.js'

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js'
-import type { RevocationBatch } from '../protocol/types.js'
+import type { RevocationBatch } from '@tessera/protocol'
 import type { RevocationStore } from '../store/ports.js'
 import type { FeedBatch, UserGate } from './user-gate.js'
 

@@ -2,58 +2,19 @@
  * `tessera/errors`: typed errors with stable codes. Domain errors know no HTTP status; the one
  * map from error to response is `src/http/errors.ts`.
  */
-import type { ErrorCode } from '../protocol/codes.js'
+import { TesseraError } from '@tessera/protocol'
 
-export class TesseraError extends Error {
-  readonly code: ErrorCode = 'server_error'
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
-  }
-}
-
-/** Why a token was refused. Logged and audited; the wire text is chosen by the HTTP map. */
-export type TokenFailure =
-  | 'malformed'
-  | 'bad_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'alg_not_allowed'
-  | 'unknown_key'
-  | 'bad_header'
-  | 'bad_claims'
-  | 'no_user_id'
-  | 'wrong_type'
-  | 'blacklisted'
-  | 'revoked'
-  | 'reused'
-
-/** The token is invalid, expired, of the wrong type or revoked (`token_not_valid`). */
-export class TokenInvalid extends TesseraError {
-  override readonly code = 'token_not_valid'
-  constructor(
-    readonly reason: TokenFailure,
-    options?: { cause?: unknown },
-  ) {
-    super(`token rejected: ${reason}`, options)
-  }
-}
-
-/** The Authorization header names a known scheme but is not `<scheme> <token>`. */
-export class BadAuthorizationHeader extends TesseraError {
-  override readonly code = 'bad_authorization_header'
-  constructor() {
-    super('Authorization header must contain two space-delimited values')
-  }
-}
-
-/** No credentials on a request that needs them. */
-export class NotAuthenticated extends TesseraError {
-  override readonly code = 'not_authenticated'
-  constructor() {
-    super('Authentication credentials were not provided.')
-  }
-}
+export {
+  AccessTokenRejected,
+  BadAuthorizationHeader,
+  NotAuthenticated,
+  PermissionDenied,
+  ServiceUnavailable,
+  TesseraError,
+  type TokenFailure,
+  TokenInvalid,
+  tokenFailureText,
+} from '@tessera/protocol'
 
 /** Login refused: one error for unknown user, wrong password and inactive user (no enumeration). */
 export class NoActiveAccount extends TesseraError {
@@ -79,13 +40,6 @@ export class UserNotFound extends TesseraError {
   override readonly code = 'user_not_found'
   constructor() {
     super('User not found')
-  }
-}
-
-export class PermissionDenied extends TesseraError {
-  override readonly code = 'permission_denied'
-  constructor(message = 'You do not have permission to perform this action.') {
-    super(message)
   }
 }
 
@@ -118,17 +72,6 @@ export class Throttled extends TesseraError {
   override readonly code = 'throttled'
   constructor(readonly retryAfter: number) {
     super(`Request was throttled. Expected available in ${retryAfter} seconds.`)
-  }
-}
-
-/** A dependency (database, Redis) is unreachable: the request may succeed later. */
-export class ServiceUnavailable extends TesseraError {
-  override readonly code = 'service_unavailable'
-  constructor(
-    readonly dependency: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${dependency} is unavailable`, options)
   }
 }
 

@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import type { UserGate, UserState } from '../accounts/user-gate.js'
 import type { Clock } from '../core/clock.js'
-import { TokenInvalid, UserInactive, UserNotFound } from '../core/errors.js'
+import { AccessTokenRejected, TokenInvalid, UserInactive, UserNotFound } from '../core/errors.js'
 import type { TokenCodec } from '../tokens/codec.js'
 import type { VerifiedToken } from '../tokens/types.js'
-import { headerFromRaw, tokenFromAuthorization } from './auth-header.js'
-import { AccessTokenRejected } from './errors.js'
+import { headerFromRaw, tokenFromAuthorization } from '@tessera/verify/engine'
 
 /** The authenticated caller, as `request.principal`. */
 export interface Principal {

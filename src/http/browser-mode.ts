@@ -2,7 +2,7 @@ import type {} from '@fastify/cookie'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CsrfFailed } from '../core/errors.js'
 import { timingSafeEqualStrings } from '../core/ids.js'
-import { AUTH_TRANSPORT_HEADER } from '../protocol/paths.js'
+import { AUTH_TRANSPORT_HEADER } from '@tessera/protocol'
 import { headerNameFromMeta } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 

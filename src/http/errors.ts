@@ -2,39 +2,28 @@ import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  BadAuthorizationHeader,
   CsrfFailed,
   InvalidClient,
   NoActiveAccount,
   NoActiveAccountForToken,
-  NotAuthenticated,
-  PermissionDenied,
   RegistrationClosed,
   ServiceUnavailable,
   TesseraError,
   Throttled,
-  TokenInvalid,
   UniqueViolation,
   UserInactive,
   UserNotFound,
   ValidationFailed,
 } from '../core/errors.js'
-import type { TokenFailure } from '../core/errors.js'
-import type { DetailError, FieldErrors, TokenMessage } from '../protocol/types.js'
+import type { DetailError, FieldErrors } from '@tessera/protocol'
+import { authErrorResponse } from '@tessera/verify'
 import { setApiHeaders } from './api-headers.js'
 
 /**
  * The one map from errors to HTTP responses (STYLE §3). Domain errors carry a stable code; this
- * file alone chooses status, wire text and headers, byte-compatible with simplejwt 5.2.2.
+ * file chooses status, wire text and headers, byte-compatible with simplejwt 5.2.2, taking the
+ * answers to token, credential and permission errors from `@tessera/verify` (the guards' own).
  */
-
-/** A token refused by a protected view: simplejwt adds `messages` per token class tried. */
-export class AccessTokenRejected extends TesseraError {
-  override readonly code = 'token_not_valid'
-  constructor(readonly reason: TokenFailure) {
-    super(`access token rejected: ${reason}`)
-  }
-}
 
 /** 405 with DRF's text; carries the allowed methods for the `Allow` header. */
 export class MethodNotAllowed extends TesseraError {
@@ -52,16 +41,6 @@ export class NotFound extends TesseraError {
   constructor() {
     super('Not found.')
   }
-}
-
-/** simplejwt's wire text for each reason a token is refused. */
-export function tokenFailureText(reason: TokenFailure): string {
-  if (reason === 'wrong_type') return 'Token has wrong type'
-  // A replayed (reused) refresh token is blacklisted by its rotation: say so, as simplejwt does.
-  if (reason === 'blacklisted' || reason === 'reused') return 'Token is blacklisted'
-  if (reason === 'revoked') return 'Token has been revoked'
-  if (reason === 'no_user_id') return 'Token contained no recognizable user identification'
-  return 'Token is invalid or expired'
 }
 
 /** DRF's `ParseError` text, for requests that cannot be read at all. */
@@ -102,34 +81,14 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): Respons
 }
 
 export function responseFor(error: unknown, request: FastifyRequest): Response {
-  // simplejwt's authentication raises this after the token verified: no per-class `messages`.
-  if (error instanceof AccessTokenRejected && error.reason === 'no_user_id') {
-    return { status: 401, body: { detail: tokenFailureText(error.reason), code: 'token_not_valid' } }
-  }
-  if (error instanceof AccessTokenRejected) {
-    const message: TokenMessage = {
-      token_class: 'AccessToken',
-      token_type: 'access',
-      message: tokenFailureText(error.reason),
-    }
-    return {
-      status: 401,
-      body: {
-        detail: 'Given token not valid for any token type',
-        code: 'token_not_valid',
-        messages: [message],
-      },
-    }
-  }
-  if (error instanceof TokenInvalid) {
-    return { status: 401, body: { detail: tokenFailureText(error.reason), code: 'token_not_valid' } }
-  }
-  // simplejwt's obtain view and DRF's NotAuthenticated carry no `code` on the wire.
-  if (error instanceof NoActiveAccount || error instanceof NotAuthenticated) {
+  // Tokens, credentials and permissions: answered as the guards of @tessera/verify answer them.
+  const auth = authErrorResponse(error)
+  if (auth !== undefined) return auth
+  // simplejwt's obtain view carries no `code` on the wire.
+  if (error instanceof NoActiveAccount) {
     return { status: 401, body: { detail: error.message } }
   }
   if (
-    error instanceof BadAuthorizationHeader ||
     error instanceof UserInactive ||
     error instanceof UserNotFound ||
     error instanceof NoActiveAccountForToken
@@ -147,7 +106,6 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
   if (error instanceof RegistrationClosed)
     return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
-  if (error instanceof PermissionDenied) return { status: 403, body: { detail: error.message } }
   if (error instanceof ValidationFailed) return { status: 400, body: { ...error.fields } as FieldErrors }
   if (error instanceof UniqueViolation) {
     const fields: FieldErrors = {}
@@ -160,13 +118,6 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
       status: 429,
       body: { detail: error.message, code: 'throttled' },
       headers: { 'retry-after': String(error.retryAfter) },
-    }
-  }
-  if (error instanceof ServiceUnavailable) {
-    return {
-      status: 503,
-      body: { detail: 'Service temporarily unavailable, try again later.', code: 'service_unavailable' },
-      headers: { 'retry-after': '1' },
     }
   }
   if (error instanceof MethodNotAllowed) {

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { authenticateClient } from '../accounts/clients.js'
 import { InvalidClient } from '../core/errors.js'
 import type { ApiClientRecord, ApiClientStore } from '../store/ports.js'
-import { headerFromRaw } from './auth-header.js'
+import { headerFromRaw } from '@tessera/verify/engine'
 
 /**
  * HTTP Basic credentials (RFC 7617), percent-decoded as RFC 6749 §2.3.1 asks. The header as the

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { TesseraError } from '../core/errors.js'
 import type { Authenticator, Principal } from './authenticate.js'
-import { userOf } from './guard/principal.js'
+import { userOf } from '@tessera/verify'
 
 /**
  * Sets `request.user` (or `request.tesseraError`) on every request of `app`'s scope from the

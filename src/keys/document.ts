@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import { SettingsError } from '../core/errors.js'
-import { ALGORITHMS, type Algorithm } from '../protocol/algorithms.js'
+import { ALGORITHMS, type Algorithm } from '@tessera/protocol'
 import type { KeyRingDocument, KeyStatus, StoredKey } from './keyring.js'
 
 /**

@@ -1,5 +1,5 @@
 import { SettingsError } from '../core/errors.js'
-import type { Algorithm } from '../protocol/algorithms.js'
+import type { Algorithm } from '@tessera/protocol'
 import { isHmacAlgorithm } from './algorithms.js'
 import { createKeyRing } from './keyring.js'
 import { hmacSecretJwk, loadPrivateJwk } from './material.js'

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import { SettingsError } from '../core/errors.js'
-import type { Algorithm } from '../protocol/algorithms.js'
+import type { Algorithm } from '@tessera/protocol'
 import { importRingDocument, parseRingDocument } from './document.js'
 import { isHmacAlgorithm } from './algorithms.js'
 import { generatePrivateJwk, type LoadedKey, loadPrivateJwk } from './material.js'

@@ -10,16 +10,10 @@ import {
   type JWK,
 } from 'jose'
 import { SettingsError } from '../core/errors.js'
-import { ASYMMETRIC_ALGORITHMS, type Algorithm } from '../protocol/algorithms.js'
+import { ASYMMETRIC_ALGORITHMS, type Algorithm } from '@tessera/protocol'
+import { PUBLIC_MEMBERS, publicJwkOf as publicMembersOf } from '@tessera/verify/engine'
 import { isHmacAlgorithm } from './algorithms.js'
 import type { KeyMaterial } from './ring.js'
-
-/** The members a public JWK may carry, per key type: anything else (d, p, q, k, …) never leaves. */
-const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
-  RSA: ['kty', 'n', 'e'],
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-}
 
 export const isAsymmetricAlgorithm = (alg: string): boolean =>
   (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)
@@ -36,14 +30,9 @@ export interface LoadedKey {
 
 /** A copy of `jwk` with only public members, plus `kid`, `use: "sig"` and `alg` (what verifiers expect). */
 export function publicJwkOf(jwk: JWK, kid: string, alg: Algorithm): JWK {
-  const allowed = PUBLIC_MEMBERS[jwk.kty ?? '']
-  if (allowed === undefined) throw new SettingsError('SIGNING_KEY', `no public form for key type ${jwk.kty}`)
-  const out: JWK = {}
-  for (const member of allowed) {
-    const value = (jwk as Record<string, unknown>)[member]
-    if (typeof value === 'string') (out as Record<string, unknown>)[member] = value
-  }
-  return { ...out, kid, use: 'sig', alg }
+  const out = publicMembersOf(jwk, kid, alg)
+  if (out === undefined) throw new SettingsError('SIGNING_KEY', `no public form for key type ${jwk.kty}`)
+  return out
 }
 
 /** RFC 7638 thumbprint of the public key: a kid that names the key itself, stable across restarts. */

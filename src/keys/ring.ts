@@ -1,20 +1,15 @@
 import type { JWK } from 'jose'
-import type { Algorithm } from '../protocol/algorithms.js'
+import type { Algorithm } from '@tessera/protocol'
 
-/** Key material as jose takes it: imported once at startup, never per call. */
-export type KeyMaterial = CryptoKey | Uint8Array
+import type { KeyMaterial, KeySelector } from '@tessera/verify/engine'
+
+export type { KeyMaterial, KeySelector }
 
 export interface SigningKey {
   /** Set for every key, HMAC too: simplejwt and PyJWT ignore it, and rotation needs it. */
   readonly kid: string
   readonly alg: Algorithm
   readonly key: KeyMaterial
-}
-
-/** Fields of a token's protected header used to choose a verification key. */
-export interface KeySelector {
-  readonly alg: string
-  readonly kid?: string | undefined
 }
 
 /**

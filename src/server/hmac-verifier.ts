@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import type { HmacVerifier } from '../tokens/hmac-compact.js'
+import type { HmacVerifier } from '@tessera/verify/engine'
 import { NODE_HASH, nodeKeyOf } from './node-hmac.js'
 
 const BYTE_ORDER_MARK = 0xfeff

@@ -34,7 +34,7 @@ import {
 } from '../keys/index.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from '../settings/secret-strength.js'
 import type { Mode, Settings } from '../settings/types.js'
-import type { Algorithm } from '../protocol/algorithms.js'
+import type { Algorithm } from '@tessera/protocol'
 
 export type KeySettings = Pick<
   Settings,

@@ -1,7 +1,7 @@
 import * as kind from './kinds.js'
 import type { Kind } from './kinds.js'
 import { LOGIN_FIELDS, type Mode, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
-import { ALGORITHMS } from '../protocol/algorithms.js'
+import { ALGORITHMS } from '@tessera/protocol'
 
 /**
  * A default that depends on the mode: the value listed for the mode, else `otherwise`. The one

@@ -3,7 +3,7 @@ import { Secret } from '../core/secret.js'
 import { ModeDefault, NON_SETTING_ENV, SPECS } from './defaults.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
 import type { Mode, SettingName, Settings } from './types.js'
-import { HMAC_ALGORITHMS } from '../protocol/algorithms.js'
+import { HMAC_ALGORITHMS } from '@tessera/protocol'
 
 const ENV_PREFIX = 'TESSERA_'
 /** Unprefixed variables every hosting platform sets, read when the prefixed one is absent. */

@@ -1,5 +1,5 @@
 import type { Secret } from '../core/secret.js'
-import type { Algorithm } from '../protocol/algorithms.js'
+import type { Algorithm } from '@tessera/protocol'
 
 export const MODES = ['development', 'production', 'test'] as const
 export type Mode = (typeof MODES)[number]

@@ -7,4 +7,3 @@ export {
   TokenCodec,
 } from './codec.js'
 export type { CustomClaims, TokenSettings, TokenType, VerifiedToken } from './types.js'
-export { VerifiedTokenCache } from './verified-cache.js'

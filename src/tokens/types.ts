@@ -1,20 +1,6 @@
 import type { Settings } from '../settings/types.js'
 
-export type TokenType = 'access' | 'refresh' | 'sliding'
-
-/** Verified claims: simplejwt's registered claims under their configured names, plus custom ones. */
-export interface VerifiedToken {
-  readonly type: TokenType
-  readonly userId: number
-  readonly jti: string
-  /** Epoch seconds. */
-  readonly iat: number
-  readonly exp: number
-  /** The session (token family) the token belongs to, from `SESSION_ID_CLAIM`; absent on sliding tokens. */
-  readonly sessionId?: string
-  /** The whole payload as signed (custom claims included), frozen. */
-  readonly claims: Readonly<Record<string, unknown>>
-}
+export type { TokenType, VerifiedToken } from '@tessera/verify/engine'
 
 /** What a token says about its user besides the id: `email`, `roles`, or a project's own claims. */
 export type CustomClaims = Record<string, unknown>

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { admin, hasRole, tesseraAuth } from '../../src/http/guard/index.js'
+import { admin, hasRole, tesseraAuth } from '@tessera/verify'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
 import { runCommand } from '../helpers/cli.js'
 

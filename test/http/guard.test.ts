@@ -15,7 +15,7 @@ import {
   type TesseraUser,
   tesseraAuth,
   tesseraExpress,
-} from '../../src/http/guard/index.js'
+} from '@tessera/verify'
 import { hmacKeyRing } from '../../src/keys/index.js'
 import { loadSettings } from '../../src/settings/load.js'
 import { TokenCodec } from '../../src/tokens/codec.js'

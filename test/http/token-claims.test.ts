@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier } from '../../src/verifier/index.js'
+import { createVerifier } from '@tessera/verify'
 import { claimsOf } from '../helpers/jwt.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 

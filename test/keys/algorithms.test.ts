@@ -17,7 +17,7 @@ import {
   rotateDocument,
 } from '../../src/keys/index.js'
 import { loadSettings } from '../../src/settings/load.js'
-import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, type Algorithm } from '../../src/protocol/algorithms.js'
+import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, type Algorithm } from '@tessera/protocol'
 import { TokenCodec } from '../../src/tokens/codec.js'
 
 const settings = loadSettings({ mode: 'test' })

@@ -19,7 +19,7 @@ import {
   newStoredKey,
   type StoredKey,
 } from '../../src/keys/index.js'
-import { ALGORITHMS, ASYMMETRIC_ALGORITHMS } from '../../src/protocol/algorithms.js'
+import { ALGORITHMS, ASYMMETRIC_ALGORITHMS } from '@tessera/protocol'
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 const at = (iso: string) => new Date(iso)

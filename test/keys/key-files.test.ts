@@ -22,7 +22,7 @@ import {
   rotateKeyRingFile,
 } from '../../src/server/key-files.js'
 import { loadSettings } from '../../src/settings/load.js'
-import type { Algorithm } from '../../src/protocol/algorithms.js'
+import type { Algorithm } from '@tessera/protocol'
 import { TokenCodec } from '../../src/tokens/codec.js'
 
 const root = mkdtempSync(join(tmpdir(), 'tessera-key-files-'))

@@ -1,5 +1,5 @@
 /**
- * The synchronous HMAC path (src/tokens/hmac-compact.ts with the server's node:crypto verifier)
+ * The synchronous HMAC path (packages/verify/src/engine/hmac-compact.ts with the server's node:crypto verifier)
  * against jose: for generated tokens (valid, tampered, re-encoded, odd headers and claims, signed
  * by hand, by jose and by the server's signer), a codec with the fast path and the same codec
  * without it (jose alone) give the same answer: the same claims, or TokenInvalid with the same

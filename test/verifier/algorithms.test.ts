@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest'
 import { TokenInvalid } from '../../src/core/errors.js'
 import { createKeyRing, hmacKeyRing, loadDocument, newStoredKey } from '../../src/keys/index.js'
 import { loadSettings } from '../../src/settings/load.js'
-import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../../src/protocol/algorithms.js'
+import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '@tessera/protocol'
 import { TokenCodec } from '../../src/tokens/codec.js'
-import { createVerifier, type Verifier } from '../../src/verifier/index.js'
+import { createVerifier, type Verifier } from '@tessera/verify'
 
 const settings = loadSettings({ mode: 'test' })
 const SECRET = 'a-shared-secret-that-is-long-enough-for-hs512-tokens-0123456789abcdef'

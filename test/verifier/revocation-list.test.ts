@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import { UserGate } from '../../src/accounts/user-gate.js'
 import { ManualClock } from '../../src/core/clock.js'
-import { RevocationList } from '../../src/verifier/revocation-list.js'
-import { SseParser } from '../../src/verifier/revocation-stream.js'
+import { RevocationList } from '../../packages/verify/src/revocation-list.js'
+import { SseParser } from '../../packages/verify/src/revocation-stream.js'
 
 const NOW_MS = 1_700_000_000_000
 const CUTOFF = 1_700_000_000

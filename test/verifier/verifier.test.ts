@@ -12,7 +12,7 @@ import {
 } from '../../src/keys/index.js'
 import { loadSettings } from '../../src/settings/load.js'
 import { TokenCodec } from '../../src/tokens/codec.js'
-import { createVerifier } from '../../src/verifier/index.js'
+import { createVerifier } from '@tessera/verify'
 
 const settings = loadSettings({ mode: 'test' })
 

@@ -1,11 +1,6 @@
 // The demo page: the Tessera client in cookie mode, driving register, log in, profile, the
 // protected route, silent refreshes and log out. No inline script or style (the page's CSP).
-import {
-  createTesseraClient,
-  errorFromResponse,
-  TesseraClientError,
-  type UserView,
-} from '../../src/client/index.js'
+import { createTesseraClient, errorFromResponse, TesseraClientError, type UserView } from '@tessera/client'
 
 /** After a failed renewal, the next try waits this long (the server may be throttling us). */
 const RETRY_GAP_MS = 5000

@@ -5,7 +5,7 @@
  * first), and a serializer's reading of several such fields from a JSON body.
  */
 import { ValidationFailed } from '../../core/errors.js'
-import type { FieldErrors } from '../../protocol/types.js'
+import type { FieldErrors } from '@tessera/protocol'
 import { pyLen, pyNumberString, pyStrip } from './python-text.js'
 
 /** A field validator: its message, or null when the value passes. */

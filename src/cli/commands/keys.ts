@@ -10,7 +10,7 @@ import {
   rotateKeyRingFile,
 } from '../../server/key-files.js'
 import { loadSettings } from '../../settings/index.js'
-import { ALGORITHMS, type Algorithm } from '../../protocol/algorithms.js'
+import { ALGORITHMS, type Algorithm } from '@tessera/protocol'
 import { parseCommandArgs } from '../args.js'
 import type { CliIO, Command } from '../command.js'
 

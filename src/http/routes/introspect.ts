@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { InvalidClient, TesseraError } from '../../core/errors.js'
-import { PATHS } from '../../protocol/paths.js'
+import { PATHS } from '@tessera/protocol'
 import type { ApiClientStore } from '../../store/ports.js'
 import type { RouteDeps } from '../deps.js'
 import { introspectionClient } from '../introspection-client.js'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { JWKS_PATH, PATHS } from '../../protocol/paths.js'
+import { JWKS_PATH, PATHS } from '@tessera/protocol'
 import type { RouteDeps } from '../deps.js'
 import { defineRoute } from '../route.js'
 import type { DemoPage } from './demo-page.js'

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { SettingsError } from '../../core/errors.js'
-import { REVOCATION_FEED_CHANNEL } from '../../protocol/paths.js'
-import type { RevocationBatch } from '../../protocol/types.js'
+import { REVOCATION_FEED_CHANNEL } from '@tessera/protocol'
+import type { RevocationBatch } from '@tessera/protocol'
 import { connectRedis } from './connection.js'
 import { checkRedisVersion } from './version.js'
 

@@ -1,0 +1,2 @@
+/** `tessera/protocol`: the same module as `@tessera/protocol`. */
+export * from '@tessera/protocol'

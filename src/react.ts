@@ -1,0 +1,2 @@
+/** `tessera/react`: the same module as `@tessera/react` (install that alone in a front end). */
+export * from '@tessera/react'
