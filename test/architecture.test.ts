@@ -25,6 +25,7 @@ type Room =
   | 'http'
   | 'server'
   | 'cli'
+  | 'node'
 
 /** Runtime imports allowed, per room of `tessera` (a room may always import itself). */
 const ALLOWED: Record<Room, readonly Room[]> = {
@@ -49,8 +50,11 @@ const ALLOWED: Record<Room, readonly Room[]> = {
     'store/redis',
     'store/memory',
     'http',
+    'node',
   ],
-  cli: ['server', 'settings', 'keys', 'store/ports', 'store/sql', 'core'],
+  cli: ['server', 'node', 'settings', 'keys', 'store/ports', 'store/sql', 'core'],
+  /** Node adapters: key files and their reload, the node:crypto HMAC signer and verifier, hash threads. */
+  node: ['core', 'settings', 'keys', 'tokens', 'accounts'],
   root: ['core', 'keys', 'tokens', 'settings'],
 }
 
@@ -72,13 +76,14 @@ const ROOM_PACKAGES: Partial<Record<Room, readonly Package[]>> = {
   tokens: ['verify'],
   http: ['verify'],
   server: ['verify'],
+  node: ['verify'],
   root: ['verify', 'client', 'react'],
 }
 
 /** Extra rooms allowed for `import type` only (no runtime coupling). */
 const TYPE_ONLY: Partial<Record<Room, readonly Room[]>> = {
   tokens: ['settings', 'store/ports'],
-  'store/ports': ['core', 'protocol'],
+  'store/ports': ['core'],
   keys: ['settings'],
 }
 

@@ -19,7 +19,7 @@ export async function loadBuild() {
   if (!existsSync(join(ROOT, 'dist/cli/main.js')))
     throw new Error('dist/cli/main.js is missing: run `npm run build` first (npm run bench does)')
   const { SERVER_NODE_FLAGS } = await import('../../dist/server/node-flags.js')
-  const { defaultHashConcurrency } = await import('../../dist/server/hash-workers.js')
+  const { defaultHashConcurrency } = await import('../../dist/node/hash-workers.js')
   build.flags = SERVER_NODE_FLAGS
   build.hashConcurrency = defaultHashConcurrency
 }

@@ -7,7 +7,7 @@ import type { Settings } from '../settings/types.js'
 import { migrateToLatest } from '../store/sql/index.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
 import type { ServerOptions } from './build.js'
-import { loadOrCreateKeyRing } from './key-files.js'
+import { loadOrCreateKeyRing } from '../node/key-files.js'
 import { withServerNodeFlags } from './node-flags.js'
 import { serve } from './serve.js'
 

@@ -21,12 +21,12 @@ import { migrateToLatest, migrationStatus, type SqlStores } from '../store/sql/i
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
 import { TokenCodec } from '../tokens/codec.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
-import { defaultHashConcurrency, HashWorkers } from './hash-workers.js'
-import { signHmacJws } from './hmac-signer.js'
-import { nodeHmacVerifier } from './hmac-verifier.js'
-import { ReloadingKeyRing } from './key-reload.js'
+import { defaultHashConcurrency, HashWorkers } from '../node/hash-workers.js'
+import { signHmacJws } from '../node/hmac-signer.js'
+import { nodeHmacVerifier } from '../node/hmac-verifier.js'
+import { ReloadingKeyRing } from '../node/key-reload.js'
 import { TesseraMetrics } from './metrics.js'
-import { passwordHasherFor } from './password-hasher.js'
+import { passwordHasherFor } from '../node/password-hasher.js'
 
 /**
  * How long a start waits for Redis to answer and be checked, ms. A Redis that is down at startup

@@ -7,7 +7,7 @@ import { loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import type { SqlStores, SqlUserStore } from '../store/sql/index.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
-import { passwordHasherFor } from './password-hasher.js'
+import { passwordHasherFor } from '../node/password-hasher.js'
 
 export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
 export { validateEmail, validatePassword, validateUsername } from '../accounts/validators/index.js'

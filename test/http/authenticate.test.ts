@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/core/clock.js'
 import { createAuthenticator } from '../../src/http/authenticate.js'
 import { AccessTokenRejected } from '../../src/core/errors.js'
 import { hmacKeyRing } from '../../src/keys/hmac.js'
-import { nodeHmacVerifier } from '../../src/server/hmac-verifier.js'
+import { nodeHmacVerifier } from '../../src/node/hmac-verifier.js'
 import { loadSettings } from '../../src/settings/load.js'
 import { TokenCodec, type TokenCodecOptions } from '../../src/tokens/codec.js'
 

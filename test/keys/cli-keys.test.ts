@@ -9,7 +9,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { keysCommand } from '../../src/cli/commands/keys.js'
 import { TokenInvalid } from '../../src/core/errors.js'
-import { loadOrCreateKeyRing } from '../../src/server/key-files.js'
+import { loadOrCreateKeyRing } from '../../src/node/key-files.js'
 import { loadSettings } from '../../src/settings/load.js'
 import { TokenCodec } from '../../src/tokens/codec.js'
 

@@ -15,7 +15,7 @@ import {
   newStoredKey,
   type StoredKey,
 } from '../../src/keys/index.js'
-import { readRingFile } from '../../src/server/key-files.js'
+import { readRingFile } from '../../src/node/key-files.js'
 import { loadSettings } from '../../src/settings/load.js'
 import { TokenCodec } from '../../src/tokens/codec.js'
 import { runCommand } from '../helpers/cli.js'

@@ -1,5 +1,5 @@
 /**
- * `src/server/key-files.ts`: where the key ring comes from (SIGNING_KEYS, SIGNING_KEY(+VERIFYING_KEY),
+ * `src/node/key-files.ts`: where the key ring comes from (SIGNING_KEYS, SIGNING_KEY(+VERIFYING_KEY),
  * KEY_DIR/keyring.json), development generation that survives restarts, production refusals, and
  * the file operations behind `tessera keys`.
  */
@@ -20,7 +20,7 @@ import {
   retireKey,
   ringPath,
   rotateKeyRingFile,
-} from '../../src/server/key-files.js'
+} from '../../src/node/key-files.js'
 import { loadSettings } from '../../src/settings/load.js'
 import type { Algorithm } from '@tessera/protocol'
 import { TokenCodec } from '../../src/tokens/codec.js'

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { SettingsError } from '../../src/core/errors.js'
 import { Secret } from '../../src/core/secret.js'
 import { exportRing, newStoredKey, type StoredKey } from '../../src/keys/index.js'
-import { loadOrCreateKeyRing, writeRingFile } from '../../src/server/key-files.js'
+import { loadOrCreateKeyRing, writeRingFile } from '../../src/node/key-files.js'
 import { loadSettings } from '../../src/settings/load.js'
 
 const PRODUCTION = {

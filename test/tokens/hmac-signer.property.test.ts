@@ -1,12 +1,12 @@
 /**
- * The hand-written HMAC signer (`src/server/hmac-signer.ts`) against jose: for any header and claims,
+ * The hand-written HMAC signer (`src/node/hmac-signer.ts`) against jose: for any header and claims,
  * the same bytes as jose's SignJWT, and jose verifies them as an outside party would.
  */
 import fc from 'fast-check'
 import { jwtVerify, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { hmacKeyRing } from '../../src/keys/hmac.js'
-import { signHmacJws } from '../../src/server/hmac-signer.js'
+import { signHmacJws } from '../../src/node/hmac-signer.js'
 
 const SECRET = 'a-secret-for-the-hmac-signer-test-0123456789'
 const ALGS = ['HS256', 'HS384', 'HS512'] as const

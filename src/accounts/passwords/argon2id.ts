@@ -1,7 +1,7 @@
 /**
  * argon2id through @node-rs/argon2: every hash and verify runs off the event loop (on libuv's
  * pool by default, or wherever the `Argon2Primitives` given send it: the server uses
- * priority-lowered threads, server/hash-workers.ts), so a login flood queues there instead of
+ * priority-lowered threads, node/hash-workers.ts), so a login flood queues there instead of
  * blocking the event loop that serves protected requests.
  */
 import { type Algorithm, hash, type Options, parseOptions, verify } from '@node-rs/argon2'

@@ -63,7 +63,7 @@ const NO_MATCH: PasswordCheck = Object.freeze({ ok: false, needsRehash: false })
  * Creates the hasher with the argon2id cost from the settings (`ARGON2_MEMORY_KIB` →
  * `memoryKib`, `ARGON2_ITERATIONS` → `iterations`, `ARGON2_PARALLELISM` → `parallelism`).
  * `argon2` runs the hashes: libuv's pool unless told otherwise (the server's is
- * server/hash-workers.ts).
+ * node/hash-workers.ts).
  *
  * Timing: every path that does not verify a real hash (unusable, unknown format, malformed,
  * over-long password) calls `burn`, so an attacker cannot tell those accounts apart from a wrong

@@ -8,7 +8,7 @@ import {
   ringAlgorithm,
   ringPath,
   rotateKeyRingFile,
-} from '../../server/key-files.js'
+} from '../../node/key-files.js'
 import { loadSettings } from '../../settings/index.js'
 import { ALGORITHMS, type Algorithm } from '@tessera/protocol'
 import { parseCommandArgs } from '../args.js'

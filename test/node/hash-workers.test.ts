@@ -1,11 +1,11 @@
 /**
- * The server's password-hashing threads (src/server/hash-workers.ts): the same hashes as
+ * The server's password-hashing threads (src/node/hash-workers.ts): the same hashes as
  * @node-rs/argon2 on libuv's pool, at most `size` threads, each at the configured nice value.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LIBUV_ARGON2 } from '../../src/accounts/passwords/index.js'
-import { defaultHashConcurrency, HashWorkers } from '../../src/server/hash-workers.js'
+import { defaultHashConcurrency, HashWorkers } from '../../src/node/hash-workers.js'
 
 // Cheap parameters: the tests are about where hashes run, not how long they take.
 const OPTIONS = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1, outputLen: 32 } as const
