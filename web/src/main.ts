@@ -1,5 +1,6 @@
-// The demo page: the Tessera client in cookie mode, driving register, log in, profile, the
-// protected route, silent refreshes and log out. No inline script or style (the page's CSP).
+// The demo page: the Tessera client in cookie mode, driving register, log in, a forgotten
+// password, the verification banner, profile, the protected route, silent refreshes and log out.
+// No inline script or style (the page's CSP).
 import { createTesseraClient, errorFromResponse, TesseraClientError, type UserView } from '@tessera/client'
 
 /** After a failed renewal, the next try waits this long (the server may be throttling us). */
@@ -43,6 +44,7 @@ async function render(): Promise<void> {
   $('profile-username').textContent = user.username
   $('profile-email').textContent = user.email
   $('profile-joined').textContent = new Date(user.date_joined).toLocaleString()
+  $('verify-banner').hidden = user.email_verified !== false
   clearError()
 }
 
@@ -100,6 +102,29 @@ $('register-form').addEventListener('submit', async (event) => {
     const password = String(form.get('password'))
     await client.register({ username, email: String(form.get('email')), password })
     await client.login(username, password)
+  } catch (error) {
+    show(describe(error), true)
+  }
+})
+
+$('forgot-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const form = new FormData(event.target as HTMLFormElement)
+  show('', true)
+  try {
+    // The server answers alike whether or not the address has an account: so does the page.
+    await client.requestPasswordReset(String(form.get('email')))
+    $('forgot-result').textContent = 'If that address has an account, a reset link is on its way.'
+  } catch (error) {
+    show(describe(error), true)
+  }
+})
+
+$('resend').addEventListener('click', async () => {
+  try {
+    await client.resendVerification()
+    show('A new verification link is on its way.')
+    clearError()
   } catch (error) {
     show(describe(error), true)
   }

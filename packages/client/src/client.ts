@@ -292,6 +292,33 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
     async me<U>() {
       return json<U>(await authFetch(api + PATHS.me))
     },
+    async requestPasswordReset(email) {
+      await json(await postToken(PATHS.passwordReset, { email }, false))
+    },
+    async confirmPasswordReset(token, newPassword) {
+      await json(await postToken(PATHS.passwordResetConfirm, { token, new_password: newPassword }, false))
+    },
+    async verifyEmail(token) {
+      await json(await postToken(PATHS.emailVerify, { token }, false))
+    },
+    async resendVerification() {
+      await json(await authFetch(api + PATHS.emailVerifyResend, { method: 'POST' }))
+    },
+    async changeEmail(email) {
+      await json(
+        await authFetch(api + PATHS.emailChange, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email }),
+        }),
+      )
+    },
+    async confirmEmailChange(token) {
+      await json(await postToken(PATHS.emailChangeConfirm, { token }, false))
+    },
+    async cancelEmailChange(token) {
+      await json(await postToken(PATHS.emailChangeCancel, { token }, false))
+    },
     fetch: authFetch,
     async restore() {
       if (fresh()) return true

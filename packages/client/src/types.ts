@@ -91,6 +91,23 @@ export interface TesseraClient {
    */
   fetch(input: FetchInput, init?: FetchInit): Promise<FetchResponse>
   /**
+   * Asks for a password-reset mail. Resolves the same whether or not the address has an account
+   * (the server answers 202 either way); throws `TesseraClientError` on a 400 or a 429.
+   */
+  requestPasswordReset(email: string): Promise<void>
+  /** Sets a new password with the token from the reset link (every session ends). */
+  confirmPasswordReset(token: string, newPassword: string): Promise<void>
+  /** Marks the address verified with the token from the verification link. */
+  verifyEmail(token: string): Promise<void>
+  /** Sends the logged-in user a new verification mail (limited by the server). */
+  resendVerification(): Promise<void>
+  /** Asks to change the logged-in user's address: applies once confirmed from the new address. */
+  changeEmail(email: string): Promise<void>
+  /** Applies an address change with the token mailed to the new address. */
+  confirmEmailChange(token: string): Promise<void>
+  /** Cancels an address change with the token mailed to the old address. */
+  cancelEmailChange(token: string): Promise<void>
+  /**
    * Restores a session on page load (the refresh cookie, or the stored refresh token). Resolves `true`
    * when logged in. Cookie mode asks the server only when the CSRF cookie is present (the server sets
    * and clears it with the refresh cookie).
