@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import {
   BadAuthorizationHeader,
   CsrfFailed,
+  EmailNotVerified,
   InvalidClient,
   NoActiveAccount,
   NoActiveAccountForToken,
@@ -144,7 +145,7 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
       headers: { 'www-authenticate': 'Basic realm="api"' },
     }
   }
-  if (error instanceof RegistrationClosed)
+  if (error instanceof RegistrationClosed || error instanceof EmailNotVerified)
     return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof PermissionDenied) return { status: 403, body: { detail: error.message } }

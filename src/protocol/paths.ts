@@ -13,6 +13,13 @@ export const PATHS = {
   sessions: '/sessions/',
   logoutAll: '/logout/all/',
   revocationStream: '/revocations/stream/',
+  passwordReset: '/password/reset/',
+  passwordResetConfirm: '/password/reset/confirm/',
+  emailVerify: '/email/verify/',
+  emailVerifyResend: '/email/verify/resend/',
+  emailChange: '/email/change/',
+  emailChangeConfirm: '/email/change/confirm/',
+  emailChangeCancel: '/email/change/cancel/',
   hello: '/hello/',
 } as const
 
