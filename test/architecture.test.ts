@@ -20,6 +20,7 @@ type Room =
   | 'store/redis'
   | 'store/memory'
   | 'accounts'
+  | 'mail'
   | 'http'
   | 'server'
   | 'cli'
@@ -39,6 +40,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
   'store/redis': ['core', 'protocol', 'store/ports'],
   'store/memory': ['core', 'protocol', 'store/ports'],
   accounts: ['core', 'protocol', 'settings', 'tokens', 'store/ports'],
+  mail: ['core', 'protocol', 'settings', 'store/ports'],
   http: ['protocol', 'core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports', 'verifier'],
   server: [
     'protocol',
@@ -51,6 +53,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
     'store/sql',
     'store/redis',
     'store/memory',
+    'mail',
     'http',
   ],
   cli: ['server', 'settings', 'keys', 'store/ports', 'store/sql', 'core', 'protocol'],
@@ -82,7 +85,8 @@ const PORTABLE: readonly Room[] = [
 /** Third-party packages a room may not use even where other rules would allow it. */
 const FORBIDDEN_PACKAGES: Partial<Record<Room, readonly string[]>> = {
   tokens: ['fastify', 'kysely', 'ioredis', 'pg', 'better-sqlite3'],
-  accounts: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'ioredis'],
+  accounts: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'ioredis', 'nodemailer'],
+  mail: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'ioredis'],
   http: ['kysely', 'pg', 'better-sqlite3', 'ioredis'],
   client: ['jose', 'fastify'],
   verifier: ['fastify', 'kysely', 'pg', 'better-sqlite3'],

@@ -183,6 +183,14 @@ const LINK_PATHS = [
 
 /** Mail settings that cannot work together. Messages never include `EMAIL_URL` itself (it holds a password). */
 function checkMail(settings: Settings): void {
+  for (const name of [
+    'EMAIL_RETRY_DELAY',
+    'EMAIL_POLL_INTERVAL',
+    'PASSWORD_RESET_TIMEOUT',
+    'EMAIL_VERIFICATION_TIMEOUT',
+  ] as const) {
+    if (settings[name] < 1) throw new SettingsError(name, 'must be at least 1s')
+  }
   const url = settings.EMAIL_URL?.reveal()
   if (settings.EMAIL_BACKEND === 'smtp' && url === undefined) {
     throw new SettingsError('EMAIL_URL', 'EMAIL_BACKEND=smtp needs EMAIL_URL (smtp://user:pass@host:587)')

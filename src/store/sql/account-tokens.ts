@@ -98,7 +98,8 @@ export class SqlAccountTokenStore implements AccountTokenStore {
   }
 
   async flushExpired(now: Date, batchSize: number): Promise<number> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be a positive integer')
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError('batchSize must be a positive integer')
     const at = toMillis(now)
     let total = 0
     for (;;) {

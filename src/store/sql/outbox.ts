@@ -104,7 +104,14 @@ export class SqlOutboxStore implements OutboxStore {
         .set(
           retryAt === null
             ? // Given up: the bodies (and the link in them) go; who, what and why stay.
-              { due_at: null, lease_owner: null, lease_until: null, last_error: lastError, text_body: '', html_body: '' }
+              {
+                due_at: null,
+                lease_owner: null,
+                lease_until: null,
+                last_error: lastError,
+                text_body: '',
+                html_body: '',
+              }
             : { due_at: toMillis(retryAt), lease_owner: null, lease_until: null, last_error: lastError },
         )
         .where('id', '=', id)

@@ -202,7 +202,9 @@ export class SqlUserStore implements UserStore {
           ? {}
           : // Verified describes the address: another one is unverified until proved.
             {
-              email_verified: sql<0 | 1>`case when lower(email) = lower(${patch.email}) then email_verified else ${sql.raw(this.#dialect === 'sqlite' ? '0' : 'false')} end`,
+              email_verified: sql<
+                0 | 1
+              >`case when lower(email) = lower(${patch.email}) then email_verified else ${sql.raw(this.#dialect === 'sqlite' ? '0' : 'false')} end`,
             }
         : { email_verified: toFlag(patch.emailVerified) }),
     }
@@ -228,16 +230,16 @@ export class SqlUserStore implements UserStore {
 
   async reserveId(): Promise<number> {
     if (this.#dialect === 'postgres') {
-      const { rows } = await sql<{ id: number | string }>`select nextval(pg_get_serial_sequence('users', 'id')) as id`.execute(
-        this.#db,
-      )
+      const { rows } = await sql<{
+        id: number | string
+      }>`select nextval(pg_get_serial_sequence('users', 'id')) as id`.execute(this.#db)
       return toNumber(rows[0]?.id ?? 0)
     }
     // AUTOINCREMENT keeps the largest id ever used in sqlite_sequence, an ordinary table.
     return this.#writers.transaction(async (tx) => {
-      const bumped = await sql<{ seq: number }>`update sqlite_sequence set seq = seq + 1 where name = 'users' returning seq`.execute(
-        tx,
-      )
+      const bumped = await sql<{
+        seq: number
+      }>`update sqlite_sequence set seq = seq + 1 where name = 'users' returning seq`.execute(tx)
       const seq = bumped.rows[0]?.seq
       if (seq !== undefined) return toNumber(seq)
       await sql`insert into sqlite_sequence (name, seq) values ('users', 1)`.execute(tx)

@@ -33,11 +33,17 @@ export const migration: DialectMigration = {
       .on('account_tokens')
       .columns(['user_id', 'purpose'])
       .execute()
-    await db.schema.createIndex('account_tokens_expires_at_idx').on('account_tokens').column('expires_at').execute()
+    await db.schema
+      .createIndex('account_tokens_expires_at_idx')
+      .on('account_tokens')
+      .column('expires_at')
+      .execute()
 
     const outbox =
       dialect === 'sqlite'
-        ? db.schema.createTable('mail_outbox').addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        ? db.schema
+            .createTable('mail_outbox')
+            .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
         : db.schema
             .createTable('mail_outbox')
             .addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity())
