@@ -24,7 +24,7 @@ export interface PasswordResetDeps extends MailFlowDeps {
 
 /** An account that may get a reset link: active, with a usable password (Django's rule). */
 const resettable = (user: UserRecord | undefined): user is UserRecord =>
-  user !== undefined && user.isActive && !user.passwordHash.startsWith('!')
+  user?.isActive === true && !user.passwordHash.startsWith('!')
 
 /**
  * Password reset by mail (Django's `PasswordResetView`, without its CVE-2024-45231 lesson to

@@ -133,8 +133,8 @@ export class MailTemplates {
 
   render(name: TemplateName, variables: Readonly<Record<string, string>>): RenderedMail {
     const template = this.#templates[name]
-    const fill = (source: string, escape: (value: string) => string) =>
-      source.replace(VARIABLE, (_, variable: string) => escape(variables[variable] ?? ''))
+    const fill = (source: string, encode: (value: string) => string) =>
+      source.replace(VARIABLE, (_, variable: string) => encode(variables[variable] ?? ''))
     return {
       // A header: no line breaks, whatever a variable holds.
       subject: fill(template.subject, (value) => value).replace(/[\r\n]+/g, ' '),
