@@ -1,7 +1,7 @@
 /**
  * `OutboxStore` on `mail_outbox`. A message is claimed by a lease (`lease_owner`, `lease_until`)
- * set with one conditional UPDATE per row, so of two instances claiming at once each row goes to
- * one of them; a sender that dies mid-delivery leaves its lease to run out, and the message is
+ * set by one UPDATE that also picks the rows, so of two instances claiming at once each row goes
+ * to one of them; a sender that dies mid-delivery leaves its lease to run out, and the message is
  * claimed again (delivery is at least once, and exactly once unless a sender dies between the
  * SMTP server's acceptance and `delivered`).
  */
@@ -29,9 +29,12 @@ const MAX_ERROR = 500
 export class SqlOutboxStore implements OutboxStore {
   readonly #db: Kysely<Database>
   readonly #writers: Writers
+  readonly #postgres: boolean
+
   constructor(database: SqlDatabase) {
     this.#db = database.db
     this.#writers = database.writers
+    this.#postgres = database.dialect === 'postgres'
   }
 
   async enqueue(mail: OutgoingMail, now: Date): Promise<void> {
@@ -58,7 +61,7 @@ export class SqlOutboxStore implements OutboxStore {
     await this.#writers.write((db) =>
       db.deleteFrom('mail_outbox').where('due_at', 'is not', null).where('discard_after', '<=', at).execute(),
     )
-    const candidates = this.#db
+    const due = this.#db
       .selectFrom('mail_outbox')
       .select('id')
       .where('due_at', '<=', at)
@@ -66,28 +69,22 @@ export class SqlOutboxStore implements OutboxStore {
       .orderBy('due_at')
       .orderBy('id')
       .limit(limit)
-    const ids = (await candidates.execute()).map((row) => toNumber(row.id))
-    // Each row is leased by its own conditional UPDATE: on PostgreSQL a concurrent claimer's
-    // update waits for this one and then finds the lease taken; on SQLite writes run one at a time.
-    const claimed: ClaimedMail[] = []
-    for (const id of ids) {
-      const row = await this.#writers.write((db) =>
-        db
-          .updateTable('mail_outbox')
-          .set((eb) => ({
-            lease_owner: owner,
-            lease_until: toMillis(leaseUntil),
-            attempts: eb('attempts', '+', 1),
-          }))
-          .where('id', '=', id)
-          .where('due_at', '<=', at)
-          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', at)]))
-          .returningAll()
-          .executeTakeFirst(),
-      )
-      if (row !== undefined) claimed.push(toClaimed(row))
-    }
-    return claimed
+    // One statement picks and leases the rows. PostgreSQL: rows another claimer is leasing are
+    // skipped, not waited for, and one it leased meanwhile fails the re-checked condition;
+    // SQLite runs writes one at a time. Either way each row goes to one claimer.
+    const rows = await this.#writers.write((db) =>
+      db
+        .updateTable('mail_outbox')
+        .set((eb) => ({
+          lease_owner: owner,
+          lease_until: toMillis(leaseUntil),
+          attempts: eb('attempts', '+', 1),
+        }))
+        .where('id', 'in', this.#postgres ? due.forUpdate().skipLocked() : due)
+        .returningAll()
+        .execute(),
+    )
+    return rows.map(toClaimed).sort((x, y) => x.id - y.id)
   }
 
   async delivered(id: number, owner: string): Promise<void> {
