@@ -22,6 +22,7 @@ type Room =
   | 'store/redis'
   | 'store/memory'
   | 'accounts'
+  | 'mail'
   | 'http'
   | 'server'
   | 'cli'
@@ -38,6 +39,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
   'store/redis': ['core', 'store/ports'],
   'store/memory': ['core', 'store/ports'],
   accounts: ['core', 'settings', 'tokens', 'store/ports'],
+  mail: ['core', 'settings', 'store/ports'],
   http: ['core', 'settings', 'keys', 'tokens', 'accounts', 'store/ports'],
   server: [
     'core',
@@ -49,6 +51,7 @@ const ALLOWED: Record<Room, readonly Room[]> = {
     'store/sql',
     'store/redis',
     'store/memory',
+    'mail',
     'http',
     'node',
   ],
@@ -93,7 +96,8 @@ const PORTABLE: readonly Room[] = ['core', 'tokens', 'keys', 'settings']
 /** Third-party packages a room may not use even where other rules would allow it. */
 const FORBIDDEN_PACKAGES: Partial<Record<Room, readonly string[]>> = {
   tokens: ['fastify', 'kysely', 'ioredis', 'pg', 'better-sqlite3'],
-  accounts: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'ioredis'],
+  accounts: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'ioredis', 'nodemailer'],
+  mail: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'ioredis'],
   http: ['kysely', 'pg', 'better-sqlite3', 'ioredis'],
 }
 

@@ -14,6 +14,15 @@ export const AUDIT_EVENTS = [
   'session_revoked',
   'rate_limited',
   'key_rotated',
+  // Account mail (issue 20).
+  'password_reset_requested',
+  'password_reset',
+  'email_verification_sent',
+  'email_verified',
+  'email_change_requested',
+  'email_changed',
+  'email_change_cancelled',
+  'register_existing_email',
   // Operator changes (the CLI): who may do what.
   'user_activated',
   'user_deactivated',

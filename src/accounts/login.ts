@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js'
-import { NoActiveAccount } from '../core/errors.js'
+import { EmailNotVerified, NoActiveAccount } from '../core/errors.js'
 import { usernameKey } from '../core/username-key.js'
 import type { LoginField } from '../settings/types.js'
 import type { UserRecord, UserStore } from '../store/ports.js'
@@ -26,6 +26,11 @@ export interface LoginDeps {
   throttle?: LoginThrottle
   /** The time floor under failed logins; without it, failures answer as soon as they are known. */
   failureFloor?: FailureFloor
+  /**
+   * `REQUIRE_EMAIL_VERIFICATION`: a right password on an account whose address is not verified
+   * (or whose store cannot say) is refused with `email_not_verified`.
+   */
+  requireEmailVerification?: boolean
 }
 
 /**
@@ -55,7 +60,7 @@ export class LoginService {
   /**
    * `ip` is the client's address, for the throttle's count (per account and address).
    *
-   * @throws NoActiveAccount, Throttled
+   * @throws NoActiveAccount, Throttled, EmailNotVerified
    */
   async authenticate(login: string, password: string, ip: string | null = null): Promise<UserRecord> {
     const floor = this.deps.failureFloor
@@ -84,6 +89,9 @@ export class LoginService {
     const { ok, needsRehash } = await this.#verify(user.passwordHash, password)
     if (!ok || !user.isActive) throw new NoActiveAccount()
     await throttle?.succeeded(account, ip)
+    // Only after the password was found right: a guesser learns nothing from it.
+    if (this.deps.requireEmailVerification === true && user.emailVerified !== true)
+      throw new EmailNotVerified()
     const patch: { passwordHash?: string; lastLogin?: Date } = {}
     // Imported Django hashes (and argon2id hashes with older parameters) upgrade at login.
     if (needsRehash) patch.passwordHash = await hasher.hash(password)

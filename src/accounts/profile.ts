@@ -17,9 +17,28 @@ export function userView(user: UserRecord): UserView {
 const EDITABLE_FIELDS: ReadonlySet<string> = new Set(['email'])
 
 /**
- * `PATCH /api/me/`: a user may change their email, checked by registration's rule; the username
- * and flags are not theirs to change. Unknown or read-only fields are refused rather than
+ * What a `PATCH /api/me/` asks to change: the email, checked by registration's rule; the username
+ * and flags are not the user's to change. Unknown or read-only fields are refused rather than
  * ignored, so typos surface.
+ *
+ * @throws ValidationFailed
+ */
+export function readProfileChange(body: Readonly<Record<string, unknown>>): { email?: string } {
+  const unknown = Object.keys(body).filter((field) => !EDITABLE_FIELDS.has(field))
+  if (unknown.length > 0) {
+    throw new ValidationFailed(
+      Object.fromEntries(unknown.map((field) => [field, ['This field cannot be changed.']])),
+    )
+  }
+  if (!Object.hasOwn(body, 'email')) return {}
+  const email = readEmailField(true, body.email)
+  if (!email.ok) throw new ValidationFailed({ email: email.errors })
+  return { email: email.value }
+}
+
+/**
+ * `PATCH /api/me/` applied at once: for deployments composed without the mail flows. With them,
+ * a new address goes through `EmailChange` (confirmed from the new address) instead.
  *
  * @throws ValidationFailed, UniqueViolation
  */
@@ -28,15 +47,9 @@ export async function updateProfile(
   user: UserRecord,
   body: Readonly<Record<string, unknown>>,
 ): Promise<UserRecord> {
-  const unknown = Object.keys(body).filter((field) => !EDITABLE_FIELDS.has(field))
-  if (unknown.length > 0) {
-    throw new ValidationFailed(
-      Object.fromEntries(unknown.map((field) => [field, ['This field cannot be changed.']])),
-    )
-  }
-  if (!Object.hasOwn(body, 'email')) return user
-  const email = readEmailField(true, body.email)
-  if (!email.ok) throw new ValidationFailed({ email: email.errors })
+  const change = readProfileChange(body)
+  if (change.email === undefined) return user
+  const email = { value: change.email }
   const owner = await users.findByEmail(email.value)
   if (owner !== undefined && owner.id !== user.id) throw new UniqueViolation(['email'])
   const updated = await users.update(user.id, { email: email.value })

@@ -51,6 +51,17 @@ export class RegistrationClosed extends TesseraError {
   }
 }
 
+/**
+ * Login refused because `REQUIRE_EMAIL_VERIFICATION` is on and the account's address is not
+ * verified. Raised only after the password was found right, so it tells nothing to a guesser.
+ */
+export class EmailNotVerified extends TesseraError {
+  override readonly code = 'email_not_verified'
+  constructor() {
+    super('E-mail address is not verified.')
+  }
+}
+
 /** CSRF double-submit, Origin or Fetch-Metadata check failed on a cookie-authenticated request. */
 export class CsrfFailed extends TesseraError {
   override readonly code = 'csrf_failed'

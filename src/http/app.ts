@@ -20,6 +20,7 @@ import {
   installErrorHandling,
 } from './errors.js'
 import { accountRoutes } from './routes/account.js'
+import { accountMailRoutes } from './routes/account-mail.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { revocationRoutes } from './routes/revocations.js'
@@ -136,6 +137,7 @@ export async function tesseraRoutes(
     tokenRoutes(tokens, limited, prefix, browser)
     sessionRoutes(tokens, limited, prefix, browser)
     accountRoutes(tokens, limited, prefix)
+    if (deps.mail) accountMailRoutes(tokens, limited, prefix, layout.mountPath + prefix, deps.mail)
     const { clients } = deps
     if (clients) {
       // Its own scope: only this endpoint accepts a form-encoded body (RFC 7662 §2.1).

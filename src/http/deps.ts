@@ -1,5 +1,8 @@
 import type { AccountAdmin } from '../accounts/admin.js'
 import type { AuditLog } from '../accounts/audit.js'
+import type { EmailChange } from '../accounts/email-change.js'
+import type { EmailVerification } from '../accounts/email-verification.js'
+import type { PasswordReset } from '../accounts/password-reset.js'
 import type { LoginService, PasswordVerifier } from '../accounts/login.js'
 import type { SessionService } from '../accounts/sessions.js'
 import type { UserGate } from '../accounts/user-gate.js'
@@ -16,6 +19,13 @@ import type {
 import type { TokenCodec } from '../tokens/codec.js'
 import type { Authenticator } from './authenticate.js'
 import type { Limiter } from './rate-limits.js'
+
+/** The account mail flows (issue 20). */
+export interface AccountMailFlows {
+  readonly reset: PasswordReset
+  readonly verification: EmailVerification
+  readonly change: EmailChange
+}
 
 /** Everything the HTTP layer uses, built by the composition root (`src/server`). */
 export interface HttpDeps {
@@ -50,6 +60,8 @@ export interface HttpDeps {
     /** Counts a request refused by a rate limit (every one; the audit log has one per key and window). */
     countRateLimited?: () => void
   }
+  /** Password reset, e-mail verification and change; without them those endpoints are not served. */
+  readonly mail?: AccountMailFlows
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   CsrfFailed,
+  EmailNotVerified,
   InvalidClient,
   NoActiveAccount,
   NoActiveAccountForToken,
@@ -103,7 +104,7 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
       headers: { 'www-authenticate': 'Basic realm="api"' },
     }
   }
-  if (error instanceof RegistrationClosed)
+  if (error instanceof RegistrationClosed || error instanceof EmailNotVerified)
     return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof ValidationFailed) return { status: 400, body: { ...error.fields } as FieldErrors }

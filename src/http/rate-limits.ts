@@ -7,7 +7,7 @@ import type { RouteDeps } from './deps.js'
 import { OncePerWindow } from './once-per-window.js'
 import { contextOf } from './route.js'
 
-export type LimitName = 'login' | 'register' | 'refresh' | 'password' | 'introspect' | 'profile'
+export type LimitName = 'login' | 'register' | 'refresh' | 'password' | 'introspect' | 'profile' | 'mail'
 
 export type Limiter = (name: LimitName) => onRequestAsyncHookHandler[]
 
@@ -49,6 +49,7 @@ export async function installRateLimits(app: FastifyInstance, deps: RouteDeps): 
     password: settings.RATE_LIMIT_PASSWORD_PER_IP,
     introspect: settings.RATE_LIMIT_INTROSPECT_PER_CLIENT,
     profile: settings.RATE_LIMIT_PROFILE_PER_IP,
+    mail: settings.RATE_LIMIT_MAIL_PER_IP,
   }
   const hooks = new Map<LimitName, onRequestAsyncHookHandler>()
   const reported = new OncePerWindow()

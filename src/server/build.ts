@@ -12,8 +12,8 @@ import type { Settings } from '../settings/types.js'
 import type { UserStore } from '../store/ports.js'
 import type { SqlStores } from '../store/sql/index.js'
 import type { CustomClaimsHook } from '../tokens/claims.js'
-import type { TesseraStores } from './compose.js'
 import type { ReloadingKeyRing } from '../node/key-reload.js'
+import type { TesseraMail, TesseraStores } from './compose.js'
 import { type LogTarget, openServerLogs } from './logger.js'
 import type { TesseraMetrics } from './metrics.js'
 import { tesseraStandalone } from './plugin.js'
@@ -57,6 +57,8 @@ export interface TesseraServer {
   readonly accounts: AccountAdmin
   readonly hasher: PasswordHasher
   readonly metrics: TesseraMetrics
+  /** Account mail: the flows, the outbox, its worker and transport. */
+  readonly mail: TesseraMail
   /** The server's logger (none when logging is off). */
   readonly logger: Logger | undefined
   /** Drains the app, stops background work, closes the database, writes every buffered log line. */
@@ -107,6 +109,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
     accounts: core.accounts,
     hasher: core.hasher,
     metrics: core.metrics,
+    mail: core.mail,
     logger,
     async close() {
       try {

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import type { BaseLogger } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
+import type { MailFlowDeps } from '../accounts/account-mail.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
+import { Background } from '../accounts/background.js'
+import { EmailChange } from '../accounts/email-change.js'
+import { EmailVerification } from '../accounts/email-verification.js'
+import { MailLinks } from '../accounts/mail-links.js'
+import { MailQuota } from '../accounts/mail-quota.js'
+import { PasswordReset } from '../accounts/password-reset.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
 import { FailureFloor } from '../accounts/login-timing.js'
@@ -11,11 +18,27 @@ import { publishFeedNews } from '../accounts/revocation-feed.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
-import type { HttpDeps } from '../http/deps.js'
+import type { AccountMailFlows, HttpDeps } from '../http/deps.js'
+import {
+  ConsoleTransport,
+  MailTemplates,
+  type MailTransport,
+  MemoryTransport,
+  Outbox,
+  OutboxWorker,
+  SmtpTransport,
+} from '../mail/index.js'
 import { settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
 import { MemoryCounterStore } from '../store/memory/counters.js'
-import type { ApiClientStore, AuditStore, RevocationStore, TokenLedger, UserStore } from '../store/ports.js'
+import type {
+  ApiClientStore,
+  AuditStore,
+  CounterStore,
+  RevocationStore,
+  TokenLedger,
+  UserStore,
+} from '../store/ports.js'
 import { RedisCounterStore, RedisRevocationBus } from '../store/redis/index.js'
 import { migrateToLatest, migrationStatus, type SqlStores } from '../store/sql/index.js'
 import { type CustomClaimsHook, defaultCustomClaims } from '../tokens/claims.js'
@@ -75,10 +98,29 @@ export interface TesseraCore {
   readonly hasher: PasswordHasher
   readonly metrics: TesseraMetrics
   readonly codec: TokenCodec
+  /** The account mail: flows, outbox, its worker and transport (`transport.sent` with `memory`). */
+  readonly mail: TesseraMail
   /** Everything the HTTP routes take (src/http/deps.ts). */
   readonly http: HttpDeps
   /** Stops the timers, the key watcher, Redis, the hashing threads and the database. Idempotent. */
   close(): Promise<void>
+}
+
+export interface TesseraMail {
+  readonly flows: AccountMailFlows
+  readonly outbox: Outbox
+  readonly worker: OutboxWorker
+  readonly transport: MailTransport
+  /** Mail work left to do after answers (see accounts/background.ts). */
+  readonly background: Background
+}
+
+/** The transport `EMAIL_BACKEND` names. */
+function mailTransport(settings: Readonly<Settings>, logger: ServiceLogger | undefined): MailTransport {
+  if (settings.EMAIL_BACKEND === 'memory') return new MemoryTransport()
+  if (settings.EMAIL_BACKEND === 'console') return new ConsoleTransport(logger)
+  // load.ts refuses smtp without EMAIL_URL.
+  return new SmtpTransport(settings.EMAIL_URL?.reveal() ?? '')
 }
 
 /**
@@ -106,6 +148,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
     clients: options.stores?.clients ?? database.clients,
   }
   let hashWorkers: HashWorkers | undefined
+  let mailWorker: OutboxWorker | undefined
   let keys: ReloadingKeyRing | undefined
   let bus: RedisRevocationBus | undefined
   try {
@@ -192,6 +235,20 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       revokeAll: (userId) => accounts.revokeAll(userId),
       ...(redis ? { announceEnded: (userId: number) => redis.publish({ userId, notBefore: 0 }) } : {}),
     })
+    const counters: CounterStore = redis
+      ? new RedisCounterStore(redis.client, `${settings.REDIS_PREFIX}count:`)
+      : new MemoryCounterStore()
+    const mail = composeMail(settings, {
+      users: stores.users,
+      database,
+      clock,
+      audit,
+      logger,
+      counters,
+      hasher,
+      revokeAll: (userId) => accounts.revokeAll(userId),
+    })
+    mailWorker = mail.worker
     const login = new LoginService({
       users: stores.users,
       hasher,
@@ -203,17 +260,13 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       // against it, so parallel logins of one account from one address would meet it.
       ...(settings.RATE_LIMIT_ENABLED
         ? {
-            throttle: new LoginThrottle(
-              redis
-                ? new RedisCounterStore(redis.client, `${settings.REDIS_PREFIX}count:`)
-                : new MemoryCounterStore(),
-              {
-                maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
-                windowMs: settings.RATE_LIMIT_WINDOW * 1000,
-              },
-            ),
+            throttle: new LoginThrottle(counters, {
+              maxFailures: settings.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+              windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+            }),
           }
         : {}),
+      requireEmailVerification: settings.REQUIRE_EMAIL_VERIFICATION,
     })
     const http: HttpDeps = {
       settings,
@@ -232,6 +285,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       database: database.lifecycle,
       clients: stores.clients,
       revocations: stores.revocations,
+      mail: mail.flows,
       metrics: {
         render:
           options.renderMetrics ??
@@ -258,6 +312,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       // Polled at twice the rate, so a revocation is seen within REVOCATION_POLL_INTERVAL.
     }, settings.REVOCATION_POLL_INTERVAL * 500)
     poll.unref()
+    mail.worker.start()
 
     const workers = hashWorkers
     let closing: Promise<void> | undefined
@@ -272,10 +327,15 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       hasher,
       metrics,
       codec,
+      mail,
       http,
       close() {
         closing ??= (async () => {
           clearInterval(poll)
+          // Mail asked for before the close is queued; what is queued is sent by any instance.
+          await mail.background.drain()
+          await mail.worker.stop()
+          await mail.transport.close()
           ring.stop()
           await redis?.close()
           await workers.close()
@@ -285,12 +345,77 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       },
     }
   } catch (error) {
+    await mailWorker?.stop()
     keys?.stop()
     await bus?.close()
     await hashWorkers?.close()
     await database.lifecycle.close()
     throw explain(error)
   }
+}
+
+/** The mail room and the account flows that use it. */
+function composeMail(
+  settings: Readonly<Settings>,
+  parts: {
+    users: UserStore
+    database: SqlStores
+    clock: Clock
+    audit: AuditLog
+    logger: ServiceLogger | undefined
+    counters: CounterStore
+    hasher: PasswordHasher
+    revokeAll: (userId: number) => Promise<number>
+  },
+): TesseraMail {
+  const { clock, logger } = parts
+  const transport = mailTransport(settings, logger)
+  const worker = new OutboxWorker({
+    store: parts.database.outbox,
+    transport,
+    clock,
+    from: settings.EMAIL_FROM,
+    maxAttempts: settings.EMAIL_MAX_ATTEMPTS,
+    retryDelayMs: settings.EMAIL_RETRY_DELAY * 1000,
+    pollMs: settings.EMAIL_POLL_INTERVAL * 1000,
+    logger,
+  })
+  const outbox = new Outbox(
+    parts.database.outbox,
+    MailTemplates.load(settings.EMAIL_TEMPLATES_DIR),
+    clock,
+    () => worker.kick(),
+  )
+  const background = new Background((error, task) =>
+    logger?.error({ err: error, task }, 'account mail work failed after the answer'),
+  )
+  const deps: MailFlowDeps = {
+    users: parts.users,
+    tokens: parts.database.accountTokens,
+    send: (mail) => outbox.queue(mail),
+    links: new MailLinks(settings),
+    clock,
+    audit: parts.audit,
+    background,
+    quota: settings.RATE_LIMIT_ENABLED
+      ? new MailQuota(parts.counters, {
+          maxPerWindow: settings.RATE_LIMIT_MAIL_PER_ADDRESS,
+          windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+        })
+      : undefined,
+    settings,
+  }
+  const flows: AccountMailFlows = {
+    reset: new PasswordReset({
+      ...deps,
+      hasher: parts.hasher,
+      validatePassword,
+      revokeAll: parts.revokeAll,
+    }),
+    verification: new EmailVerification(deps),
+    change: new EmailChange({ ...deps, revokeAll: parts.revokeAll }),
+  }
+  return { flows, outbox, worker, transport, background }
 }
 
 /**

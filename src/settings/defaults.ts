@@ -1,7 +1,7 @@
 import * as kind from './kinds.js'
 import type { Kind } from './kinds.js'
-import { LOGIN_FIELDS, type Mode, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
 import { ALGORITHMS } from '@tessera/protocol'
+import { EMAIL_BACKENDS, LOGIN_FIELDS, type Mode, MODES, SAME_SITE_VALUES, type Settings } from './types.js'
 
 /**
  * A default that depends on the mode: the value listed for the mode, else `otherwise`. The one
@@ -220,6 +220,79 @@ export const SPECS: Specs = {
     kind.integer(1, 1_000_000),
     10,
     'profile changes (PATCH /api/me/) per IP per window',
+  ),
+  EMAIL_BACKEND: s(
+    kind.oneOf(EMAIL_BACKENDS),
+    byMode<'console' | 'smtp' | 'memory'>('console', { test: 'memory' }),
+    'console (messages, links included, in the server log), smtp (EMAIL_URL) or memory (tests); production requires smtp',
+  ),
+  EMAIL_URL: s(
+    kind.optionalSecret,
+    null,
+    'smtp://user:pass@host:587 (STARTTLS required; ?requireTLS=false to allow plain) or smtps://…:465; never logged',
+  ),
+  EMAIL_FROM: s(kind.string, 'webmaster@localhost', 'From address of every mail'),
+  EMAIL_TEMPLATES_DIR: s(
+    kind.optionalString,
+    null,
+    'directory of templates overriding the built-in ones (<name>.subject.txt, <name>.txt, <name>.html; docs/account-mail.md)',
+  ),
+  EMAIL_MAX_ATTEMPTS: s(kind.integer(1, 100), 8, 'delivery attempts per message before it is given up'),
+  EMAIL_RETRY_DELAY: s(
+    kind.duration,
+    10,
+    'wait before the first retry of a failed delivery, seconds; doubled on each further failure (at most an hour)',
+  ),
+  EMAIL_POLL_INTERVAL: s(
+    kind.duration,
+    5,
+    'how often the outbox is checked for due messages (retries, messages queued by other instances), seconds',
+  ),
+  FRONTEND_URL: s(
+    kind.optionalString,
+    null,
+    'origin (and base path) of links in mails, e.g. https://app.example.com; default: http://HOST:PORT (production requires it)',
+  ),
+  PASSWORD_RESET_PATH: s(
+    kind.optionalString,
+    null,
+    'path of the reset link under FRONTEND_URL; the token follows as #token=…; default: the server page at API_PREFIX/password/reset/confirm/',
+  ),
+  EMAIL_VERIFY_PATH: s(
+    kind.optionalString,
+    null,
+    'path of the verification link under FRONTEND_URL; default: the server page at API_PREFIX/email/verify/',
+  ),
+  EMAIL_CHANGE_CONFIRM_PATH: s(
+    kind.optionalString,
+    null,
+    'path of the e-mail change confirmation link; default: the server page at API_PREFIX/email/change/confirm/',
+  ),
+  EMAIL_CHANGE_CANCEL_PATH: s(
+    kind.optionalString,
+    null,
+    'path of the cancel link sent to the old address; default: the server page at API_PREFIX/email/change/cancel/',
+  ),
+  PASSWORD_RESET_TIMEOUT: s(kind.duration, 3600, 'how long a password reset link works, seconds'),
+  EMAIL_VERIFICATION_TIMEOUT: s(
+    kind.duration,
+    259_200,
+    'how long verification, e-mail change and cancel links work, seconds',
+  ),
+  REQUIRE_EMAIL_VERIFICATION: s(
+    kind.boolean,
+    false,
+    'refuse login (403 email_not_verified) until the account address is verified',
+  ),
+  RATE_LIMIT_MAIL_PER_IP: s(
+    kind.integer(1, 1_000_000),
+    10,
+    'requests that send mail (reset, resend, e-mail change) and link confirmations per IP per window',
+  ),
+  RATE_LIMIT_MAIL_PER_ADDRESS: s(
+    kind.integer(1, 1_000_000),
+    3,
+    'mails per recipient address per window; past it requests answer the same but send nothing',
   ),
 }
 

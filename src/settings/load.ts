@@ -171,6 +171,59 @@ function checkConsistency(settings: Settings): void {
   if (secret !== undefined && isHmac(settings) && new TextEncoder().encode(secret).length < 8) {
     throw new SettingsError('SIGNING_KEY', 'an HMAC secret shorter than 8 bytes is never acceptable')
   }
+  checkMail(settings)
+}
+
+const LINK_PATHS = [
+  'PASSWORD_RESET_PATH',
+  'EMAIL_VERIFY_PATH',
+  'EMAIL_CHANGE_CONFIRM_PATH',
+  'EMAIL_CHANGE_CANCEL_PATH',
+] as const
+
+/** Mail settings that cannot work together. Messages never include `EMAIL_URL` itself (it holds a password). */
+function checkMail(settings: Settings): void {
+  for (const name of [
+    'EMAIL_RETRY_DELAY',
+    'EMAIL_POLL_INTERVAL',
+    'PASSWORD_RESET_TIMEOUT',
+    'EMAIL_VERIFICATION_TIMEOUT',
+  ] as const) {
+    if (settings[name] < 1) throw new SettingsError(name, 'must be at least 1s')
+  }
+  const url = settings.EMAIL_URL?.reveal()
+  if (settings.EMAIL_BACKEND === 'smtp' && url === undefined) {
+    throw new SettingsError('EMAIL_URL', 'EMAIL_BACKEND=smtp needs EMAIL_URL (smtp://user:pass@host:587)')
+  }
+  if (url !== undefined && !/^smtps?:\/\/[^/?#]/.test(url)) {
+    throw new SettingsError('EMAIL_URL', 'expected smtp://[user:pass@]host[:port] or smtps://…')
+  }
+  if (settings.FRONTEND_URL !== null) {
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(settings.FRONTEND_URL)
+    } catch {
+      parsed = undefined
+    }
+    if (
+      parsed === undefined ||
+      !/^https?:$/.test(parsed.protocol) ||
+      parsed.search !== '' ||
+      parsed.hash !== '' ||
+      settings.FRONTEND_URL.endsWith('/')
+    ) {
+      throw new SettingsError(
+        'FRONTEND_URL',
+        'expected an http(s) origin with an optional base path, without a trailing slash, query or fragment',
+      )
+    }
+  }
+  for (const name of LINK_PATHS) {
+    const path = settings[name]
+    if (path !== null && !/^\/[^#?\s]*$/.test(path)) {
+      throw new SettingsError(name, 'expected a path starting with "/" (the token follows as #token=…)')
+    }
+  }
 }
 
 const isHmac = (settings: Settings): boolean =>
@@ -201,6 +254,18 @@ function checkProduction(settings: Settings, uses: ReadonlySet<SettingsUse>): vo
     throw new SettingsError(
       'REGISTRATION_OPEN',
       'production needs an explicit choice: true lets anyone create an account at /register/, false closes it',
+    )
+  }
+  if (uses.has('http') && settings.EMAIL_BACKEND !== 'smtp') {
+    throw new SettingsError(
+      'EMAIL_BACKEND',
+      `production sends mail over SMTP (set EMAIL_BACKEND=smtp and EMAIL_URL): ${settings.EMAIL_BACKEND} would keep reset and verification links from their owners`,
+    )
+  }
+  if (uses.has('http') && settings.FRONTEND_URL === null) {
+    throw new SettingsError(
+      'FRONTEND_URL',
+      'production needs the public URL that links in mails point to (https://app.example.com)',
     )
   }
   if (

@@ -13,6 +13,10 @@ export type LoginField = (typeof LOGIN_FIELDS)[number]
  */
 export type TrustProxy = false | number | readonly string[]
 
+/** `console`: messages in the server log (development); `smtp`: `EMAIL_URL`; `memory`: kept for tests. */
+export const EMAIL_BACKENDS = ['console', 'smtp', 'memory'] as const
+export type EmailBackend = (typeof EMAIL_BACKENDS)[number]
+
 export const SAME_SITE_VALUES = ['strict', 'lax', 'none'] as const
 export type SameSite = (typeof SAME_SITE_VALUES)[number]
 
@@ -103,6 +107,24 @@ export interface Settings {
   // Tessera: audit log
   AUDIT_RETENTION: number
   RATE_LIMIT_PROFILE_PER_IP: number
+  // Tessera: mail
+  EMAIL_BACKEND: EmailBackend
+  EMAIL_URL: Secret | null
+  EMAIL_FROM: string
+  EMAIL_TEMPLATES_DIR: string | null
+  EMAIL_MAX_ATTEMPTS: number
+  EMAIL_RETRY_DELAY: number
+  EMAIL_POLL_INTERVAL: number
+  FRONTEND_URL: string | null
+  PASSWORD_RESET_PATH: string | null
+  EMAIL_VERIFY_PATH: string | null
+  EMAIL_CHANGE_CONFIRM_PATH: string | null
+  EMAIL_CHANGE_CANCEL_PATH: string | null
+  PASSWORD_RESET_TIMEOUT: number
+  EMAIL_VERIFICATION_TIMEOUT: number
+  REQUIRE_EMAIL_VERIFICATION: boolean
+  RATE_LIMIT_MAIL_PER_IP: number
+  RATE_LIMIT_MAIL_PER_ADDRESS: number
 }
 
 export type SettingName = keyof Settings

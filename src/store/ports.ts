@@ -17,6 +17,11 @@ export interface UserRecord {
   isSuperuser: boolean
   dateJoined: Date
   lastLogin: Date | null
+  /**
+   * Whether the owner proved they receive mail at `email` (a verification or e-mail change link).
+   * Undefined when the store cannot tell (an app's table without such a column).
+   */
+  emailVerified?: boolean
 }
 
 export interface NewUser {
@@ -30,6 +35,7 @@ export interface NewUser {
   isSuperuser?: boolean
   dateJoined?: Date
   lastLogin?: Date | null
+  emailVerified?: boolean
   /** Keep a given id (Django import); otherwise the store assigns one. */
   id?: number
 }
@@ -37,7 +43,15 @@ export interface NewUser {
 export type UserPatch = Partial<
   Pick<
     UserRecord,
-    'email' | 'firstName' | 'lastName' | 'isActive' | 'isStaff' | 'isSuperuser' | 'passwordHash' | 'lastLogin'
+    | 'email'
+    | 'firstName'
+    | 'lastName'
+    | 'isActive'
+    | 'isStaff'
+    | 'isSuperuser'
+    | 'passwordHash'
+    | 'lastLogin'
+    | 'emailVerified'
   >
 >
 
@@ -56,8 +70,17 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | undefined>
   /** @throws UniqueViolation naming `username` and/or `email` when taken (email case-insensitively). */
   create(user: NewUser): Promise<UserRecord>
-  /** @throws UniqueViolation when the new email is taken. Returns undefined for an unknown id. */
+  /**
+   * @throws UniqueViolation when the new email is taken. Returns undefined for an unknown id.
+   * A new `email` without `emailVerified` in the same patch leaves the address unverified.
+   */
   update(id: number, patch: UserPatch): Promise<UserRecord | undefined>
+  /**
+   * Optional: takes the id the next created user would have got, so no user ever gets it. A
+   * registration refused for a taken e-mail answers with such an id, indistinguishable from a
+   * real one (the ids of the accounts made before and after it leave the same gap either way).
+   */
+  reserveId?(): Promise<number>
   delete(id: number): Promise<boolean>
   /** Group names of the user, sorted. */
   groupNames(userId: number): Promise<string[]>
@@ -240,6 +263,88 @@ export interface ApiClientStore {
   find(clientId: string): Promise<ApiClientRecord | undefined>
   /** @throws ValidationFailed (`client_id`) when the id is taken. */
   create(client: NewApiClient): Promise<ApiClientRecord>
+}
+
+/** What a single-use account link is for. */
+export type AccountTokenPurpose = 'password_reset' | 'email_verify' | 'email_change' | 'email_change_cancel'
+
+/** A link token as stored: its SHA-256, never the token itself. */
+export interface AccountToken {
+  /** Hex SHA-256 of the token. */
+  hash: string
+  purpose: AccountTokenPurpose
+  userId: number
+  /**
+   * The address the token is about: the one the mail went to (reset, verify), the new address
+   * (`email_change`), or the old one to restore (`email_change_cancel`).
+   */
+  email: string
+  /** Digest of the password hash when issued (`password_reset`): any later change voids it. */
+  fingerprint: string | null
+  createdAt: Date
+  expiresAt: Date
+}
+
+/** Single-use link tokens (password reset, verification, e-mail change). */
+export interface AccountTokenStore {
+  /**
+   * Stores `token`. With `replace`, the user's unused tokens of the same purpose are voided in the
+   * same transaction: only the newest link works.
+   */
+  issue(token: AccountToken, replace: boolean): Promise<void>
+  /** The unused, unexpired token with this hash and purpose, without using it. */
+  find(hash: string, purpose: AccountTokenPurpose, now: Date): Promise<AccountToken | undefined>
+  /**
+   * Uses the token: of concurrent calls for one hash, at most one gets it back; unused and
+   * unexpired tokens only.
+   */
+  consume(hash: string, purpose: AccountTokenPurpose, now: Date): Promise<AccountToken | undefined>
+  /** Voids the user's unused tokens of these purposes; returns how many. */
+  voidFor(userId: number, purposes: readonly AccountTokenPurpose[], now: Date): Promise<number>
+  /** Deletes used and expired tokens, `batchSize` per statement; returns how many. */
+  flushExpired(now: Date, batchSize: number): Promise<number>
+}
+
+/** A rendered message waiting in the outbox. */
+export interface OutgoingMail {
+  to: string
+  subject: string
+  text: string
+  html: string
+  /** The template it was made from: for logs and metrics, never the content. */
+  kind: string
+  /** Not sent after this (its link has expired); null: no deadline. */
+  discardAfter: Date | null
+}
+
+export interface ClaimedMail extends OutgoingMail {
+  id: number
+  /** Attempts including this one. */
+  attempts: number
+}
+
+/**
+ * The mail outbox: messages are stored with the change that caused them and sent by a worker.
+ * Claims are leases: a message is handed to one claimer at a time, across processes; a claimer
+ * that dies leaves it to be claimed again once its lease has run out.
+ */
+export interface OutboxStore {
+  enqueue(mail: OutgoingMail, now: Date): Promise<void>
+  /**
+   * Leases up to `limit` due messages (queued, retry time reached, no live lease) to `owner`
+   * until `leaseUntil`, counting an attempt on each. Of concurrent claims, each message goes to
+   * at most one.
+   */
+  claimDue(now: Date, leaseUntil: Date, owner: string, limit: number): Promise<ClaimedMail[]>
+  /** Delivered: the message (and the link in it) is deleted. */
+  delivered(id: number, owner: string): Promise<void>
+  /**
+   * Delivery failed: retried from `retryAt`, or given up when null (kept, without its bodies,
+   * for the operator). `error` must not hold credentials.
+   */
+  failed(id: number, owner: string, retryAt: Date | null, error: string): Promise<void>
+  /** Messages waiting (not given up): for `/metrics` and tests. */
+  pending(): Promise<number>
 }
 
 /** Database liveness for `/readyz` and lifecycle for the composition root. */

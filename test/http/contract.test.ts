@@ -68,10 +68,16 @@ for (const backend of BACKENDS) {
           'jti',
           'user_id',
           'email',
+          'email_verified',
           'roles',
           'sid',
         ])
-        expect(access).toMatchObject({ token_type: 'access', email: 'alice@example.com', roles: ['staff'] })
+        expect(access).toMatchObject({
+          token_type: 'access',
+          email: 'alice@example.com',
+          email_verified: false,
+          roles: ['staff'],
+        })
         expect(access.jti).toMatch(/^[0-9a-f]{32}$/)
         expect((access.exp as number) - (access.iat as number)).toBe(300)
         expect(refresh).toMatchObject({ token_type: 'refresh', user_id: access.user_id })
@@ -398,6 +404,8 @@ for (const backend of BACKENDS) {
       })
 
       it('11a: duplicate username and email', async () => {
+        // simplejwt's reference also says "This field must be unique." for the e-mail; Tessera
+        // does not tell who has an account (issue 20, docs/compat.md): only the username is named.
         expectJson(
           await post(app, '/api/register/', {
             username: 'alice',
@@ -405,10 +413,7 @@ for (const backend of BACKENDS) {
             password: 'Correct-Horse-9',
           }),
           400,
-          {
-            username: ['A user with that username already exists.'],
-            email: ['This field must be unique.'],
-          },
+          { username: ['A user with that username already exists.'] },
         )
       })
 

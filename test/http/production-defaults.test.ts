@@ -17,6 +17,9 @@ const PRODUCTION_ENV = {
   TESSERA_MODE: 'production',
   TESSERA_DATABASE_URL: 'postgres://db/x',
   TESSERA_SIGNING_KEY: KEY,
+  TESSERA_EMAIL_BACKEND: 'smtp',
+  TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
+  TESSERA_FRONTEND_URL: 'https://app.example.com',
 }
 const alice = { username: 'alice', email: 'alice@example.com', password: 'Alice-Pass-123' }
 
@@ -51,6 +54,9 @@ async function serverIn(mode: Mode, overrides: Record<string, unknown> = {}): Pr
         RATE_LIMIT_ENABLED: false,
         ARGON2_MEMORY_KIB: 1024,
         ARGON2_ITERATIONS: 1,
+        EMAIL_BACKEND: 'smtp',
+        EMAIL_URL: 'smtp://127.0.0.1:9',
+        FRONTEND_URL: 'https://app.example.com',
         ...overrides,
       },
     },

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { MemoryTransport } from '../../src/mail/index.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 
 const ALICE = { username: 'alice', password: 'Wonderland-42!' }
@@ -49,11 +50,28 @@ describe('PATCH /api/me/ e-mail validation', () => {
     expect(nul.json().email).toContain('Null characters are not allowed.')
   })
 
-  it('accepts and stores a valid address, trimmed as DRF trims', async () => {
+  it('accepts a valid address, trimmed as DRF trims, and mails it a confirmation before changing anything', async () => {
     const access = await accessFor(server.app)
     const res = await patchMe(server.app, access, { email: '  alice.new@example.com ' })
+    expect(res.statusCode).toBe(202)
+    expect(res.json()).toEqual({ detail: 'A confirmation link has been sent to the new address.' })
+    await server.mail.background.drain()
+    await server.mail.worker.idle()
+    const sent = (server.mail.transport as MemoryTransport).sent
+    expect(sent.map((mail) => mail.to)).toEqual(['alice.new@example.com', 'alice@example.com'])
+    const me = await server.app.inject({
+      method: 'GET',
+      url: '/api/me/',
+      headers: { authorization: `Bearer ${access}` },
+    })
+    expect(me.json()).toMatchObject({ username: 'alice', email: 'alice@example.com' })
+  })
+
+  it('answers 200 with the user, unchanged, for the address the account already has', async () => {
+    const access = await accessFor(server.app)
+    const res = await patchMe(server.app, access, { email: 'ALICE@example.com' })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toMatchObject({ username: 'alice', email: 'alice.new@example.com' })
+    expect(res.json()).toMatchObject({ username: 'alice', email: 'alice@example.com' })
   })
 })
 
@@ -68,7 +86,7 @@ describe('PATCH /api/me/ rate limit', () => {
   it('answers 429 throttled past RATE_LIMIT_PROFILE_PER_IP changes from one address; reads stay free', async () => {
     const access = await accessFor(server.app)
     for (let i = 0; i < 3; i++) {
-      expect((await patchMe(server.app, access, { email: `probe${i}@example.com` })).statusCode).toBe(200)
+      expect((await patchMe(server.app, access, { email: `probe${i}@example.com` })).statusCode).toBe(202)
     }
     const limited = await patchMe(server.app, access, { email: 'probe9@example.com' })
     expect(limited.statusCode).toBe(429)
@@ -82,7 +100,7 @@ describe('PATCH /api/me/ rate limit', () => {
     expect(read.statusCode).toBe(200)
     // Another address is not affected.
     expect((await patchMe(server.app, access, { email: 'other@example.com' }, '10.3.2.1')).statusCode).toBe(
-      200,
+      202,
     )
   })
 })

@@ -94,6 +94,9 @@ describe('loadSettings', () => {
       TESSERA_MODE: 'production',
       TESSERA_DATABASE_URL: 'postgres://db/x',
       TESSERA_REGISTRATION_OPEN: 'false',
+      TESSERA_EMAIL_BACKEND: 'smtp',
+      TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
+      TESSERA_FRONTEND_URL: 'https://app.example.com',
     }
     // A missing key is the key ring's to report: a ring file may hold it (test/keys/key-files.test.ts).
     expect(loadSettings({ env: prod }).SIGNING_KEY).toBeNull()

@@ -19,6 +19,9 @@ const PRODUCTION = {
   TESSERA_MODE: 'production',
   TESSERA_DATABASE_URL: 'postgres://db/x',
   TESSERA_REGISTRATION_OPEN: 'false',
+  TESSERA_EMAIL_BACKEND: 'smtp',
+  TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
+  TESSERA_FRONTEND_URL: 'https://app.example.com',
 }
 
 const WEAK = [

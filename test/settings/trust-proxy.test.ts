@@ -9,6 +9,9 @@ const PRODUCTION = {
   TESSERA_DATABASE_URL: 'postgres://db/x',
   TESSERA_SIGNING_KEY: randomBytes(48).toString('base64'),
   TESSERA_REGISTRATION_OPEN: 'false',
+  TESSERA_EMAIL_BACKEND: 'smtp',
+  TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
+  TESSERA_FRONTEND_URL: 'https://app.example.com',
 }
 
 describe('TRUST_PROXY', () => {

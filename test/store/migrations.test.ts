@@ -77,6 +77,7 @@ for (const backend of BACKENDS) {
       opened = await openEmpty(backend)
       const { db } = opened.stores
       await migrateToLatest(db)
+      expect(await migrateDown(db)).toEqual(['0011_account_mail'])
       expect(await migrateDown(db)).toEqual(['0010_app_users'])
       expect(await migrateDown(db)).toEqual(['0009_refresh_one_algorithm'])
       expect(await migrateDown(db)).toEqual(['0008_username_key'])
@@ -114,10 +115,32 @@ for (const backend of BACKENDS) {
           (r) => r.jti,
         )
       expect(await jtis()).toEqual(['app-user', 'own-user'])
+      expect(await migrateDown(stores.db)).toEqual(['0011_account_mail'])
       expect(await migrateDown(stores.db)).toEqual(['0010_app_users'])
       expect(await jtis()).toEqual(['own-user'])
       await sql`delete from users where id = ${owner.id}`.execute(stores.db)
       expect(await jtis()).toEqual([])
+    })
+
+    it('0011 leaves the accounts already there unverified, and a new address of an account unverified', async () => {
+      opened = await openEmpty(backend)
+      const { stores } = opened
+      await migrateToLatest(stores.db)
+      expect(await migrateDown(stores.db)).toEqual(['0011_account_mail'])
+      await sql`insert into users (username, email, password_hash, first_name, last_name, is_active, is_staff, is_superuser, date_joined)
+        values ('old', 'old@example.com', '!', '', '', ${1}, ${0}, ${0}, ${Date.now()})`.execute(stores.db)
+      await migrateToLatest(stores.db)
+      const old = await stores.users.findByUsername('old')
+      expect(old?.emailVerified).toBe(false)
+      const verified = await stores.users.update(old?.id ?? 0, { emailVerified: true })
+      expect(verified?.emailVerified).toBe(true)
+      // The same address in another case stays verified; another address does not.
+      expect((await stores.users.update(old?.id ?? 0, { email: 'OLD@example.com' }))?.emailVerified).toBe(
+        true,
+      )
+      expect((await stores.users.update(old?.id ?? 0, { email: 'new@example.com' }))?.emailVerified).toBe(
+        false,
+      )
     })
 
     it('goes down one step at a time to empty and back up to a working schema', async () => {

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'invalid_client',
   'server_error',
   'registration_closed',
+  'email_not_verified',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

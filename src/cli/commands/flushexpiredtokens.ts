@@ -20,7 +20,7 @@ function describeDuration(seconds: number): string {
 export const flushExpiredTokensCommand: Command = {
   name: 'flushexpiredtokens',
   summary:
-    'delete expired outstanding and blacklisted tokens, and audit events past AUDIT_RETENTION, in batches (--batch-size N)',
+    'delete expired outstanding and blacklisted tokens, used or expired mail link tokens, and audit events past AUDIT_RETENTION, in batches (--batch-size N)',
   async run(args, io) {
     const { values } = parseCommandArgs(args, { 'batch-size': { type: 'string' } })
     const batchSize = Number(values['batch-size'] ?? 1000)
@@ -34,6 +34,8 @@ export const flushExpiredTokensCommand: Command = {
       io.stdout.write(
         `Deleted ${deleted.outstanding} expired outstanding token(s) and ${deleted.blacklisted} expired blacklisted token(s).\n`,
       )
+      const links = await stores.accountTokens.flushExpired(now, batchSize)
+      io.stdout.write(`Deleted ${links} used or expired mail link token(s).\n`)
       const retention = settings.AUDIT_RETENTION
       if (retention === 0) {
         io.stdout.write('Audit events are kept (AUDIT_RETENTION is 0).\n')

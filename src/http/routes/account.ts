@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify'
-import { updateProfile, userView } from '../../accounts/profile.js'
+import { readProfileChange, updateProfile, userView } from '../../accounts/profile.js'
 import { registerUser } from '../../accounts/registration.js'
 import { RegistrationClosed, UserNotFound } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { RouteDeps } from '../deps.js'
 import { requireObject } from '../../accounts/validators/drf-fields.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
+import { sameAddress } from '../../accounts/account-mail.js'
+import { MAIL_ANSWERS } from './account-mail.js'
 
 /** Register and the current user. */
 export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: string): void {
@@ -18,12 +20,21 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
       POST: async (request, reply) => {
         // null (production without a choice) never gets here: the server refuses to start.
         if (deps.settings.REGISTRATION_OPEN !== true) throw new RegistrationClosed()
-        const user = await registerUser(users, hasher, request.body, {
+        const outcome = await registerUser(users, hasher, request.body, {
           emailIsLoginName: deps.settings.LOGIN_FIELD === 'username_or_email',
         })
-        void deps.audit.record('register', { userId: user.id, context: contextOf(request) })
+        const context = contextOf(request)
         reply.code(201)
-        return { id: user.id, username: user.username, email: user.email }
+        if (outcome.created) {
+          const { user } = outcome
+          void deps.audit.record('register', { userId: user.id, context })
+          deps.mail?.verification.sendFor(user, context)
+          return { id: user.id, username: user.username, email: user.email }
+        }
+        // The address has an account: the same answer, and its owner is told instead.
+        void deps.audit.record('register_existing_email', { userId: outcome.owner.id, context })
+        deps.mail?.verification.notifyExisting(outcome.owner)
+        return { id: outcome.id, username: outcome.username, email: outcome.email }
       },
     },
   })
@@ -42,10 +53,17 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     beforeMethods: { PATCH: deps.limit('profile') },
     handlers: {
       GET: async (request) => userView(await currentUser(principalOf(request).userId)),
-      PATCH: async (request) => {
+      PATCH: async (request, reply) => {
         const body = requireObject(request.body)
         const user = await currentUser(principalOf(request).userId)
-        return userView(await updateProfile(users, user, body))
+        const { mail } = deps
+        if (mail === undefined) return userView(await updateProfile(users, user, body))
+        const change = readProfileChange(body)
+        if (change.email === undefined || sameAddress(change.email, user.email)) return userView(user)
+        // A new address applies once confirmed from it (POST /api/email/change/ does the same).
+        mail.change.request(user, change.email, contextOf(request))
+        reply.code(202)
+        return MAIL_ANSWERS.emailChange
       },
     },
   })

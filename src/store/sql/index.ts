@@ -11,10 +11,12 @@
 import { type Kysely, sql } from 'kysely'
 import type { StoreLifecycle, Stores, UserStore } from '../ports.js'
 import { AppUserStore, type AppUsersTable } from './app-users.js'
+import { SqlAccountTokenStore } from './account-tokens.js'
 import { SqlAuditStore } from './audit.js'
 import { SqlApiClientStore } from './clients.js'
 import { type OpenDatabaseOptions, type SqlDatabase, type SqlDialect, openDatabase } from './connect.js'
 import { SqlTokenLedger } from './ledger.js'
+import { SqlOutboxStore } from './outbox.js'
 import { SqlRevocationStore } from './revocations.js'
 import type { Database } from './schema.js'
 import { SqlUserStore } from './users.js'
@@ -34,7 +36,9 @@ export { isUnavailableError } from './unavailable.js'
 export {
   AppUserStore,
   type AppUsersTable,
+  SqlAccountTokenStore,
   SqlAuditStore,
+  SqlOutboxStore,
   SqlApiClientStore,
   SqlRevocationStore,
   SqlTokenLedger,
@@ -53,6 +57,10 @@ export interface SqlStores<Users extends UserStore = UserStore> extends Stores {
   audit: SqlAuditStore
   /** Introspection clients (not part of `Stores`: only the SQL store keeps them). */
   clients: SqlApiClientStore
+  /** Single-use link tokens (password reset, e-mail verification and change). */
+  accountTokens: SqlAccountTokenStore
+  /** The mail outbox. */
+  outbox: SqlOutboxStore
   /** The Kysely instance: for migrations and for tests. */
   db: Kysely<Database>
   dialect: SqlDialect
@@ -87,6 +95,8 @@ export function createStores(database: SqlDatabase, users?: UserStore): SqlStore
     revocations: new SqlRevocationStore(database),
     audit,
     clients: new SqlApiClientStore(database),
+    accountTokens: new SqlAccountTokenStore(database),
+    outbox: new SqlOutboxStore(database),
     lifecycle,
     db: database.db,
     dialect: database.dialect,

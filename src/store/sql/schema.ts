@@ -31,6 +31,7 @@ export interface UsersTable {
   /** `usernameKey(username)`; null for rows inserted around the store (migration 0008). */
   username_key: ColumnType<string | null, string | null | undefined, string | null>
   last_login: Millis | null
+  email_verified: ColumnType<boolean | number, 0 | 1 | undefined, 0 | 1>
 }
 
 export interface GroupsTable {
@@ -105,6 +106,35 @@ export interface ApiClientsTable {
   created_at: Millis
 }
 
+export interface AccountTokensTable {
+  /** Hex SHA-256 of the token. */
+  token_hash: string
+  purpose: string
+  user_id: number
+  email: string
+  fingerprint: string | null
+  created_at: Millis
+  expires_at: Millis
+  used_at: Millis | null
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>
+  kind: string
+  to_address: string
+  subject: string
+  text_body: string
+  html_body: string
+  created_at: Millis
+  /** When the next attempt may start; null once given up. */
+  due_at: Millis | null
+  discard_after: Millis | null
+  attempts: ColumnType<number, number | undefined, number>
+  lease_owner: string | null
+  lease_until: Millis | null
+  last_error: string | null
+}
+
 export interface Database {
   users: UsersTable
   groups: GroupsTable
@@ -116,6 +146,8 @@ export interface Database {
   ended_sessions: EndedSessionsTable
   audit_events: AuditEventsTable
   api_clients: ApiClientsTable
+  account_tokens: AccountTokensTable
+  mail_outbox: MailOutboxTable
 }
 
 /**
@@ -139,6 +171,7 @@ export const DATABASE_COLUMNS: {
     date_joined: true,
     last_login: true,
     username_key: true,
+    email_verified: true,
   },
   groups: { id: true, name: true },
   user_groups: { user_id: true, group_id: true },
@@ -161,4 +194,29 @@ export const DATABASE_COLUMNS: {
   ended_sessions: { session_id: true, user_id: true, ended_at: true, void_until: true, seq: true },
   audit_events: { id: true, at: true, event: true, user_id: true, ip: true, user_agent: true, detail: true },
   api_clients: { client_id: true, secret_hash: true, name: true, created_at: true },
+  account_tokens: {
+    token_hash: true,
+    purpose: true,
+    user_id: true,
+    email: true,
+    fingerprint: true,
+    created_at: true,
+    expires_at: true,
+    used_at: true,
+  },
+  mail_outbox: {
+    id: true,
+    kind: true,
+    to_address: true,
+    subject: true,
+    text_body: true,
+    html_body: true,
+    created_at: true,
+    due_at: true,
+    discard_after: true,
+    attempts: true,
+    lease_owner: true,
+    lease_until: true,
+    last_error: true,
+  },
 }

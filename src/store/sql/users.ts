@@ -38,6 +38,7 @@ export function toUser(row: Selectable<UsersTable>): UserRecord {
     isSuperuser: fromFlag(row.is_superuser),
     dateJoined: fromMillis(row.date_joined),
     lastLogin: fromMillisOrNull(row.last_login),
+    emailVerified: fromFlag(row.email_verified),
   }
 }
 
@@ -173,6 +174,7 @@ export class SqlUserStore implements UserStore {
         is_superuser: toFlag(user.isSuperuser ?? false),
         date_joined: toMillis(user.dateJoined ?? new Date()),
         last_login: toMillisOrNull(user.lastLogin),
+        email_verified: toFlag(user.emailVerified ?? false),
       })
       .returningAll()
       .executeTakeFirstOrThrow()
@@ -195,6 +197,16 @@ export class SqlUserStore implements UserStore {
       ...(patch.isSuperuser === undefined ? {} : { is_superuser: toFlag(patch.isSuperuser) }),
       ...(patch.passwordHash === undefined ? {} : { password_hash: patch.passwordHash }),
       ...(patch.lastLogin === undefined ? {} : { last_login: toMillisOrNull(patch.lastLogin) }),
+      ...(patch.emailVerified === undefined
+        ? patch.email === undefined
+          ? {}
+          : // Verified describes the address: another one is unverified until proved.
+            {
+              email_verified: sql<
+                0 | 1
+              >`case when lower(email) = lower(${patch.email}) then email_verified else ${sql.raw(this.#dialect === 'sqlite' ? '0' : 'false')} end`,
+            }
+        : { email_verified: toFlag(patch.emailVerified) }),
     }
     if (Object.keys(values).length === 0) return this.findById(id)
     try {
@@ -214,6 +226,25 @@ export class SqlUserStore implements UserStore {
     } catch (error) {
       return rethrowUnique(error)
     }
+  }
+
+  async reserveId(): Promise<number> {
+    if (this.#dialect === 'postgres') {
+      const { rows } = await sql<{
+        id: number | string
+      }>`select nextval(pg_get_serial_sequence('users', 'id')) as id`.execute(this.#db)
+      return toNumber(rows[0]?.id ?? 0)
+    }
+    // AUTOINCREMENT keeps the largest id ever used in sqlite_sequence, an ordinary table.
+    return this.#writers.transaction(async (tx) => {
+      const bumped = await sql<{
+        seq: number
+      }>`update sqlite_sequence set seq = seq + 1 where name = 'users' returning seq`.execute(tx)
+      const seq = bumped.rows[0]?.seq
+      if (seq !== undefined) return toNumber(seq)
+      await sql`insert into sqlite_sequence (name, seq) values ('users', 1)`.execute(tx)
+      return 1
+    })
   }
 
   async delete(id: number): Promise<boolean> {

@@ -1,0 +1,170 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { passwordLengthError } from '../../accounts/passwords/limits.js'
+import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
+import { readEmailField } from '../../accounts/validators/registration.js'
+import { NotAuthenticated, UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { PATHS } from '@tessera/protocol'
+import type { AccountMailFlows, RouteDeps } from '../deps.js'
+import { contextOf, defineRoute, type Handler, principalOf } from '../route.js'
+import { type LinkPageKind, LINK_PAGE_SCRIPT, linkPageHtml, setLinkPageHeaders } from './link-pages.js'
+
+/** The answers of the requests that may send mail: the same whoever the address belongs to. */
+export const MAIL_ANSWERS = {
+  passwordReset: {
+    detail: 'If an account uses this address, a link to reset its password has been sent to it.',
+  },
+  verificationResent: { detail: 'If this address needs confirming, a new link has been sent to it.' },
+  emailChange: { detail: 'A confirmation link has been sent to the new address.' },
+} as const
+
+const LINK_SCRIPT_PATH = '/links/page.js'
+
+/** A token field: required, a string (its form is the flows' to judge, with one message for all). */
+const TOKEN_FIELD = { trimWhitespace: true, maxLength: 200 } as const
+
+function readEmail(body: unknown): string {
+  const source = requireObject(body)
+  const email = readEmailField(Object.hasOwn(source, 'email'), source.email)
+  if (!email.ok) throw new ValidationFailed({ email: email.errors })
+  return email.value
+}
+
+/**
+ * Password reset, e-mail verification and e-mail change (issue 20). Requests that send mail
+ * answer 202 with a fixed body; links' `GET` serves a page and consumes nothing (link-pages.ts).
+ */
+export function accountMailRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  prefix: string,
+  /** The API's path as clients see it (mount path + prefix): where the page finds its script. */
+  publicApiPath: string,
+  flows: AccountMailFlows,
+): void {
+  const { authenticate } = deps
+  const page =
+    (kind: LinkPageKind): Handler =>
+    (_request, reply) => {
+      setLinkPageHeaders(reply, 'text/html; charset=utf-8')
+      return reply.send(linkPageHtml(kind, publicApiPath + LINK_SCRIPT_PATH))
+    }
+
+  defineRoute(app, authenticate, {
+    path: prefix + LINK_SCRIPT_PATH,
+    handlers: {
+      GET: (_request, reply) => {
+        setLinkPageHeaders(reply, 'text/javascript; charset=utf-8')
+        return reply.send(LINK_PAGE_SCRIPT)
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passwordReset,
+    before: deps.limit('mail'),
+    handlers: {
+      POST: async (request, reply) => {
+        flows.reset.request(readEmail(request.body), contextOf(request))
+        reply.code(202)
+        return MAIL_ANSWERS.passwordReset
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passwordResetConfirm,
+    noStore: true,
+    // Each attempt that gets past the token costs a password hash.
+    beforeMethods: { POST: deps.limit('password') },
+    handlers: {
+      GET: page('password_reset'),
+      POST: async (request) => {
+        const input = readCharFields(request.body, {
+          token: TOKEN_FIELD,
+          new_password: { trimWhitespace: false, validators: [passwordLengthError] },
+        })
+        await flows.reset.confirm(input.token, input.new_password, contextOf(request))
+        return { detail: 'Your password has been reset. Every session was signed out.' }
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.emailVerify,
+    noStore: true,
+    beforeMethods: { POST: deps.limit('mail') },
+    handlers: {
+      GET: page('email_verify'),
+      POST: async (request) => {
+        const { token } = readCharFields(request.body, { token: TOKEN_FIELD })
+        await flows.verification.verify(token, contextOf(request))
+        return { detail: 'Your e-mail address is confirmed.' }
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.emailVerifyResend,
+    before: deps.limit('mail'),
+    handlers: {
+      POST: async (request, reply) => {
+        const principal = await optionalPrincipal(deps, request)
+        if (principal !== undefined) flows.verification.resendFor(principal, contextOf(request))
+        else flows.verification.resendTo(readEmail(request.body), contextOf(request))
+        reply.code(202)
+        return MAIL_ANSWERS.verificationResent
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.emailChange,
+    authenticated: true,
+    before: deps.limit('mail'),
+    handlers: {
+      POST: async (request, reply) => {
+        const email = readEmail(request.body)
+        const user = await deps.users.findById(principalOf(request).userId)
+        if (user === undefined) throw new UserNotFound()
+        flows.change.request(user, email, contextOf(request))
+        reply.code(202)
+        return MAIL_ANSWERS.emailChange
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.emailChangeConfirm,
+    noStore: true,
+    beforeMethods: { POST: deps.limit('mail') },
+    handlers: {
+      GET: page('email_change_confirm'),
+      POST: async (request) => {
+        const { token } = readCharFields(request.body, { token: TOKEN_FIELD })
+        await flows.change.confirm(token, contextOf(request))
+        return { detail: 'Your account uses its new e-mail address now.' }
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.emailChangeCancel,
+    noStore: true,
+    beforeMethods: { POST: deps.limit('mail') },
+    handlers: {
+      GET: page('email_change_cancel'),
+      POST: async (request) => {
+        const { token } = readCharFields(request.body, { token: TOKEN_FIELD })
+        await flows.change.cancel(token, contextOf(request))
+        return { detail: 'The e-mail change is cancelled.' }
+      },
+    },
+  })
+}
+
+/** The user of a request that may carry an access token; a token that is present must be valid. */
+async function optionalPrincipal(deps: RouteDeps, request: FastifyRequest): Promise<number | undefined> {
+  const principal = await deps.authenticate(request)
+  if (principal === undefined && request.headers.authorization !== undefined) throw new NotAuthenticated()
+  return principal?.userId
+}
