@@ -1,7 +1,13 @@
 // The demo page: the Tessera client in cookie mode, driving register, log in, a forgotten
 // password, the verification banner, profile, the protected route, silent refreshes and log out.
 // No inline script or style (the page's CSP).
-import { createTesseraClient, errorFromResponse, TesseraClientError, type UserView } from '@tessera/client'
+import {
+  createTesseraClient,
+  decodeJwtPayload,
+  errorFromResponse,
+  TesseraClientError,
+  type UserView,
+} from '@tessera/client'
 
 /** After a failed renewal, the next try waits this long (the server may be throttling us). */
 const RETRY_GAP_MS = 5000
@@ -44,7 +50,9 @@ async function render(): Promise<void> {
   $('profile-username').textContent = user.username
   $('profile-email').textContent = user.email
   $('profile-joined').textContent = new Date(user.date_joined).toLocaleString()
-  $('verify-banner').hidden = user.email_verified !== false
+  // The access token says whether the address is verified (`email_verified`, false until it is).
+  const access = await client.getAccessToken()
+  $('verify-banner').hidden = (access ? decodeJwtPayload(access) : undefined)?.email_verified !== false
   clearError()
 }
 

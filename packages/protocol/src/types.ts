@@ -23,8 +23,6 @@ export interface UserView {
   email: string
   date_joined: string
   last_login: string | null
-  /** Whether the user proved they own `email` (absent from servers without the mail flows). */
-  email_verified?: boolean
 }
 
 export interface RegisterAnswer {
