@@ -37,7 +37,8 @@ describe('@tessera/client account recovery calls', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite', { EMAIL_BACKEND: 'memory', EMAIL_POLL_INTERVAL: 1 })
     baseUrl = await server.app.listen({ host: '127.0.0.1', port: 0 })
-    sent = (server.mail?.transport as MemoryTransport).sent
+    if (server.mail === undefined) throw new Error('the server was composed without its mail flows')
+    sent = (server.mail.transport as MemoryTransport).sent
   })
   afterAll(async () => {
     await server?.dispose()
