@@ -70,6 +70,44 @@ describe('users import-django', () => {
     }
   })
 
+  it('keeps the verified state the dump gives: a custom email_verified field or a verified allauth address', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-import-db-'))
+    dirs.push(dir)
+    const env = { TESSERA_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}` }
+    expect((await runCommand(env, 'migrate')).code).toBe(0)
+    const file = dumpFile([
+      user(11, 'ann', { email_verified: true }),
+      user(12, 'ben'),
+      user(13, 'cat'),
+      user(14, 'dan'),
+      // allauth: ben's own address verified; cat's verified address is another one; dan's unverified.
+      { model: 'account.emailaddress', pk: 1, fields: { user: 12, email: '12@EXAMPLE.com', verified: true } },
+      {
+        model: 'account.emailaddress',
+        pk: 2,
+        fields: { user: 13, email: 'other@example.com', verified: true },
+      },
+      {
+        model: 'account.emailaddress',
+        pk: 3,
+        fields: { user: 14, email: '14@example.com', verified: false },
+      },
+    ])
+    const result = await runCommand(env, 'users', 'import-django', file)
+    expect(result.code, result.err).toBe(0)
+    expect(result.out).toContain('Imported 4 user(s).')
+    const stores = await openStores(env.TESSERA_DATABASE_URL)
+    try {
+      const verified = async (id: number) => (await stores.users.findById(id))?.emailVerified
+      expect(await verified(11)).toBe(true)
+      expect(await verified(12)).toBe(true)
+      expect(await verified(13)).toBe(false)
+      expect(await verified(14)).toBe(false)
+    } finally {
+      await stores.lifecycle.close()
+    }
+  })
+
   it('an unexpected database error imports nobody, and says so', async () => {
     const schema = randomSchemaName()
     schemas.push(schema)

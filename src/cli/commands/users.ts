@@ -35,6 +35,9 @@ const date = (value: unknown): Date | null => {
  * Users and groups from `manage.py dumpdata auth.user auth.group` (or a custom user model with
  * the same fields). User ids are kept, so tokens a Django service issued keep naming the same user
  * during a gradual move; password hashes are kept as they are and upgraded at the next login.
+ * An address counts as verified when the dump says so: an `email_verified` field on a custom user
+ * model, or a verified django-allauth `account.emailaddress` for the user's own address (add
+ * `account.emailaddress` to the dumpdata command). Anything else arrives unverified.
  */
 export function parseDjangoDump(json: string): {
   users: (NewUser & { groups: string[] })[]
@@ -49,6 +52,12 @@ export function parseDjangoDump(json: string): {
       groupNames.set(record.pk, record.fields.name)
     }
   }
+  /** `userPk:lower-cased address` of every verified django-allauth address. */
+  const verifiedAddresses = new Set(
+    records
+      .filter((record) => record.model === 'account.emailaddress' && record.fields.verified === true)
+      .map((record) => `${String(record.fields.user)}:${text(record.fields.email).toLowerCase()}`),
+  )
   const users = records
     .filter((record) => record.model.endsWith('.user') && typeof record.fields.username === 'string')
     .map((record) => {
@@ -71,6 +80,8 @@ export function parseDjangoDump(json: string): {
         isSuperuser: f.is_superuser === true,
         dateJoined: date(f.date_joined) ?? new Date(),
         lastLogin: date(f.last_login),
+        emailVerified:
+          f.email_verified === true || verifiedAddresses.has(`${record.pk}:${text(f.email).toLowerCase()}`),
         groups,
       }
     })
