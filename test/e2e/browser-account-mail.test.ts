@@ -5,33 +5,20 @@
  * goes once the address is confirmed. Link pages and the demo run under their strict CSPs.
  * A missing Chromium fails this suite (it never skips).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { build } from 'vite'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
+import { buildDemo, FAST_HASHING, launchChromium, SHOTS } from './chromium.js'
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ROOT = resolve(import.meta.dirname, '../..')
-const SHOTS = join(ROOT, 'test-output/screenshots')
 const USER = { username: 'forgetful', email: 'forgetful@example.com', password: 'Forgetful-Pass-123' }
 const NEW_PASSWORD = 'Remembered-Pass-456'
 /** A user who never asked for a reset (a reset proves the address too, and verifies it). */
 const NEWCOMER = { username: 'newcomer', email: 'newcomer@example.com', password: 'Newcomer-Pass-789' }
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** A port nobody listens on now, so that FRONTEND_URL can name the server's own address. */
 async function freePort(): Promise<number> {
@@ -69,17 +56,9 @@ describe('account mail in Chromium', () => {
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)
-    }
-    mkdirSync(SHOTS, { recursive: true })
     dir = mkdtempSync(join(tmpdir(), 'tessera-browser-mail-'))
     const demoDir = join(dir, 'web')
-    await build({
-      configFile: join(ROOT, 'web/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: demoDir, emptyOutDir: true },
-    })
+    await buildDemo(demoDir)
     smtp = await startTestSmtp()
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
@@ -92,9 +71,7 @@ describe('account mail in Chromium', () => {
         overrides: {
           DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
           KEY_DIR: join(dir, 'keys'),
-          ARGON2_MEMORY_KIB: 1024,
-          ARGON2_ITERATIONS: 1,
-          LOGIN_TIMING_PBKDF2_ITERATIONS: 0,
+          ...FAST_HASHING,
           RATE_LIMIT_ENABLED: false,
           EMAIL_BACKEND: 'smtp',
           EMAIL_URL: smtp.url,
@@ -106,7 +83,7 @@ describe('account mail in Chromium', () => {
       },
     })
     await server.app.listen({ host: '127.0.0.1', port })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchChromium()
     const registered = await server.app.inject({ method: 'POST', url: '/api/register/', payload: USER })
     expect(registered.statusCode, registered.body).toBe(201)
   }, 90_000)

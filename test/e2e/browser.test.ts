@@ -7,20 +7,17 @@
  * served over plain http://127.0.0.1, where Chromium drops Secure cookies (only http://localhost
  * counts as a secure context).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from 'playwright-core'
-import { build } from 'vite'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
+import { buildDemo, FAST_HASHING, launchChromium, SHOTS } from './chromium.js'
 import { cookieOf, type Exchange, type RecordingProxy, startRecordingProxy } from './recording-proxy.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ROOT = resolve(import.meta.dirname, '../..')
-const SHOTS = join(ROOT, 'test-output/screenshots')
 const USER = { username: 'browser', email: 'browser@example.com', password: 'Browser-Pass-123' }
 /**
  * Short-lived tokens, as the issue's report had: the client renews a sixth of the lifetime before
@@ -30,16 +27,6 @@ const USER = { username: 'browser', email: 'browser@example.com', password: 'Bro
 const ACCESS_LIFETIME = 6
 const RENEWAL_MS = (ACCESS_LIFETIME - 1) * 1000
 const HELLO = '{"message":"Hello, World!"}'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** The refresh requests of a session that reached the server, in order. */
 const refreshesIn = (log: readonly Exchange[]) =>
@@ -67,19 +54,10 @@ describe('demo page in Chromium', () => {
   const failedResponses: string[] = []
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)
-    }
-    mkdirSync(SHOTS, { recursive: true })
     dir = mkdtempSync(join(tmpdir(), 'tessera-browser-'))
     const demoDir = join(dir, 'web')
-    await build({
-      configFile: join(ROOT, 'web/vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: demoDir, emptyOutDir: true },
-    })
     // The page must run under `script-src 'self'; style-src 'self'`: nothing inline.
-    const built = readFileSync(join(demoDir, 'index.html'), 'utf8')
+    const built = await buildDemo(demoDir)
     expect(built).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=/)
     expect(built).toMatch(/<link rel="stylesheet"[^>]* href="\/assets\/[^"]+\.css"/)
     server = await buildServer({
@@ -92,9 +70,7 @@ describe('demo page in Chromium', () => {
           DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
           KEY_DIR: join(dir, 'keys'),
           ACCESS_TOKEN_LIFETIME: ACCESS_LIFETIME,
-          ARGON2_MEMORY_KIB: 1024,
-          ARGON2_ITERATIONS: 1,
-          LOGIN_TIMING_PBKDF2_ITERATIONS: 0,
+          ...FAST_HASHING,
           RATE_LIMIT_ENABLED: false,
         },
       },
@@ -103,7 +79,7 @@ describe('demo page in Chromium', () => {
     // cookies they really carried, as the server saw them.
     proxy = await startRecordingProxy(await server.app.listen({ host: '127.0.0.1', port: 0 }))
     url = proxy.url
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    browser = await launchChromium()
     context = await browser.newContext()
     context.on('response', (response: Response) => {
       const request = `${response.request().method()} ${response.url()}`

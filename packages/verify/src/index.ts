@@ -6,12 +6,12 @@
 export { createVerifier, type Verifier, type VerifierOptions } from './create-verifier.js'
 export type { TokenType, VerifiedToken } from './engine/types.js'
 export type { RevocationFeedStatus } from './feed-status.js'
+export { type ExpressOptions, tesseraExpress } from './guard/express.js'
 export {
   type AuthenticatedRequest,
   admin,
   authenticated,
   authenticatedOrReadOnly,
-  type ExpressOptions,
   type Guard,
   type GuardOptions,
   guarded,
@@ -19,9 +19,8 @@ export {
   hasScope,
   type TesseraUser,
   tesseraAuth,
-  tesseraExpress,
   type UserGuard,
-} from './guard/index.js'
+} from './guard/plugin.js'
 export { userOf } from './guard/principal.js'
 export { authErrorResponse, type ErrorResponse } from './responses.js'
 export type { RedisSubscriber, RevocationRedisOptions } from './revocation-redis.js'

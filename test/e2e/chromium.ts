@@ -1,0 +1,50 @@
+/**
+ * What the browser suites share: Debian's Chromium (a missing one fails the suite, never skips it),
+ * the flags this closed network needs, the demo page built with Vite into a folder, and the
+ * screenshots folder.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { type Browser, chromium } from 'playwright-core'
+import { build } from 'vite'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const SHOTS = join(ROOT, 'test-output/screenshots')
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Headless, and no background connections: this machine's closed network refuses them. */
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** @throws Error naming the fix when Chromium is not installed */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)
+  }
+  mkdirSync(SHOTS, { recursive: true })
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+}
+
+/** Builds the demo page into `outDir` and returns its index.html. */
+export async function buildDemo(outDir: string): Promise<string> {
+  await build({
+    configFile: join(ROOT, 'web/vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  })
+  return readFileSync(join(outDir, 'index.html'), 'utf8')
+}
+
+/** Cheap argon2id and no login-timing reference: the browser suites test pages, not hashing. */
+export const FAST_HASHING = {
+  ARGON2_MEMORY_KIB: 1024,
+  ARGON2_ITERATIONS: 1,
+  LOGIN_TIMING_PBKDF2_ITERATIONS: 0,
+} as const
