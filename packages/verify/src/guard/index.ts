@@ -10,6 +10,8 @@ export {
   guarded,
   hasRole,
   hasScope,
+  recentAuth,
+  requireMfa,
   type TesseraUser,
   tesseraAuth,
   type UserGuard,
