@@ -470,6 +470,7 @@ function composeMfa(
     clock,
     audit,
     challengeTimeout: settings.WEBAUTHN_CHALLENGE_TIMEOUT,
+    userHandle: (userId) => box.tag('webauthn-user-handle', String(userId)),
     notify,
     afterRemoval: (userId) => factors.dropCodesIfNoFactor(userId),
   })

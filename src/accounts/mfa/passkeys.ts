@@ -7,7 +7,6 @@
  * login and preferred otherwise; the signature counter must grow when the authenticator keeps one
  * (WebAuthn §6.1.1), and a use is recorded only if the counter is still the one checked.
  */
-import { randomBytes } from 'node:crypto'
 import {
   type AuthenticationResponseJSON,
   generateAuthenticationOptions,
@@ -42,6 +41,11 @@ export interface PasskeyDeps {
   /** How long a challenge may be answered, seconds. */
   challengeTimeout: number
   notify?: (userId: number, change: FactorChange) => void
+  /**
+   * The user handle authenticators keep for `userId`: stable (one passkey per authenticator and
+   * account), and never the user id itself (WebAuthn §14.6.1).
+   */
+  userHandle: (userId: number) => string
   /** After a passkey goes: recovery codes go too when no factor is left. */
   afterRemoval?: (userId: number) => Promise<void>
 }
@@ -113,8 +117,7 @@ export class Passkeys {
     const existing = await this.deps.store.listFor(user.id)
     if (existing.length >= MAX_PASSKEYS)
       throw new ValidationFailed({ non_field_errors: [`At most ${MAX_PASSKEYS} passkeys per account.`] })
-    // One user handle per user: an authenticator then keeps one passkey per account.
-    const handle = existing[0]?.userHandle ?? randomBytes(32).toString('base64url')
+    const handle = this.deps.userHandle(user.id)
     const options = await generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
@@ -157,12 +160,10 @@ export class Passkeys {
     if (!verification.verified) throw invalidPasskey()
     const info = verification.registrationInfo
     if ((await this.deps.store.find(info.credential.id)) !== undefined) throw invalidPasskey()
-    const existing = await this.deps.store.listFor(user.id)
-    const userHandle = existing[0]?.userHandle ?? (response.response as { userHandle?: string }).userHandle
     const passkey: PasskeyRecord = {
       id: info.credential.id,
       userId: user.id,
-      userHandle: userHandle ?? '',
+      userHandle: this.deps.userHandle(user.id),
       publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
       counter: info.credential.counter,
       transports: (response.response.transports ?? []).filter((t): t is string => typeof t === 'string'),

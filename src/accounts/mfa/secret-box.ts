@@ -4,7 +4,7 @@
  * data, so a stored value copied onto another user's row does not decrypt. A copy of the database
  * alone opens no authenticator. Stored as `v1.<key id>.<iv>.<ciphertext>.<tag>` (base64url).
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto'
 
 /** The key used when `MFA_SECRET_KEY` is not set outside production: it protects nothing. */
 export const DEVELOPMENT_MFA_KEY = 'tessera-development-mfa-key: set MFA_SECRET_KEY in production'
@@ -16,6 +16,11 @@ export class SecretBox {
   constructor(secret: string) {
     this.#key = Buffer.from(hkdfSync('sha256', secret, 'tessera-mfa', 'tessera mfa secret box v1', 32))
     this.#kid = createHash('sha256').update(this.#key).digest('base64url').slice(0, 8)
+  }
+
+  /** A stable, unguessable identifier for `value` in `purpose` (base64url of an HMAC-SHA256). */
+  tag(purpose: string, value: string): string {
+    return createHmac('sha256', this.#key).update(`${purpose}:${value}`).digest('base64url')
   }
 
   seal(plain: string, userId: number): string {
