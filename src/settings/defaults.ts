@@ -325,13 +325,13 @@ export const SPECS: Specs = {
   WEBAUTHN_RP_ID: s(
     kind.optionalString,
     null,
-    'WebAuthn relying party id (a domain); default: the host of FRONTEND_URL, else localhost; production requires it',
+    'WebAuthn relying party id (a domain the origins are on); default: the host of FRONTEND_URL, else localhost',
   ),
   WEBAUTHN_RP_NAME: s(kind.string, 'Tessera', 'relying party name shown by authenticators'),
   WEBAUTHN_ORIGINS: s(
     kind.list,
     [],
-    'origins passkey ceremonies may come from; default: FRONTEND_URL, else http://localhost:PORT; production requires https ones',
+    'origins passkey ceremonies may come from; default: the origin of FRONTEND_URL, else http://localhost:PORT; production: https only',
   ),
   WEBAUTHN_CHALLENGE_TIMEOUT: s(kind.duration, 300, 'how long a WebAuthn challenge may be answered, seconds'),
 }

@@ -296,14 +296,12 @@ function checkMfaProduction(settings: Settings): void {
       `production encrypts TOTP secrets with a key of at least ${MIN_HMAC_SECRET_BYTES} bytes (openssl rand -base64 48)`,
     )
   }
-  if (settings.WEBAUTHN_RP_ID === null) {
-    throw new SettingsError('WEBAUTHN_RP_ID', 'production needs the passkey relying party id (example.com)')
-  }
-  if (
-    settings.WEBAUTHN_ORIGINS.length === 0 ||
-    settings.WEBAUTHN_ORIGINS.some((o) => !o.startsWith('https://'))
-  ) {
-    throw new SettingsError('WEBAUTHN_ORIGINS', 'production needs the https origins passkeys are used from')
+  // The relying party defaults to FRONTEND_URL's host, which production requires: https only.
+  if (relyingParty(settings).origins.some((origin) => !origin.startsWith('https://'))) {
+    throw new SettingsError(
+      'WEBAUTHN_ORIGINS',
+      'production uses passkeys from https origins only (set WEBAUTHN_ORIGINS, or an https FRONTEND_URL)',
+    )
   }
 }
 
