@@ -5,7 +5,11 @@
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto'
 
-type Cbor = number | string | Uint8Array | Map<Cbor, Cbor> | Record<string, Cbor>
+type Cbor = number | string | Uint8Array | CborMap | CborRecord
+interface CborMap extends Map<Cbor, Cbor> {}
+interface CborRecord {
+  [key: string]: Cbor
+}
 
 function head(major: number, length: number): Buffer {
   if (length < 24) return Buffer.from([(major << 5) | length])

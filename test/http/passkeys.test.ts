@@ -52,7 +52,13 @@ for (const backend of BACKENDS) {
       await server.createUser({ username: 'ada', password: PASSWORD })
       const { access } = (await passwordLogin('ada')).json() as { access: string }
       const options = await post(app, '/api/passkeys/register/options/', {}, bearer(access))
-      const body = options.json() as Record<string, any>
+      const body = options.json() as {
+        rp: unknown
+        user: { name: string; id: string }
+        attestation: string
+        authenticatorSelection: unknown
+        challenge: string
+      }
       expect(body.rp).toEqual({ name: 'Example', id: 'example.com' })
       expect(body.user.name).toBe('ada')
       expect(body.user.id).not.toBe(String(claimsOf(access).user_id))
@@ -62,7 +68,7 @@ for (const backend of BACKENDS) {
         userVerification: 'preferred',
       })
       const authenticator = new SoftwareAuthenticator({ rpId: 'example.com', origin: ORIGIN })
-      const credential = authenticator.create(body as { challenge: string; user: { id: string } })
+      const credential = authenticator.create(body)
       const res = await post(app, '/api/passkeys/register/', { credential, name: 'Laptop' }, bearer(access))
       expect(res.statusCode, res.body).toBe(201)
       expect(res.json()).toMatchObject({
