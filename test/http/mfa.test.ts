@@ -391,6 +391,52 @@ for (const backend of BACKENDS) {
   })
 }
 
+describe('the two-step login on a listening server (sqlite)', () => {
+  let server: TestServer
+  let base: string
+  beforeAll(async () => {
+    server = await startTestServer('sqlite')
+    base = await server.app.listen({ host: '127.0.0.1', port: 0 })
+  })
+  afterAll(async () => {
+    await server?.dispose()
+  })
+
+  const send = async (path: string, body: object, access?: string) => {
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(access ? { authorization: `Bearer ${access}` } : {}),
+      },
+      body: JSON.stringify(body),
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers }
+  }
+
+  it('enrols, is asked for the code, and completes with it over real HTTP', async () => {
+    await server.createUser({ username: 'real', password: PASSWORD })
+    const first = await send('/api/token/', { username: 'real', password: PASSWORD })
+    const access = first.body.access as string
+    const { secret } = (await send('/api/mfa/totp/setup/', {}, access)).body as { secret: string }
+    expect(
+      (await send('/api/mfa/totp/confirm/', { code: codeAt(secret, server.clock.now()) }, access)).status,
+    ).toBe(200)
+    server.clock.advance(30)
+    const asked = await send('/api/token/', { username: 'real', password: PASSWORD })
+    expect(asked.status).toBe(401)
+    expect(asked.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(asked.body.code).toBe('mfa_required')
+    const done = await send('/api/token/mfa/', {
+      mfa_token: asked.body.mfa_token as string,
+      code: codeAt(secret, server.clock.now()),
+    })
+    expect(done.status).toBe(200)
+    expect(done.headers.get('cache-control')).toContain('no-store')
+    expect(claimsOf(done.body.access as string).amr).toEqual(['pwd', 'otp', 'mfa'])
+  })
+})
+
 describe('MFA_REQUIRED_FOR_STAFF (sqlite)', () => {
   let server: TestServer
   beforeAll(async () => {
