@@ -19,6 +19,7 @@ export type AccountMailTemplate =
   | 'signup_existing'
   | 'email_change_confirm'
   | 'email_change_notice'
+  | 'mfa_changed'
 
 export interface AccountMail {
   template: AccountMailTemplate

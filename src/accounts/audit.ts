@@ -30,6 +30,17 @@ export const AUDIT_EVENTS = [
   'group_created',
   'group_member_added',
   'group_member_removed',
+  // Second factors (issue 21).
+  'mfa_challenge_issued',
+  'mfa_failed',
+  'mfa_totp_enabled',
+  'mfa_totp_disabled',
+  'mfa_recovery_codes_regenerated',
+  'mfa_recovery_code_used',
+  'mfa_reset',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_login_failed',
 ] as const
 export type AuditEventName = (typeof AUDIT_EVENTS)[number]
 

@@ -7,6 +7,7 @@ import type { TokenType, VerifiedToken } from '../tokens/types.js'
 import type { OutstandingToken, Replacement, TokenLedger, UserRecord, UserStore } from '../store/ports.js'
 import type { AuditLog } from './audit.js'
 import type { RequestContext } from './context.js'
+import { type Authentication, authenticationOf, withAuthentication } from './mfa/authentication.js'
 import { sessionVoidUntil } from './session-end.js'
 import type { UserGate } from './user-gate.js'
 
@@ -112,9 +113,12 @@ export class SessionService {
     return codec.reserve(type)
   }
 
-  /** A fresh pair for a user who just proved who they are; starts a new session (token family). */
-  async obtainPair(user: UserRecord, ctx: RequestContext): Promise<IssuedPair> {
-    const claims = await this.#claimsFor(user)
+  /**
+   * A fresh pair for a user who just proved who they are; starts a new session (token family).
+   * `auth` says how (`amr`, `auth_time`); without it, a password login now.
+   */
+  async obtainPair(user: UserRecord, ctx: RequestContext, auth?: Authentication): Promise<IssuedPair> {
+    const claims = withAuthentication(await this.#claimsFor(user), auth ?? this.passwordLogin())
     const reserved = await this.#reserve('refresh', user.id)
     const sessionId = reserved.jti
     const accessReserved = await this.#reserve('access', user.id)
@@ -124,6 +128,11 @@ export class SessionService {
     const refresh = await this.#issue('refresh', user.id, sessionId, claims, { reserved })
     const access = await this.#issue('access', user.id, sessionId, claims, { reserved: accessReserved })
     return { access: access.token, refresh: refresh.token, refreshJti: refresh.jti }
+  }
+
+  /** The authentication of a password login happening now. */
+  passwordLogin(): Authentication {
+    return { amr: ['pwd'], authTime: toEpochSeconds(this.deps.clock.now()) }
   }
 
   /**
@@ -142,7 +151,10 @@ export class SessionService {
     // The cut-offs are held in memory and kept fresh (poll / Redis): no read for them.
     // Sessions ended are the ledger's to judge: it blacklisted their refresh tokens.
     if (gate.revokedByCutoff(verified, gate.cutoffOf(verified.userId))) throw new TokenInvalid('revoked')
-    return { user: found.user, claims: customClaims(found.user, found.groups) }
+    return {
+      user: found.user,
+      claims: withAuthentication(customClaims(found.user, found.groups), authenticationOf(verified)),
+    }
   }
 
   /** `findWithGroups` for a store without it: groups are read only for an active user. */
@@ -221,7 +233,8 @@ export class SessionService {
     const child =
       rotation.outcome === 'already_rotated' ? await this.#repeatedRefresh(old, rotation, ctx) : reserved
     const sessionId = rotation.familyId
-    const claims = customClaims(account.user, account.groups)
+    // The session's authentication travels in its refresh token: a refresh is not a login.
+    const claims = withAuthentication(customClaims(account.user, account.groups), authenticationOf(old))
     const refresh = await this.#issue('refresh', old.userId, sessionId, claims, { reserved: child })
     const access = await this.#issue('access', old.userId, sessionId, claims, { reserved: accessReserved })
     void this.deps.audit.record('refresh', { userId: old.userId, context: ctx })
@@ -308,10 +321,10 @@ export class SessionService {
   }
 
   /** `/token/sliding/`: one token that is both access and refreshable until its refresh deadline. */
-  async obtainSliding(user: UserRecord): Promise<string> {
+  async obtainSliding(user: UserRecord, auth?: Authentication): Promise<string> {
     const { settings, clock } = this.deps
     const deadline = toEpochSeconds(clock.now()) + settings.SLIDING_TOKEN_REFRESH_LIFETIME
-    const claims = await this.#claimsFor(user)
+    const claims = withAuthentication(await this.#claimsFor(user), auth ?? this.passwordLogin())
     const issued = await this.#issue('sliding', user.id, null, claims, {
       extra: { [settings.SLIDING_TOKEN_REFRESH_EXP_CLAIM]: deadline },
     })

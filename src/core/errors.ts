@@ -123,3 +123,44 @@ export class NoActiveAccountForToken extends TesseraError {
     super('No active account found for the given token.')
   }
 }
+
+/**
+ * The password was right, and the account has a second factor: no tokens yet. The answer (401)
+ * carries `mfa_token`, for `POST /api/token/mfa/`, and the methods the user can complete it with.
+ */
+export class MfaRequired extends TesseraError {
+  override readonly code = 'mfa_required'
+  constructor(
+    readonly mfaToken: string,
+    readonly methods: readonly string[],
+  ) {
+    super('A second factor is required to complete this login.')
+  }
+}
+
+/** An `mfa_token` that is unknown, expired, used, or out of attempts: the login starts over. */
+export class MfaTokenInvalid extends TesseraError {
+  override readonly code = 'mfa_token_invalid'
+  constructor() {
+    super('The login has expired or was already completed. Log in again.')
+  }
+}
+
+/** A wrong, stale or replayed second factor on a live `mfa_token` (it may be tried again). */
+export class MfaFailed extends TesseraError {
+  override readonly code = 'authentication_failed'
+  constructor() {
+    super('Invalid or expired second factor.')
+  }
+}
+
+/**
+ * A token limited to enrolling a second factor (`MFA_REQUIRED_FOR_STAFF`) used for anything else:
+ * the user sets up a factor, then logs in again with it.
+ */
+export class MfaEnrollmentRequired extends TesseraError {
+  override readonly code = 'mfa_enrollment_required'
+  constructor() {
+    super('Set up a second factor, then log in again with it.')
+  }
+}

@@ -23,6 +23,8 @@ import { accountRoutes } from './routes/account.js'
 import { accountMailRoutes } from './routes/account-mail.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
+import { mfaRoutes } from './routes/mfa.js'
+import { passkeyRoutes } from './routes/passkeys.js'
 import { revocationRoutes } from './routes/revocations.js'
 import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -138,6 +140,10 @@ export async function tesseraRoutes(
     sessionRoutes(tokens, limited, prefix, browser)
     accountRoutes(tokens, limited, prefix)
     if (deps.mail) accountMailRoutes(tokens, limited, prefix, layout.mountPath + prefix, deps.mail)
+    if (deps.mfa) {
+      mfaRoutes(tokens, limited, prefix, browser, deps.mfa)
+      passkeyRoutes(tokens, limited, prefix, browser, deps.mfa)
+    }
     const { clients } = deps
     if (clients) {
       // Its own scope: only this endpoint accepts a form-encoded body (RFC 7662 §2.1).

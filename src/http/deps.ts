@@ -4,6 +4,9 @@ import type { EmailChange } from '../accounts/email-change.js'
 import type { EmailVerification } from '../accounts/email-verification.js'
 import type { PasswordReset } from '../accounts/password-reset.js'
 import type { LoginService, PasswordVerifier } from '../accounts/login.js'
+import type { SecondFactors } from '../accounts/mfa/factors.js'
+import type { MfaLogin } from '../accounts/mfa/mfa-login.js'
+import type { Passkeys } from '../accounts/mfa/passkeys.js'
 import type { SessionService } from '../accounts/sessions.js'
 import type { UserGate } from '../accounts/user-gate.js'
 import type { KeyRing } from '../keys/ring.js'
@@ -25,6 +28,13 @@ export interface AccountMailFlows {
   readonly reset: PasswordReset
   readonly verification: EmailVerification
   readonly change: EmailChange
+}
+
+/** Second factors (issue 21). */
+export interface MfaFlows {
+  readonly factors: SecondFactors
+  readonly login: MfaLogin
+  readonly passkeys: Passkeys
 }
 
 /** Everything the HTTP layer uses, built by the composition root (`src/server`). */
@@ -62,6 +72,8 @@ export interface HttpDeps {
   }
   /** Password reset, e-mail verification and change; without them those endpoints are not served. */
   readonly mail?: AccountMailFlows
+  /** TOTP, recovery codes, passkeys and the second step of logins; without them logins are one step. */
+  readonly mfa?: MfaFlows
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>
 }

@@ -5,6 +5,10 @@ import {
   CsrfFailed,
   EmailNotVerified,
   InvalidClient,
+  MfaEnrollmentRequired,
+  MfaFailed,
+  MfaRequired,
+  MfaTokenInvalid,
   NoActiveAccount,
   NoActiveAccountForToken,
   RegistrationClosed,
@@ -96,6 +100,22 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
   ) {
     return { status: 401, body: { detail: error.message, code: error.code } }
   }
+  if (error instanceof MfaRequired) {
+    // A failed login to a simplejwt-era client (no tokens); the second step's ticket to others.
+    return {
+      status: 401,
+      body: {
+        detail: error.message,
+        code: error.code,
+        mfa_token: error.mfaToken,
+        methods: [...error.methods],
+      } as DetailError,
+    }
+  }
+  if (error instanceof MfaTokenInvalid || error instanceof MfaFailed)
+    return { status: 401, body: { detail: error.message, code: error.code } }
+  if (error instanceof MfaEnrollmentRequired)
+    return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof InvalidClient) {
     // RFC 7662 §2.1 / RFC 6749 §5.2: the client authenticates with HTTP Basic, so say so.
     return {

@@ -7,7 +7,8 @@ import type {
   onRequestHookHandler,
 } from 'fastify'
 import type { RequestContext } from '../accounts/context.js'
-import { NotAuthenticated } from '../core/errors.js'
+import { ENROLLMENT_CLAIM } from '../accounts/mfa/authentication.js'
+import { MfaEnrollmentRequired, NotAuthenticated } from '../core/errors.js'
 import type { Authenticator, Principal } from './authenticate.js'
 import { setApiHeaders, setNoStore } from './api-headers.js'
 import { clientIp } from './client-ip.js'
@@ -45,6 +46,11 @@ export interface RouteSpec {
   readonly before?: readonly onRequestAsyncHookHandler[]
   /** Answers carry tokens or the caller's own data: `Cache-Control: no-store` (RFC 6749 §5.1). */
   readonly noStore?: boolean
+  /**
+   * Accepts tokens limited to enrolling a second factor (`MFA_REQUIRED_FOR_STAFF`); other
+   * protected routes refuse them with 403 `mfa_enrollment_required`.
+   */
+  readonly enrollment?: boolean
   /** Hooks for one method only, run after `before`. */
   readonly beforeMethods?: Partial<Record<Method, readonly onRequestAsyncHookHandler[]>>
 }
@@ -74,7 +80,21 @@ export function defineRoute(app: FastifyInstance, authenticate: Authenticator, s
   defineOne(app, authenticate, spec)
 }
 
-function defineOne(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
+/** The authenticator of a route that refuses enrolment-only tokens. */
+function refusingEnrollment(authenticate: Authenticator): Authenticator {
+  const check = (principal: Principal | undefined) => {
+    if (principal !== undefined && principal.token.claims[ENROLLMENT_CLAIM] === true)
+      throw new MfaEnrollmentRequired()
+    return principal
+  }
+  return (request) => {
+    const result = authenticate(request)
+    return result instanceof Promise ? result.then(check) : check(result)
+  }
+}
+
+function defineOne(app: FastifyInstance, anyToken: Authenticator, spec: RouteSpec): void {
+  const authenticate = spec.enrollment === true ? anyToken : refusingEnrollment(anyToken)
   const allowed = Object.keys(spec.handlers) as Method[]
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
   const authenticated = spec.authenticated === true

@@ -16,6 +16,7 @@ export const TEMPLATE_VARIABLES = {
   signup_existing: ['username', 'email'],
   email_change_confirm: ['username', 'email', 'link', 'valid_for', 'old_email'],
   email_change_notice: ['username', 'email', 'new_email', 'cancel_link', 'valid_for'],
+  mfa_changed: ['username', 'email', 'change'],
 } as const satisfies Record<string, readonly string[]>
 
 export type TemplateName = keyof typeof TEMPLATE_VARIABLES
@@ -84,6 +85,14 @@ const BUILT_IN: Record<TemplateName, Template> = {
       'Your e-mail address is being changed',
       '<p>Hello {{username}},</p><p>Someone asked to change the address of your account from {{email}} to {{new_email}}. The change applies once it is confirmed from the new address.</p><p>If this was not you, cancel it with this link (it works for {{valid_for}}, even after the change was confirmed; it also signs out every session):</p>' +
         button('cancel_link', 'Cancel the change'),
+    ),
+  },
+  mfa_changed: {
+    subject: 'The second factors of your account changed',
+    text: 'Hello {{username}},\n\n{{change}}\n\nIf this was not you, reset your password at once and contact support: someone may have access to your account.\n',
+    html: html(
+      'The second factors of your account changed',
+      '<p>Hello {{username}},</p><p>{{change}}</p><p>If this was not you, reset your password at once and contact support: someone may have access to your account.</p>',
     ),
   },
 }

@@ -11,6 +11,11 @@ import { MailQuota } from '../accounts/mail-quota.js'
 import { PasswordReset } from '../accounts/password-reset.js'
 import { LoginService } from '../accounts/login.js'
 import { LoginThrottle } from '../accounts/login-throttle.js'
+import { type FactorChange, SecondFactors } from '../accounts/mfa/factors.js'
+import { MfaLogin } from '../accounts/mfa/mfa-login.js'
+import { factorNotifier } from '../accounts/mfa/notices.js'
+import { Passkeys } from '../accounts/mfa/passkeys.js'
+import { DEVELOPMENT_MFA_KEY, SecretBox } from '../accounts/mfa/secret-box.js'
 import { FailureFloor } from '../accounts/login-timing.js'
 import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
@@ -18,7 +23,7 @@ import { publishFeedNews } from '../accounts/revocation-feed.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
-import type { AccountMailFlows, HttpDeps } from '../http/deps.js'
+import type { AccountMailFlows, HttpDeps, MfaFlows } from '../http/deps.js'
 import {
   ConsoleTransport,
   MailTemplates,
@@ -29,6 +34,7 @@ import {
   SmtpTransport,
 } from '../mail/index.js'
 import { settingSource } from '../settings/load.js'
+import { relyingParty } from '../settings/relying-party.js'
 import type { Settings } from '../settings/types.js'
 import { MemoryCounterStore } from '../store/memory/counters.js'
 import type {
@@ -100,6 +106,8 @@ export interface TesseraCore {
   readonly codec: TokenCodec
   /** The account mail: flows, outbox, its worker and transport (`transport.sent` with `memory`). */
   readonly mail: TesseraMail
+  /** Second factors: TOTP, recovery codes, passkeys, the second step of logins. */
+  readonly mfa: MfaFlows
   /** Everything the HTTP routes take (src/http/deps.ts). */
   readonly http: HttpDeps
   /** Stops the timers, the key watcher, Redis, the hashing threads and the database. Idempotent. */
@@ -113,6 +121,8 @@ export interface TesseraMail {
   readonly transport: MailTransport
   /** Mail work left to do after answers (see accounts/background.ts). */
   readonly background: Background
+  /** Queues one account mail. */
+  readonly send: MailFlowDeps['send']
 }
 
 /** The transport `EMAIL_BACKEND` names. */
@@ -249,6 +259,14 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       revokeAll: (userId) => accounts.revokeAll(userId),
     })
     mailWorker = mail.worker
+    const mfa = composeMfa(settings, {
+      users: stores.users,
+      database,
+      clock,
+      audit,
+      counters,
+      notify: factorNotifier({ users: stores.users, send: mail.send, background: mail.background }),
+    })
     const login = new LoginService({
       users: stores.users,
       hasher,
@@ -286,6 +304,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       clients: stores.clients,
       revocations: stores.revocations,
       mail: mail.flows,
+      mfa,
       metrics: {
         render:
           options.renderMetrics ??
@@ -328,6 +347,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       metrics,
       codec,
       mail,
+      mfa,
       http,
       close() {
         closing ??= (async () => {
@@ -415,7 +435,63 @@ function composeMail(
     verification: new EmailVerification(deps),
     change: new EmailChange({ ...deps, revokeAll: parts.revokeAll }),
   }
-  return { flows, outbox, worker, transport, background }
+  return { flows, outbox, worker, transport, background, send: deps.send }
+}
+
+/** Second factors: the secret box, TOTP and recovery codes, passkeys and the second login step. */
+function composeMfa(
+  settings: Readonly<Settings>,
+  parts: {
+    users: UserStore
+    database: SqlStores
+    clock: Clock
+    audit: AuditLog
+    counters: CounterStore
+    notify: (userId: number, change: FactorChange) => void
+  },
+): MfaFlows {
+  const { clock, audit, notify } = parts
+  // load.ts requires MFA_SECRET_KEY in production; elsewhere a fixed key keeps development simple.
+  const box = new SecretBox(settings.MFA_SECRET_KEY?.reveal() ?? DEVELOPMENT_MFA_KEY)
+  const factors = new SecondFactors({
+    store: parts.database.mfa,
+    passkeys: parts.database.passkeys,
+    box,
+    clock,
+    audit,
+    issuer: settings.TOTP_ISSUER,
+    window: settings.TOTP_WINDOW,
+    notify,
+  })
+  const passkeys = new Passkeys({
+    store: parts.database.passkeys,
+    users: parts.users,
+    rp: relyingParty(settings),
+    clock,
+    audit,
+    challengeTimeout: settings.WEBAUTHN_CHALLENGE_TIMEOUT,
+    userHandle: (userId) => box.tag('webauthn-user-handle', String(userId)),
+    notify,
+    afterRemoval: (userId) => factors.dropCodesIfNoFactor(userId),
+  })
+  const login = new MfaLogin({
+    store: parts.database.mfa,
+    users: parts.users,
+    factors,
+    passkeys,
+    clock,
+    audit,
+    lifetime: settings.MFA_TOKEN_LIFETIME,
+    maxAttempts: settings.MFA_MAX_ATTEMPTS,
+    throttle: settings.RATE_LIMIT_ENABLED
+      ? new LoginThrottle(parts.counters, {
+          maxFailures: settings.RATE_LIMIT_MFA_PER_ACCOUNT,
+          windowMs: settings.RATE_LIMIT_WINDOW * 1000,
+        })
+      : undefined,
+    requiredForStaff: settings.MFA_REQUIRED_FOR_STAFF,
+  })
+  return { factors, login, passkeys }
 }
 
 /**

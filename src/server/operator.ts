@@ -1,7 +1,12 @@
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
 import type { PasswordHasher } from '../accounts/passwords/index.js'
+import { Background } from '../accounts/background.js'
+import { SecondFactors } from '../accounts/mfa/factors.js'
+import { factorNotifier } from '../accounts/mfa/notices.js'
+import { DEVELOPMENT_MFA_KEY, SecretBox } from '../accounts/mfa/secret-box.js'
 import { UserGate } from '../accounts/user-gate.js'
+import { MailTemplates, Outbox } from '../mail/index.js'
 import { systemClock } from '../core/clock.js'
 import { loadSettings, settingSource } from '../settings/load.js'
 import type { Settings } from '../settings/types.js'
@@ -21,6 +26,8 @@ export interface OperatorContext {
   readonly accounts: AccountAdmin
   /** The audit log, in the database like the server's (no log lines: the command prints). */
   readonly audit: AuditLog
+  /** Second factors: the operator's reset; notices go to the outbox (the servers send them). */
+  readonly factors: SecondFactors
 }
 
 /** Loads settings from `env`, opens the database, runs `work`, and closes it whatever happens. */
@@ -46,11 +53,24 @@ export async function withOperatorContext<T>(
     clock: systemClock,
     settings,
   })
+  const background = new Background(() => {})
+  const outbox = new Outbox(stores.outbox, MailTemplates.load(settings.EMAIL_TEMPLATES_DIR), systemClock)
+  const factors = new SecondFactors({
+    store: stores.mfa,
+    passkeys: stores.passkeys,
+    box: new SecretBox(settings.MFA_SECRET_KEY?.reveal() ?? DEVELOPMENT_MFA_KEY),
+    clock: systemClock,
+    audit,
+    issuer: settings.TOTP_ISSUER,
+    window: settings.TOTP_WINDOW,
+    notify: factorNotifier({ users: stores.users, send: (mail) => outbox.queue(mail), background }),
+  })
   try {
-    return await work({ settings, stores, hasher, accounts, audit })
+    return await work({ settings, stores, hasher, accounts, audit, factors })
   } catch (error) {
     throw explain(error)
   } finally {
+    await background.drain()
     await stores.lifecycle.close()
   }
 }

@@ -294,6 +294,46 @@ export const SPECS: Specs = {
     3,
     'mails per recipient address per window; past it requests answer the same but send nothing',
   ),
+  MFA_SECRET_KEY: s(
+    kind.optionalSecret,
+    null,
+    'key that encrypts TOTP secrets at rest (AES-256-GCM, HKDF-derived); production requires one of at least 32 bytes; never logged',
+  ),
+  MFA_TOKEN_LIFETIME: s(
+    kind.duration,
+    300,
+    'how long the mfa_token of a login waiting for its second factor works, seconds',
+  ),
+  MFA_MAX_ATTEMPTS: s(kind.integer(1, 100), 5, 'second-factor attempts per mfa_token'),
+  RATE_LIMIT_MFA_PER_ACCOUNT: s(
+    kind.integer(1, 1_000_000),
+    10,
+    'failed second-factor attempts per account per window (any mfa_token)',
+  ),
+  MFA_REQUIRED_FOR_STAFF: s(
+    kind.boolean,
+    false,
+    'staff and superusers without a second factor get tokens limited to enrolling one (code mfa_enrollment_required)',
+  ),
+  TOTP_ISSUER: s(kind.string, 'Tessera', 'issuer name authenticator apps show for TOTP'),
+  TOTP_WINDOW: s(kind.integer(0, 5), 1, 'TOTP time steps accepted either side of now (clock drift)'),
+  REAUTHENTICATION_MAX_AGE: s(
+    kind.duration,
+    300,
+    'sensitive actions (password, e-mail, factors) need a login at most this old (auth_time), seconds',
+  ),
+  WEBAUTHN_RP_ID: s(
+    kind.optionalString,
+    null,
+    'WebAuthn relying party id (a domain the origins are on); default: the host of FRONTEND_URL, else localhost',
+  ),
+  WEBAUTHN_RP_NAME: s(kind.string, 'Tessera', 'relying party name shown by authenticators'),
+  WEBAUTHN_ORIGINS: s(
+    kind.list,
+    [],
+    'origins passkey ceremonies may come from; default: the origin of FRONTEND_URL, else http://localhost:PORT; production: https only',
+  ),
+  WEBAUTHN_CHALLENGE_TIMEOUT: s(kind.duration, 300, 'how long a WebAuthn challenge may be answered, seconds'),
 }
 
 /** Variables under `TESSERA_` that are inputs to commands, not settings. */

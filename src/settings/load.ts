@@ -2,6 +2,7 @@ import { SettingsError } from '../core/errors.js'
 import { Secret } from '../core/secret.js'
 import { ModeDefault, NON_SETTING_ENV, SPECS } from './defaults.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
+import { relyingParty } from './relying-party.js'
 import type { Mode, SettingName, Settings } from './types.js'
 import { HMAC_ALGORITHMS } from '@tessera/protocol'
 
@@ -172,6 +173,11 @@ function checkConsistency(settings: Settings): void {
     throw new SettingsError('SIGNING_KEY', 'an HMAC secret shorter than 8 bytes is never acceptable')
   }
   checkMail(settings)
+  relyingParty(settings)
+  const mfaKey = settings.MFA_SECRET_KEY?.reveal()
+  if (mfaKey !== undefined && new TextEncoder().encode(mfaKey).length < 16) {
+    throw new SettingsError('MFA_SECRET_KEY', 'a key shorter than 16 bytes is never acceptable')
+  }
 }
 
 const LINK_PATHS = [
@@ -268,6 +274,7 @@ function checkProduction(settings: Settings, uses: ReadonlySet<SettingsUse>): vo
       'production needs the public URL that links in mails point to (https://app.example.com)',
     )
   }
+  if (uses.has('http')) checkMfaProduction(settings)
   if (
     uses.has('database') &&
     settings.DATABASE_URL.startsWith('sqlite:') &&
@@ -276,6 +283,24 @@ function checkProduction(settings: Settings, uses: ReadonlySet<SettingsUse>): vo
     throw new SettingsError(
       'DATABASE_URL',
       'production uses PostgreSQL; set ALLOW_SQLITE_IN_PRODUCTION=true to run on SQLite deliberately',
+    )
+  }
+}
+
+/** Second factors in production: a real key for TOTP secrets, and a relying party named on purpose. */
+function checkMfaProduction(settings: Settings): void {
+  const key = settings.MFA_SECRET_KEY?.reveal()
+  if (key === undefined || new TextEncoder().encode(key).length < MIN_HMAC_SECRET_BYTES) {
+    throw new SettingsError(
+      'MFA_SECRET_KEY',
+      `production encrypts TOTP secrets with a key of at least ${MIN_HMAC_SECRET_BYTES} bytes (openssl rand -base64 48)`,
+    )
+  }
+  // The relying party defaults to FRONTEND_URL's host, which production requires: https only.
+  if (relyingParty(settings).origins.some((origin) => !origin.startsWith('https://'))) {
+    throw new SettingsError(
+      'WEBAUTHN_ORIGINS',
+      'production uses passkeys from https origins only (set WEBAUTHN_ORIGINS, or an https FRONTEND_URL)',
     )
   }
 }

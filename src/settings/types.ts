@@ -125,6 +125,19 @@ export interface Settings {
   REQUIRE_EMAIL_VERIFICATION: boolean
   RATE_LIMIT_MAIL_PER_IP: number
   RATE_LIMIT_MAIL_PER_ADDRESS: number
+  // Tessera: second factors and step-up
+  MFA_SECRET_KEY: Secret | null
+  MFA_TOKEN_LIFETIME: number
+  MFA_MAX_ATTEMPTS: number
+  RATE_LIMIT_MFA_PER_ACCOUNT: number
+  MFA_REQUIRED_FOR_STAFF: boolean
+  TOTP_ISSUER: string
+  TOTP_WINDOW: number
+  REAUTHENTICATION_MAX_AGE: number
+  WEBAUTHN_RP_ID: string | null
+  WEBAUTHN_RP_NAME: string
+  WEBAUTHN_ORIGINS: readonly string[]
+  WEBAUTHN_CHALLENGE_TIMEOUT: number
 }
 
 export type SettingName = keyof Settings

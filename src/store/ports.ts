@@ -347,6 +347,111 @@ export interface OutboxStore {
   pending(): Promise<number>
 }
 
+/** A user's TOTP authenticator as stored. */
+export interface TotpRecord {
+  /** Encrypted by the accounts room; a store never sees the plain secret. */
+  secret: string
+  /** Null while set up and not yet confirmed with a code. */
+  confirmedAt: Date | null
+  /** The last RFC 6238 time step accepted (codes of it or earlier are replays); null: none yet. */
+  lastStep: number | null
+}
+
+/** What a completed login answers: a token pair, or a sliding token. */
+export type MfaChallengePurpose = 'pair' | 'sliding'
+
+/** The second step of a login, waiting for a factor (the `mfa_token`, stored as its SHA-256). */
+export interface MfaChallenge {
+  hash: string
+  userId: number
+  purpose: MfaChallengePurpose
+  createdAt: Date
+  expiresAt: Date
+  /** Attempts made with it, this one included (as `attempt` answers it). */
+  attempts: number
+}
+
+/** TOTP secrets, recovery codes and pending second steps of logins. */
+export interface MfaStore {
+  totp(userId: number): Promise<TotpRecord | undefined>
+  /** Stores a new, unconfirmed secret, replacing an unconfirmed one; false when one is confirmed. */
+  setPendingTotp(userId: number, secret: string, now: Date): Promise<boolean>
+  /**
+   * Accepts time step `step` for the user's secret: of concurrent calls with one step at most one
+   * gets true, and never for a step at or before the last one accepted. `confirm` accepts it only
+   * on an unconfirmed secret and confirms it; otherwise only on a confirmed one.
+   */
+  acceptTotpStep(userId: number, step: number, now: Date, confirm: boolean): Promise<boolean>
+  /** Removes the secret; false when there was none. */
+  deleteTotp(userId: number): Promise<boolean>
+  /** Replaces the user's recovery codes with these hashes, in one transaction. */
+  replaceRecoveryCodes(userId: number, hashes: readonly string[], now: Date): Promise<void>
+  /** Uses one unused code: of concurrent calls for one hash, at most one gets true. */
+  redeemRecoveryCode(userId: number, hash: string, now: Date): Promise<boolean>
+  remainingRecoveryCodes(userId: number): Promise<number>
+  issueChallenge(challenge: Omit<MfaChallenge, 'attempts'>): Promise<void>
+  /**
+   * Counts one attempt on the unused, unexpired challenge and answers it, or undefined (unknown,
+   * used, expired, or `maxAttempts` reached before this one).
+   */
+  attemptChallenge(hash: string, now: Date, maxAttempts: number): Promise<MfaChallenge | undefined>
+  /** Uses the challenge up: of concurrent calls, at most one gets true. */
+  finishChallenge(hash: string, now: Date): Promise<boolean>
+  /** Deletes expired and used challenges, `batchSize` per statement; returns how many. */
+  flushExpired(now: Date, batchSize: number): Promise<number>
+}
+
+/** One passkey (WebAuthn credential). Ids and keys are base64url. */
+export interface PasskeyRecord {
+  id: string
+  userId: number
+  userHandle: string
+  publicKey: string
+  /** The signature counter last seen (0: the authenticator keeps none). */
+  counter: number
+  transports: string[]
+  name: string
+  backedUp: boolean
+  deviceType: 'singleDevice' | 'multiDevice'
+  createdAt: Date
+  lastUsedAt: Date | null
+}
+
+export type WebauthnChallengePurpose = 'register' | 'login'
+
+export interface WebauthnChallenge {
+  challenge: string
+  purpose: WebauthnChallengePurpose
+  /** The user registering, or the user whose second step this is; null for a passkey login. */
+  userId: number | null
+  createdAt: Date
+  expiresAt: Date
+}
+
+/** Passkeys and the WebAuthn challenges handed out (single use, shared by every instance). */
+export interface PasskeyStore {
+  add(passkey: PasskeyRecord): Promise<void>
+  find(id: string): Promise<PasskeyRecord | undefined>
+  listFor(userId: number): Promise<PasskeyRecord[]>
+  /**
+   * Records a use: the new counter, only if it is still `expectedCounter` (a concurrent use of a
+   * cloned key loses); false otherwise.
+   */
+  recordUse(id: string, expectedCounter: number, counter: number, at: Date): Promise<boolean>
+  delete(userId: number, id: string): Promise<boolean>
+  /** Removes every passkey of the user; returns how many. */
+  deleteAllFor(userId: number): Promise<number>
+  saveChallenge(challenge: WebauthnChallenge): Promise<void>
+  /** Uses the unused, unexpired challenge: of concurrent calls, at most one gets it. */
+  takeChallenge(
+    challenge: string,
+    purpose: WebauthnChallengePurpose,
+    now: Date,
+  ): Promise<WebauthnChallenge | undefined>
+  /** Deletes expired and used challenges, `batchSize` per statement; returns how many. */
+  flushExpired(now: Date, batchSize: number): Promise<number>
+}
+
 /** Database liveness for `/readyz` and lifecycle for the composition root. */
 export interface StoreLifecycle {
   ping(): Promise<void>

@@ -60,7 +60,8 @@ for (const backend of BACKENDS) {
         ])
         const access = claimsOf(body.access)
         const refresh = claimsOf(body.refresh)
-        // simplejwt's claims in its order, then the session id (SESSION_ID_CLAIM, docs/compat.md).
+        // simplejwt's claims in its order, the claims hook's, how the session logged in (amr,
+        // auth_time: docs/mfa.md), then the session id (SESSION_ID_CLAIM, docs/compat.md).
         expect(Object.keys(access)).toEqual([
           'token_type',
           'exp',
@@ -70,8 +71,12 @@ for (const backend of BACKENDS) {
           'email',
           'email_verified',
           'roles',
+          'amr',
+          'auth_time',
           'sid',
         ])
+        expect(access.amr).toEqual(['pwd'])
+        expect(access.auth_time).toBe(access.iat)
         expect(access).toMatchObject({
           token_type: 'access',
           email: 'alice@example.com',

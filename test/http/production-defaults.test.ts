@@ -20,6 +20,7 @@ const PRODUCTION_ENV = {
   TESSERA_EMAIL_BACKEND: 'smtp',
   TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
   TESSERA_FRONTEND_URL: 'https://app.example.com',
+  TESSERA_MFA_SECRET_KEY: 'mfa-secret-key-for-tests-0123456789abcdefghijklmnop',
 }
 const alice = { username: 'alice', email: 'alice@example.com', password: 'Alice-Pass-123' }
 
@@ -57,6 +58,7 @@ async function serverIn(mode: Mode, overrides: Record<string, unknown> = {}): Pr
         EMAIL_BACKEND: 'smtp',
         EMAIL_URL: 'smtp://127.0.0.1:9',
         FRONTEND_URL: 'https://app.example.com',
+        MFA_SECRET_KEY: 'mfa-secret-key-for-tests-0123456789abcdefghijklmnop',
         ...overrides,
       },
     },

@@ -20,6 +20,7 @@ const PRODUCTION = {
   TESSERA_EMAIL_BACKEND: 'smtp',
   TESSERA_EMAIL_URL: 'smtp://user:s3cret-smtp-pass@mail.example.com:587',
   TESSERA_FRONTEND_URL: 'https://app.example.com',
+  TESSERA_MFA_SECRET_KEY: 'mfa-secret-key-for-tests-0123456789abcdefghijklmnop',
 }
 const SMTP_PASSWORD = 's3cret-smtp-pass'
 

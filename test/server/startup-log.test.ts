@@ -50,6 +50,7 @@ describe('startup log with Redis up', () => {
           EMAIL_BACKEND: 'smtp',
           EMAIL_URL: 'smtp://127.0.0.1:9',
           FRONTEND_URL: 'https://app.example.com',
+          MFA_SECRET_KEY: 'mfa-secret-key-for-tests-0123456789abcdefghijklmnop',
           ARGON2_MEMORY_KIB: 1024,
           ARGON2_ITERATIONS: 1,
         },

@@ -97,6 +97,7 @@ describe('loadSettings', () => {
       TESSERA_EMAIL_BACKEND: 'smtp',
       TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
       TESSERA_FRONTEND_URL: 'https://app.example.com',
+      TESSERA_MFA_SECRET_KEY: 'mfa-secret-key-for-tests-0123456789abcdefghijklmnop',
     }
     // A missing key is the key ring's to report: a ring file may hold it (test/keys/key-files.test.ts).
     expect(loadSettings({ env: prod }).SIGNING_KEY).toBeNull()
@@ -126,6 +127,45 @@ describe('loadSettings', () => {
       ).setting,
     ).toBe('REFRESH_COOKIE_SECURE')
     expect(loadSettings({ env: { ...prod, TESSERA_SIGNING_KEY: STRONG } }).MODE).toBe('production')
+  })
+
+  it('second factors: production needs MFA_SECRET_KEY and https passkey origins on the relying party id', () => {
+    const prod = {
+      TESSERA_MODE: 'production',
+      TESSERA_DATABASE_URL: 'postgres://db/x',
+      TESSERA_REGISTRATION_OPEN: 'false',
+      TESSERA_EMAIL_BACKEND: 'smtp',
+      TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
+      TESSERA_FRONTEND_URL: 'https://app.example.com',
+      TESSERA_SIGNING_KEY: STRONG,
+    }
+    expect(settingsError(() => loadSettings({ env: prod })).setting).toBe('MFA_SECRET_KEY')
+    const withKey = { ...prod, TESSERA_MFA_SECRET_KEY: 'k'.repeat(8) + STRONG }
+    expect(loadSettings({ env: withKey }).WEBAUTHN_RP_ID).toBeNull()
+    expect(
+      settingsError(() =>
+        loadSettings({ env: { ...withKey, TESSERA_WEBAUTHN_ORIGINS: 'http://app.example.com' } }),
+      ).setting,
+    ).toBe('WEBAUTHN_ORIGINS')
+    // Every origin must be on the relying party id, in any mode.
+    expect(
+      settingsError(() =>
+        loadSettings({
+          env: { TESSERA_WEBAUTHN_RP_ID: 'example.com', TESSERA_WEBAUTHN_ORIGINS: 'https://example.org' },
+        }),
+      ).message,
+    ).toContain('not on the relying party id')
+    expect(
+      loadSettings({
+        env: {
+          TESSERA_WEBAUTHN_RP_ID: 'example.com',
+          TESSERA_WEBAUTHN_ORIGINS: 'https://app.example.com,https://example.com',
+        },
+      }).WEBAUTHN_ORIGINS,
+    ).toEqual(['https://app.example.com', 'https://example.com'])
+    expect(settingsError(() => loadSettings({ env: { TESSERA_MFA_SECRET_KEY: 'short' } })).setting).toBe(
+      'MFA_SECRET_KEY',
+    )
   })
 
   it('is deeply frozen', () => {

@@ -12,6 +12,7 @@ const PRODUCTION = {
   TESSERA_EMAIL_BACKEND: 'smtp',
   TESSERA_EMAIL_URL: 'smtp://mail.example.com:587',
   TESSERA_FRONTEND_URL: 'https://app.example.com',
+  TESSERA_MFA_SECRET_KEY: 'mfa-secret-key-for-tests-0123456789abcdefghijklmnop',
 }
 
 describe('TRUST_PROXY', () => {

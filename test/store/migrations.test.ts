@@ -77,6 +77,7 @@ for (const backend of BACKENDS) {
       opened = await openEmpty(backend)
       const { db } = opened.stores
       await migrateToLatest(db)
+      expect(await migrateDown(db)).toEqual(['0012_mfa'])
       expect(await migrateDown(db)).toEqual(['0011_account_mail'])
       expect(await migrateDown(db)).toEqual(['0010_app_users'])
       expect(await migrateDown(db)).toEqual(['0009_refresh_one_algorithm'])
@@ -115,6 +116,7 @@ for (const backend of BACKENDS) {
           (r) => r.jti,
         )
       expect(await jtis()).toEqual(['app-user', 'own-user'])
+      expect(await migrateDown(stores.db)).toEqual(['0012_mfa'])
       expect(await migrateDown(stores.db)).toEqual(['0011_account_mail'])
       expect(await migrateDown(stores.db)).toEqual(['0010_app_users'])
       expect(await jtis()).toEqual(['own-user'])
@@ -126,6 +128,7 @@ for (const backend of BACKENDS) {
       opened = await openEmpty(backend)
       const { stores } = opened
       await migrateToLatest(stores.db)
+      expect(await migrateDown(stores.db)).toEqual(['0012_mfa'])
       expect(await migrateDown(stores.db)).toEqual(['0011_account_mail'])
       await sql`insert into users (username, email, password_hash, first_name, last_name, is_active, is_staff, is_superuser, date_joined)
         values ('old', 'old@example.com', '!', '', '', ${1}, ${0}, ${0}, ${Date.now()})`.execute(stores.db)

@@ -27,6 +27,11 @@ export const ERROR_CODES = [
   'server_error',
   'registration_closed',
   'email_not_verified',
+  // Second factors and step-up (issue 21)
+  'mfa_required',
+  'mfa_enrollment_required',
+  'mfa_token_invalid',
+  'reauthentication_required',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

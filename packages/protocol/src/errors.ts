@@ -91,3 +91,22 @@ export function tokenFailureText(reason: TokenFailure): string {
   if (reason === 'no_user_id') return 'Token contained no recognizable user identification'
   return 'Token is invalid or expired'
 }
+
+/**
+ * The action needs a recent authentication: the token's `auth_time` is older than the route
+ * allows (or absent). The caller logs in again (with its second factor) and retries.
+ */
+export class ReauthenticationRequired extends TesseraError {
+  override readonly code = 'reauthentication_required'
+  constructor(readonly maxAge: number) {
+    super('This action requires a recent authentication. Log in again and retry.')
+  }
+}
+
+/** The action needs a token whose login used a second factor (`amr` holds `mfa`). */
+export class SecondFactorRequired extends TesseraError {
+  override readonly code = 'mfa_required'
+  constructor() {
+    super('This action requires a login with a second factor.')
+  }
+}

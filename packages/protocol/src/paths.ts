@@ -20,6 +20,17 @@ export const PATHS = {
   emailChange: '/email/change/',
   emailChangeConfirm: '/email/change/confirm/',
   emailChangeCancel: '/email/change/cancel/',
+  tokenMfa: '/token/mfa/',
+  mfaTotpSetup: '/mfa/totp/setup/',
+  mfaTotpConfirm: '/mfa/totp/confirm/',
+  mfaTotp: '/mfa/totp/',
+  mfaRecoveryCodes: '/mfa/recovery-codes/',
+  mfa: '/mfa/',
+  passkeys: '/passkeys/',
+  passkeyRegisterOptions: '/passkeys/register/options/',
+  passkeyRegister: '/passkeys/register/',
+  passkeyLoginOptions: '/passkeys/login/options/',
+  passkeyLogin: '/passkeys/login/',
   hello: '/hello/',
 } as const
 

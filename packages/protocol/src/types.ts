@@ -79,3 +79,49 @@ export interface RevocationReset {
   id: string
   not_before: number
 }
+
+/** A second factor a login may be completed with (`methods` of {@link MfaChallenge}). */
+export type MfaMethod = 'totp' | 'recovery_code' | 'webauthn'
+
+/**
+ * `POST /api/token/` (and `/api/token/sliding/`) for a user with a second factor: 401 with this
+ * body instead of tokens. `mfa_token` is single use and short-lived; it goes to
+ * `POST /api/token/mfa/` with one of `methods`.
+ */
+export interface MfaChallenge {
+  detail: string
+  code: 'mfa_required'
+  mfa_token: string
+  methods: MfaMethod[]
+}
+
+/** `POST /api/mfa/totp/setup/`: a secret not yet in force until confirmed with a code from it. */
+export interface TotpSetupAnswer {
+  secret: string
+  otpauth_uri: string
+  /** The URI as a QR code, an SVG document. */
+  qr_svg: string
+}
+
+/** `POST /api/mfa/totp/confirm/` and `POST /api/mfa/recovery-codes/`: shown once, never again. */
+export interface RecoveryCodesAnswer {
+  recovery_codes: string[]
+}
+
+/** `GET /api/mfa/`: the caller's second factors. */
+export interface MfaStatus {
+  totp: boolean
+  recovery_codes_remaining: number
+  passkeys: number
+  methods: MfaMethod[]
+}
+
+/** One entry of `GET /api/passkeys/`. */
+export interface PasskeyView {
+  id: string
+  name: string
+  created: string
+  last_used: string | null
+  backed_up: boolean
+  transports: string[]
+}

@@ -17,6 +17,8 @@ export {
   guarded,
   hasRole,
   hasScope,
+  recentAuth,
+  requireMfa,
   type TesseraUser,
   tesseraAuth,
   type UserGuard,

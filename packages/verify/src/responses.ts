@@ -5,6 +5,8 @@ import {
   type ErrorCode,
   NotAuthenticated,
   PermissionDenied,
+  ReauthenticationRequired,
+  SecondFactorRequired,
   ServiceUnavailable,
   type TokenMessage,
   TokenInvalid,
@@ -45,6 +47,10 @@ export function authErrorResponse(error: unknown): ErrorResponse | undefined {
   if (error instanceof NotAuthenticated) return detail(401, error.message)
   if (error instanceof BadAuthorizationHeader) return detail(401, error.message, error.code)
   if (error instanceof PermissionDenied) return detail(403, error.message)
+  // Authenticated, but not recently enough or without a second factor: 403, so that a client
+  // does not take it for an expired token and refresh (a refresh keeps `auth_time` and `amr`).
+  if (error instanceof ReauthenticationRequired || error instanceof SecondFactorRequired)
+    return detail(403, error.message, error.code)
   if (error instanceof ServiceUnavailable) {
     return {
       status: 503,

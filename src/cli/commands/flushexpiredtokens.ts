@@ -20,7 +20,7 @@ function describeDuration(seconds: number): string {
 export const flushExpiredTokensCommand: Command = {
   name: 'flushexpiredtokens',
   summary:
-    'delete expired outstanding and blacklisted tokens, used or expired mail link tokens, and audit events past AUDIT_RETENTION, in batches (--batch-size N)',
+    'delete expired outstanding and blacklisted tokens, used or expired mail link tokens, second-step logins and WebAuthn challenges, and audit events past AUDIT_RETENTION, in batches (--batch-size N)',
   async run(args, io) {
     const { values } = parseCommandArgs(args, { 'batch-size': { type: 'string' } })
     const batchSize = Number(values['batch-size'] ?? 1000)
@@ -36,6 +36,11 @@ export const flushExpiredTokensCommand: Command = {
       )
       const links = await stores.accountTokens.flushExpired(now, batchSize)
       io.stdout.write(`Deleted ${links} used or expired mail link token(s).\n`)
+      const logins = await stores.mfa.flushExpired(now, batchSize)
+      const challenges = await stores.passkeys.flushExpired(now, batchSize)
+      io.stdout.write(
+        `Deleted ${logins} used or expired second-step login(s) and ${challenges} WebAuthn challenge(s).\n`,
+      )
       const retention = settings.AUDIT_RETENTION
       if (retention === 0) {
         io.stdout.write('Audit events are kept (AUDIT_RETENTION is 0).\n')

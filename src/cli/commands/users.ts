@@ -88,13 +88,31 @@ export function parseDjangoDump(json: string): {
   return { users, groups: [...groupNames.values()] }
 }
 
-const USAGE = `usage: tessera users <import-django|activate|deactivate|staff|superuser> …
+const USAGE = `usage: tessera users <import-django|activate|deactivate|staff|superuser|reset-mfa> …
   import-django FILE           import a Django dumpdata of auth.user and auth.group
   activate USERNAME            the user may log in again
   deactivate USERNAME          the user may not log in; their tokens are voided, as logout-all does
   staff USERNAME on|off        the is_staff flag (the admin guard); off voids their tokens
   superuser USERNAME on|off    the is_superuser flag; off voids their tokens
+  reset-mfa USERNAME           removes every second factor (TOTP, passkeys, recovery codes) and ends every session
 `
+
+/** `reset-mfa`: a user who lost every factor logs in with the password alone again. Audited. */
+async function resetMfa(username: string, io: CliIO): Promise<number> {
+  return withStores(io, async ({ stores, accounts, factors }) => {
+    const user = await stores.users.findByUsername(username)
+    if (user === undefined) {
+      io.stderr.write(`Error: user '${username}' does not exist\n`)
+      return 1
+    }
+    const removed = await factors.reset(user.id, 'cli')
+    const sessions = await accounts.revokeAll(user.id)
+    io.stdout.write(
+      `User '${username}': second factors removed (TOTP ${removed.totp ? 'on' : 'off'} before, ${removed.passkeys} passkey(s)); ${sessions} session token(s) ended.\n`,
+    )
+    return 0
+  })
+}
 
 /** `activate`, `deactivate`, `staff`, `superuser`: one user's access. Every change is audited. */
 async function changeAccess(
@@ -133,9 +151,10 @@ async function changeAccess(
 
 export const usersCommand: Command = {
   name: 'users',
-  summary: 'users import-django|activate|deactivate|staff|superuser: import and manage users',
+  summary: 'users import-django|activate|deactivate|staff|superuser|reset-mfa: import and manage users',
   async run(args, io) {
     const [sub, target, value] = args
+    if (sub === 'reset-mfa' && target !== undefined) return resetMfa(target, io)
     if (
       target !== undefined &&
       (sub === 'activate' || sub === 'deactivate' || sub === 'staff' || sub === 'superuser')

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
 import { readEmailField } from '../../accounts/validators/registration.js'
+import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { NotAuthenticated, UserNotFound, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { AccountMailFlows, RouteDeps } from '../deps.js'
@@ -123,8 +124,10 @@ export function accountMailRoutes(
     before: deps.limit('mail'),
     handlers: {
       POST: async (request, reply) => {
+        const principal = principalOf(request)
+        requireRecentAuthentication(principal.token, deps.settings.REAUTHENTICATION_MAX_AGE, deps.clock.now())
         const email = readEmail(request.body)
-        const user = await deps.users.findById(principalOf(request).userId)
+        const user = await deps.users.findById(principal.userId)
         if (user === undefined) throw new UserNotFound()
         flows.change.request(user, email, contextOf(request))
         reply.code(202)

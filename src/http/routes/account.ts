@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { readProfileChange, updateProfile, userView } from '../../accounts/profile.js'
 import { registerUser } from '../../accounts/registration.js'
+import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { RegistrationClosed, UserNotFound } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { RouteDeps } from '../deps.js'
@@ -51,6 +52,8 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     noStore: true,
     // Reads are the hot path and stay free; each change is a lookup by e-mail worth limiting.
     beforeMethods: { PATCH: deps.limit('profile') },
+    // An enrolment-only token may read who it is for.
+    enrollment: true,
     handlers: {
       GET: async (request) => userView(await currentUser(principalOf(request).userId)),
       PATCH: async (request, reply) => {
@@ -60,6 +63,11 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
         if (mail === undefined) return userView(await updateProfile(users, user, body))
         const change = readProfileChange(body)
         if (change.email === undefined || sameAddress(change.email, user.email)) return userView(user)
+        requireRecentAuthentication(
+          principalOf(request).token,
+          deps.settings.REAUTHENTICATION_MAX_AGE,
+          deps.clock.now(),
+        )
         // A new address applies once confirmed from it (POST /api/email/change/ does the same).
         mail.change.request(user, change.email, contextOf(request))
         reply.code(202)

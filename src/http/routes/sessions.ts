@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import { deviceLabel } from '../../accounts/devices.js'
+import { authenticationOf } from '../../accounts/mfa/authentication.js'
+import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { AuthenticationFailed, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { BrowserMode } from '../browser-mode.js'
@@ -26,6 +28,7 @@ export function sessionRoutes(
   defineRoute(app, authenticate, {
     path: prefix + PATHS.logoutAll,
     authenticated: true,
+    enrollment: true,
     handlers: {
       POST: async (request, reply) => {
         const { userId } = principalOf(request)
@@ -46,7 +49,9 @@ export function sessionRoutes(
     before: deps.limit('password'),
     handlers: {
       POST: async (request, reply) => {
-        const { userId } = principalOf(request)
+        const { userId, token } = principalOf(request)
+        // Step-up: a stolen session alone cannot take the account (issue 21).
+        requireRecentAuthentication(token, deps.settings.REAUTHENTICATION_MAX_AGE, clock.now())
         const input = readCharFields(request.body, {
           old_password: { trimWhitespace: false, validators: [passwordLengthError] },
           new_password: { trimWhitespace: false, validators: [passwordLengthError] },
@@ -71,7 +76,8 @@ export function sessionRoutes(
         const context = contextOf(request)
         void audit.record('password_changed', { userId, context })
         // Every other session ended; this one continues with a fresh pair.
-        const pair = await sessions.obtainPair(updated ?? user, context)
+        // It keeps the session's authentication (amr, auth_time): a password change is no login.
+        const pair = await sessions.obtainPair(updated ?? user, context, authenticationOf(token))
         if (!browser.wantsCookie(request)) return { refresh: pair.refresh, access: pair.access }
         browser.setSessionCookies(reply, pair.refresh)
         return { access: pair.access }

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import type { RequestContext } from '../../accounts/context.js'
+import type { AfterPassword } from '../../accounts/mfa/mfa-login.js'
+import type { UserRecord } from '../../store/ports.js'
 import { NoActiveAccount, NoActiveAccountForToken, TokenInvalid } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { BrowserMode } from '../browser-mode.js'
@@ -50,21 +52,32 @@ export function tokenRoutes(
    * Logins are audited either way; the attempted login name is recorded, never the password.
    * A throttled attempt (429) is not a failed login and is not recorded as one.
    */
-  const audited = async <T extends { id: number }>(
+  const audited = async <T extends { user: { id: number } }>(
     name: string,
     context: RequestContext,
     attempt: () => Promise<T>,
   ) => {
     try {
-      const user = await attempt()
-      void deps.audit.record('login_succeeded', { userId: user.id, context })
-      return user
+      const done = await attempt()
+      void deps.audit.record('login_succeeded', { userId: done.user.id, context })
+      return done
     } catch (error) {
       if (error instanceof NoActiveAccount) {
         void deps.audit.record('login_failed', { context, detail: { login: name.slice(0, 254) } })
       }
       throw error
     }
+  }
+
+  /** The password, then (with second factors on) what the account needs next. */
+  const passwordStep = async (
+    name: string,
+    password: string,
+    purpose: 'pair' | 'sliding',
+    context: RequestContext,
+  ): Promise<{ user: UserRecord; next: AfterPassword | undefined }> => {
+    const user = await login.authenticate(name, password, context.ip)
+    return { user, next: await deps.mfa?.login.afterPassword(user, purpose, context) }
   }
 
   defineRoute(app, authenticate, {
@@ -77,11 +90,15 @@ export function tokenRoutes(
         if (cookieMode) browser.checkOrigin(request)
         const { login: name, password } = credentials(request.body)
         const context = contextOf(request)
-        const user = await audited(name, context, () => login.authenticate(name, password, context.ip))
-        const pair = await sessions.obtainPair(user, context)
-        if (!cookieMode) return { refresh: pair.refresh, access: pair.access }
+        // With a second factor, MfaRequired (401 with an mfa_token) instead of tokens.
+        const { user, next } = await audited(name, context, () =>
+          passwordStep(name, password, 'pair', context),
+        )
+        const pair = await sessions.obtainPair(user, context, next?.auth)
+        const enrol = next?.next === 'enroll' ? { mfa_enrollment_required: true } : {}
+        if (!cookieMode) return { refresh: pair.refresh, access: pair.access, ...enrol }
         browser.setSessionCookies(reply, pair.refresh)
-        return { access: pair.access }
+        return { access: pair.access, ...enrol }
       },
     },
   })
@@ -144,8 +161,10 @@ export function tokenRoutes(
       POST: async (request) => {
         const { login: name, password } = credentials(request.body)
         const context = contextOf(request)
-        const user = await audited(name, context, () => login.authenticate(name, password, context.ip))
-        return { token: await sessions.obtainSliding(user) }
+        const { user, next } = await audited(name, context, () =>
+          passwordStep(name, password, 'sliding', context),
+        )
+        return { token: await sessions.obtainSliding(user, next?.auth) }
       },
     },
   })

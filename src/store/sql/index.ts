@@ -16,6 +16,8 @@ import { SqlAuditStore } from './audit.js'
 import { SqlApiClientStore } from './clients.js'
 import { type OpenDatabaseOptions, type SqlDatabase, type SqlDialect, openDatabase } from './connect.js'
 import { SqlTokenLedger } from './ledger.js'
+import { SqlMfaStore } from './mfa.js'
+import { SqlPasskeyStore } from './passkeys.js'
 import { SqlOutboxStore } from './outbox.js'
 import { SqlRevocationStore } from './revocations.js'
 import type { Database } from './schema.js'
@@ -40,6 +42,8 @@ export {
   SqlAuditStore,
   SqlOutboxStore,
   SqlApiClientStore,
+  SqlMfaStore,
+  SqlPasskeyStore,
   SqlRevocationStore,
   SqlTokenLedger,
   SqlUserStore,
@@ -61,6 +65,10 @@ export interface SqlStores<Users extends UserStore = UserStore> extends Stores {
   accountTokens: SqlAccountTokenStore
   /** The mail outbox. */
   outbox: SqlOutboxStore
+  /** TOTP secrets, recovery codes and pending second steps of logins. */
+  mfa: SqlMfaStore
+  /** Passkeys and WebAuthn challenges. */
+  passkeys: SqlPasskeyStore
   /** The Kysely instance: for migrations and for tests. */
   db: Kysely<Database>
   dialect: SqlDialect
@@ -97,6 +105,8 @@ export function createStores(database: SqlDatabase, users?: UserStore): SqlStore
     clients: new SqlApiClientStore(database),
     accountTokens: new SqlAccountTokenStore(database),
     outbox: new SqlOutboxStore(database),
+    mfa: new SqlMfaStore(database),
+    passkeys: new SqlPasskeyStore(database),
     lifecycle,
     db: database.db,
     dialect: database.dialect,

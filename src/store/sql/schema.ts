@@ -135,6 +135,57 @@ export interface MailOutboxTable {
   last_error: string | null
 }
 
+export interface MfaTotpTable {
+  user_id: number
+  /** Encrypted by the accounts room (`v1:…`); never the plain secret. */
+  secret: string
+  confirmed_at: Millis | null
+  last_step: number | null
+  created_at: Millis
+}
+
+export interface MfaRecoveryCodesTable {
+  /** Hex SHA-256 of the normalised code. */
+  code_hash: string
+  user_id: number
+  created_at: Millis
+  used_at: Millis | null
+}
+
+export interface MfaChallengesTable {
+  /** Hex SHA-256 of the `mfa_token`. */
+  token_hash: string
+  user_id: number
+  purpose: string
+  created_at: Millis
+  expires_at: Millis
+  attempts: ColumnType<number, number | undefined, number>
+  used_at: Millis | null
+}
+
+export interface WebauthnCredentialsTable {
+  id: string
+  user_id: number
+  user_handle: string
+  public_key: string
+  counter: number
+  transports: string
+  name: string
+  backed_up: BooleanColumn
+  device_type: string
+  created_at: Millis
+  last_used_at: Millis | null
+}
+
+export interface WebauthnChallengesTable {
+  challenge: string
+  purpose: string
+  user_id: number | null
+  created_at: Millis
+  expires_at: Millis
+  used_at: Millis | null
+}
+
 export interface Database {
   users: UsersTable
   groups: GroupsTable
@@ -148,6 +199,11 @@ export interface Database {
   api_clients: ApiClientsTable
   account_tokens: AccountTokensTable
   mail_outbox: MailOutboxTable
+  mfa_totp: MfaTotpTable
+  mfa_recovery_codes: MfaRecoveryCodesTable
+  mfa_challenges: MfaChallengesTable
+  webauthn_credentials: WebauthnCredentialsTable
+  webauthn_challenges: WebauthnChallengesTable
 }
 
 /**
@@ -218,5 +274,37 @@ export const DATABASE_COLUMNS: {
     lease_owner: true,
     lease_until: true,
     last_error: true,
+  },
+  mfa_totp: { user_id: true, secret: true, confirmed_at: true, last_step: true, created_at: true },
+  mfa_recovery_codes: { code_hash: true, user_id: true, created_at: true, used_at: true },
+  mfa_challenges: {
+    token_hash: true,
+    user_id: true,
+    purpose: true,
+    created_at: true,
+    expires_at: true,
+    attempts: true,
+    used_at: true,
+  },
+  webauthn_credentials: {
+    id: true,
+    user_id: true,
+    user_handle: true,
+    public_key: true,
+    counter: true,
+    transports: true,
+    name: true,
+    backed_up: true,
+    device_type: true,
+    created_at: true,
+    last_used_at: true,
+  },
+  webauthn_challenges: {
+    challenge: true,
+    purpose: true,
+    user_id: true,
+    created_at: true,
+    expires_at: true,
+    used_at: true,
   },
 }

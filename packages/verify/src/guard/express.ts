@@ -1,7 +1,7 @@
 import { NotAuthenticated, PermissionDenied, type TesseraError } from '@tessera/protocol'
 import { createVerifier, type Verifier, type VerifierOptions } from '../create-verifier.js'
 import { authorizationOf, tokenFromAuthorization } from '../auth-header.js'
-import { guardFailure, guardResponse, type TesseraUser, userOf } from './principal.js'
+import { guardFailure, guardResponse, mfaRefusal, staleAuthRefusal, type TesseraUser, userOf } from './principal.js'
 
 interface ExpressLikeRequest {
   method: string
@@ -22,6 +22,12 @@ export type ExpressOptions = (VerifierOptions | { verifier: Pick<Verifier, 'veri
   required?: boolean
   /** Also require one of these roles (403 otherwise). */
   roles?: readonly string[]
+  /** Also require a login with a second factor (403 `mfa_required` otherwise). */
+  requireMfa?: boolean
+  /** Also require a login at most this many seconds old (403 `reauthentication_required` otherwise). */
+  maxAuthAge?: number
+  /** Epoch milliseconds, for `maxAuthAge` (tests). */
+  now?: () => number
 }
 
 /**
@@ -56,6 +62,12 @@ export function tesseraExpress(options: ExpressOptions) {
       req.user = user
       if (options.roles && !options.roles.some((role) => user.roles.includes(role)))
         return send(res, new PermissionDenied())
+      const refusal =
+        (options.requireMfa === true ? mfaRefusal(user) : undefined) ??
+        (options.maxAuthAge === undefined
+          ? undefined
+          : staleAuthRefusal(user, options.maxAuthAge, (options.now ?? Date.now)()))
+      if (refusal !== undefined) return send(res, refusal)
       next()
     } catch (error) {
       const failure = guardFailure(error)

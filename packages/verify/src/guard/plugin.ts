@@ -13,7 +13,7 @@ import fp from 'fastify-plugin'
 import { NotAuthenticated, PermissionDenied, type TesseraError } from '@tessera/protocol'
 import { createVerifier, type Verifier, type VerifierOptions } from '../create-verifier.js'
 import { authorizationOf, tokenFromAuthorization } from '../auth-header.js'
-import { guardFailure, guardResponse, type TesseraUser, userOf } from './principal.js'
+import { guardFailure, guardResponse, mfaRefusal, staleAuthRefusal, type TesseraUser, userOf } from './principal.js'
 
 export type { TesseraUser }
 
@@ -123,9 +123,12 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: TesseraErro
   return reply.code(response.status).type('application/json').send(response.body)
 }
 
-/** A guard from a check on the user: 401 without a valid token, 403 when `allows` says no. */
+/**
+ * A guard from a check on the user: 401 without a valid token; when `refusal` names an error,
+ * that answer (403 for the built-in ones).
+ */
 function check(
-  allows: (user: TesseraUser, request: FastifyRequest) => boolean,
+  refusal: (user: TesseraUser, request: FastifyRequest) => TesseraError | undefined,
   anonymousReads: boolean,
 ): Guard {
   return async (request, reply) => {
@@ -135,18 +138,25 @@ function check(
       refuse(request, reply, request.tesseraError ?? new NotAuthenticated())
       return
     }
-    if (!allows(user, request)) refuse(request, reply, new PermissionDenied())
+    const error = refusal(user, request)
+    if (error !== undefined) refuse(request, reply, error)
   }
 }
 
-/** A guard that refuses every request without a user. */
+const denied = (allows: (user: TesseraUser) => boolean) => (user: TesseraUser) =>
+  allows(user) ? undefined : new PermissionDenied()
+
+/** A guard that refuses every request without a user, and those `allows` says no to (403). */
 const userGuard = (allows: (user: TesseraUser, request: FastifyRequest) => boolean): UserGuard =>
-  Object.assign(check(allows, false), { ensuresUser: true as const })
+  Object.assign(
+    check((user, request) => (allows(user, request) ? undefined : new PermissionDenied()), false),
+    { ensuresUser: true as const },
+  )
 
 /** DRF `IsAuthenticated`. */
 export const authenticated: UserGuard = userGuard(() => true)
 /** DRF `IsAuthenticatedOrReadOnly`: anonymous GET/HEAD/OPTIONS pass; a bad token never does. */
-export const authenticatedOrReadOnly: Guard = check(() => true, true)
+export const authenticatedOrReadOnly: Guard = check(denied(() => true), true)
 /** DRF `IsAdminUser`: the `admin` role, or an `is_staff: true` claim. */
 export const admin: UserGuard = userGuard(
   (user) => user.roles.includes('admin') || user.claims.is_staff === true,
@@ -157,3 +167,29 @@ export const hasRole = (...roles: string[]): UserGuard =>
 /** Every one of the scopes (`scope` space-delimited claim, or a `scopes` array). */
 export const hasScope = (...scopes: string[]): UserGuard =>
   userGuard((user) => scopes.every((scope) => user.scopes.includes(scope)))
+
+/**
+ * The user's login used a second factor (the token's RFC 8176 `amr` holds `mfa`); otherwise 403
+ * `mfa_required`.
+ *
+ * @example
+ * app.post('/payouts', guarded([authenticated, requireMfa], handler))
+ */
+export const requireMfa: UserGuard = Object.assign(check(mfaRefusal, false), { ensuresUser: true as const })
+
+/**
+ * Step-up: the user logged in (the token's `auth_time`, which refreshes keep) at most `seconds`
+ * ago; otherwise 403 `reauthentication_required`, and the client logs in again. `now` is for
+ * tests (epoch milliseconds).
+ *
+ * @example
+ * app.delete('/account', guarded([authenticated, recentAuth(300)], handler))
+ */
+export function recentAuth(seconds: number, options: { now?: () => number } = {}): UserGuard {
+  if (!Number.isFinite(seconds) || seconds < 0) throw new TypeError('recentAuth(seconds) takes a non-negative number')
+  const now = options.now ?? Date.now
+  return Object.assign(
+    check((user) => staleAuthRefusal(user, seconds, now()), false),
+    { ensuresUser: true as const },
+  )
+}

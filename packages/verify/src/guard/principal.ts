@@ -1,4 +1,11 @@
-import { AccessTokenRejected, type DetailError, TesseraError, TokenInvalid } from '@tessera/protocol'
+import {
+  AccessTokenRejected,
+  type DetailError,
+  ReauthenticationRequired,
+  SecondFactorRequired,
+  TesseraError,
+  TokenInvalid,
+} from '@tessera/protocol'
 import type { VerifiedToken } from '../engine/types.js'
 import { authErrorResponse } from '../responses.js'
 
@@ -8,6 +15,10 @@ export interface TesseraUser {
   readonly roles: readonly string[]
   readonly scopes: readonly string[]
   readonly email: string | undefined
+  /** RFC 8176 authentication methods of the login (`pwd`, `otp`, `hwk`, `swk`, `user`, `mfa`). */
+  readonly amr: readonly string[]
+  /** When the login happened (epoch seconds; refreshes keep it); undefined when the token says not. */
+  readonly authTime: number | undefined
   readonly claims: Readonly<Record<string, unknown>>
 }
 
@@ -26,8 +37,24 @@ export function userOf(token: VerifiedToken): TesseraUser {
     roles,
     scopes,
     email: typeof claims.email === 'string' ? claims.email : undefined,
+    amr: Array.isArray(claims.amr) ? claims.amr.filter((value) => typeof value === 'string') : [],
+    authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
     claims,
   }
+}
+
+/** Refuses a user whose login used no second factor (`SecondFactorRequired`, 403 `mfa_required`). */
+export function mfaRefusal(user: TesseraUser): TesseraError | undefined {
+  return user.amr.includes('mfa') ? undefined : new SecondFactorRequired()
+}
+
+/**
+ * Refuses a user whose login (`auth_time`) is more than `maxAge` seconds old at `nowMs`, or
+ * unknown (`ReauthenticationRequired`, 403 `reauthentication_required`).
+ */
+export function staleAuthRefusal(user: TesseraUser, maxAge: number, nowMs: number): TesseraError | undefined {
+  const age = user.authTime === undefined ? Number.POSITIVE_INFINITY : Math.floor(nowMs / 1000) - user.authTime
+  return age <= maxAge ? undefined : new ReauthenticationRequired(maxAge)
 }
 
 /**

@@ -13,6 +13,7 @@ import { migration as usernameKey } from './0008_username_key.js'
 import { migration as refreshOneAlgorithm } from './0009_refresh_one_algorithm.js'
 import { migration as appUsers } from './0010_app_users.js'
 import { migration as accountMail } from './0011_account_mail.js'
+import { migration as mfa } from './0012_mfa.js'
 import type { DialectMigration } from './types.js'
 
 export type { DialectMigration } from './types.js'
@@ -29,4 +30,5 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '0009_refresh_one_algorithm': refreshOneAlgorithm,
   '0010_app_users': appUsers,
   '0011_account_mail': accountMail,
+  '0012_mfa': mfa,
 }

@@ -1,0 +1,153 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Authentication } from '../../accounts/mfa/authentication.js'
+import type { SecondFactor } from '../../accounts/mfa/mfa-login.js'
+import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
+import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
+import { UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { PATHS } from '@tessera/protocol'
+import type { UserRecord } from '../../store/ports.js'
+import type { BrowserMode } from '../browser-mode.js'
+import type { MfaFlows, RouteDeps } from '../deps.js'
+import { contextOf, defineRoute, principalOf } from '../route.js'
+
+const CODE_FIELD = { trimWhitespace: true, maxLength: 64 } as const
+
+/** The one factor of a `POST /api/token/mfa/` body. */
+function factorOf(body: Record<string, unknown>): SecondFactor {
+  const given = (['code', 'recovery_code', 'webauthn'] as const).filter((name) => Object.hasOwn(body, name))
+  if (given.length !== 1)
+    throw new ValidationFailed({ non_field_errors: ['Give exactly one of code, recovery_code or webauthn.'] })
+  if (given[0] === 'webauthn') return { webauthn: body.webauthn }
+  if (given[0] === 'code') return { code: readCharFields(body, { code: CODE_FIELD }).code }
+  return { recovery_code: readCharFields(body, { recovery_code: CODE_FIELD }).recovery_code }
+}
+
+/**
+ * Tokens for a user who just completed a login (second step, passkey): a pair as
+ * `POST /api/token/` answers it, the refresh token in a cookie in cookie mode.
+ */
+export async function answerLogin(
+  deps: RouteDeps,
+  browser: BrowserMode,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: UserRecord,
+  auth: Authentication,
+): Promise<object> {
+  const pair = await deps.sessions.obtainPair(user, contextOf(request), auth)
+  if (!browser.wantsCookie(request)) return { refresh: pair.refresh, access: pair.access }
+  browser.setSessionCookies(reply, pair.refresh)
+  return { access: pair.access }
+}
+
+/**
+ * The second step of a login, TOTP enrolment and recovery codes (issue 21). Turning TOTP off and
+ * new recovery codes need a recent login (`REAUTHENTICATION_MAX_AGE`).
+ */
+export function mfaRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  prefix: string,
+  browser: BrowserMode,
+  mfa: MfaFlows,
+): void {
+  const { authenticate, users, settings, clock } = deps
+
+  const currentUser = async (request: FastifyRequest): Promise<UserRecord> => {
+    const user = await users.findById(principalOf(request).userId)
+    if (user === undefined) throw new UserNotFound()
+    return user
+  }
+  const recentLogin = (request: FastifyRequest) =>
+    requireRecentAuthentication(principalOf(request).token, settings.REAUTHENTICATION_MAX_AGE, clock.now())
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.tokenMfa,
+    noStore: true,
+    before: deps.limit('login'),
+    handlers: {
+      POST: async (request, reply) => {
+        const cookieMode = browser.wantsCookie(request)
+        if (cookieMode) browser.checkOrigin(request)
+        const body = requireObject(request.body)
+        const { mfa_token: mfaToken } = readCharFields(body, { mfa_token: { maxLength: 200 } })
+        const factor = factorOf(body)
+        const context = contextOf(request)
+        const done = await mfa.login.complete(mfaToken, factor, context)
+        void deps.audit.record('login_succeeded', {
+          userId: done.user.id,
+          context,
+          detail: { amr: done.auth.amr },
+        })
+        if (done.purpose === 'sliding')
+          return { token: await deps.sessions.obtainSliding(done.user, done.auth) }
+        return answerLogin(deps, browser, request, reply, done.user, done.auth)
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.mfa,
+    authenticated: true,
+    enrollment: true,
+    noStore: true,
+    handlers: {
+      GET: async (request) => mfa.factors.status(principalOf(request).userId),
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.mfaTotpSetup,
+    authenticated: true,
+    enrollment: true,
+    noStore: true,
+    before: deps.limit('password'),
+    handlers: {
+      POST: async (request) => mfa.factors.setup(await currentUser(request)),
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.mfaTotpConfirm,
+    authenticated: true,
+    enrollment: true,
+    noStore: true,
+    before: deps.limit('password'),
+    handlers: {
+      POST: async (request) => {
+        const { code } = readCharFields(request.body, { code: CODE_FIELD })
+        const codes = await mfa.factors.confirm(await currentUser(request), code, contextOf(request))
+        return { recovery_codes: codes }
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.mfaTotp,
+    authenticated: true,
+    noStore: true,
+    handlers: {
+      DELETE: async (request, reply) => {
+        recentLogin(request)
+        const { userId } = principalOf(request)
+        if (!(await mfa.factors.disableTotp(userId, contextOf(request))))
+          throw new ValidationFailed({ non_field_errors: ['TOTP is not enabled.'] })
+        reply.code(204)
+        return null
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.mfaRecoveryCodes,
+    authenticated: true,
+    noStore: true,
+    handlers: {
+      POST: async (request) => {
+        recentLogin(request)
+        const { userId } = principalOf(request)
+        return { recovery_codes: await mfa.factors.regenerateRecoveryCodes(userId, contextOf(request)) }
+      },
+    },
+  })
+}

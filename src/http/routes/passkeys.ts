@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
+import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
+import { toEpochSeconds } from '../../core/clock.js'
+import { UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { PATHS, type PasskeyView } from '@tessera/protocol'
+import type { PasskeyRecord } from '../../store/ports.js'
+import type { BrowserMode } from '../browser-mode.js'
+import type { MfaFlows, RouteDeps } from '../deps.js'
+import { NotFound } from '../errors.js'
+import { contextOf, defineRoute, principalOf } from '../route.js'
+import { answerLogin } from './mfa.js'
+
+const view = (passkey: PasskeyRecord): PasskeyView => ({
+  id: passkey.id,
+  name: passkey.name,
+  created: passkey.createdAt.toISOString(),
+  last_used: passkey.lastUsedAt?.toISOString() ?? null,
+  backed_up: passkey.backedUp,
+  transports: passkey.transports,
+})
+
+const PASSKEY_ID = /^[A-Za-z0-9_-]{1,1400}$/
+
+/**
+ * Passkeys (issue 21): register, list, delete (a recent login needed), the options of an
+ * assertion (a second step with `mfa_token`, or a passwordless login), and the passwordless login.
+ */
+export function passkeyRoutes(
+  app: FastifyInstance,
+  deps: RouteDeps,
+  prefix: string,
+  browser: BrowserMode,
+  mfa: MfaFlows,
+): void {
+  const { authenticate, users, settings, clock, audit } = deps
+  const { passkeys } = mfa
+  const currentUser = async (request: FastifyRequest) => {
+    const user = await users.findById(principalOf(request).userId)
+    if (user === undefined) throw new UserNotFound()
+    return user
+  }
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passkeys,
+    authenticated: true,
+    enrollment: true,
+    noStore: true,
+    handlers: {
+      GET: async (request) => (await passkeys.list(principalOf(request).userId)).map(view),
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passkeyRegisterOptions,
+    authenticated: true,
+    enrollment: true,
+    noStore: true,
+    before: deps.limit('password'),
+    handlers: {
+      POST: async (request) => passkeys.registrationOptions(await currentUser(request)),
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passkeyRegister,
+    authenticated: true,
+    enrollment: true,
+    noStore: true,
+    before: deps.limit('password'),
+    handlers: {
+      POST: async (request, reply) => {
+        const body = requireObject(request.body)
+        const name = Object.hasOwn(body, 'name')
+          ? readCharFields(body, { name: { maxLength: 64 } }).name
+          : 'Passkey'
+        if (!Object.hasOwn(body, 'credential'))
+          throw new ValidationFailed({ credential: ['This field is required.'] })
+        const passkey = await passkeys.register(
+          await currentUser(request),
+          body.credential,
+          name,
+          contextOf(request),
+        )
+        reply.code(201)
+        return view(passkey)
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: `${prefix + PATHS.passkeys}:id/`,
+    authenticated: true,
+    handlers: {
+      DELETE: async (request, reply) => {
+        const principal = principalOf(request)
+        requireRecentAuthentication(principal.token, settings.REAUTHENTICATION_MAX_AGE, clock.now())
+        const { id } = request.params as { id: string }
+        if (!PASSKEY_ID.test(id) || !(await passkeys.remove(principal.userId, id, contextOf(request))))
+          throw new NotFound()
+        reply.code(204)
+        return null
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passkeyLoginOptions,
+    noStore: true,
+    before: deps.limit('login'),
+    handlers: {
+      POST: async (request) => {
+        const body = requireObject(request.body)
+        // With an mfa_token: the second step of that login, for that user's passkeys.
+        const userId = Object.hasOwn(body, 'mfa_token')
+          ? await mfa.login.userOf(readCharFields(body, { mfa_token: { maxLength: 200 } }).mfa_token)
+          : null
+        return passkeys.authenticationOptions(userId)
+      },
+    },
+  })
+
+  defineRoute(app, authenticate, {
+    path: prefix + PATHS.passkeyLogin,
+    noStore: true,
+    before: deps.limit('login'),
+    handlers: {
+      POST: async (request, reply) => {
+        if (browser.wantsCookie(request)) browser.checkOrigin(request)
+        const body = requireObject(request.body)
+        if (!Object.hasOwn(body, 'credential'))
+          throw new ValidationFailed({ credential: ['This field is required.'] })
+        const context = contextOf(request)
+        let assertion: Awaited<ReturnType<typeof passkeys.assert>>
+        try {
+          assertion = await passkeys.assert(body.credential, null)
+        } catch (error) {
+          if (error instanceof ValidationFailed) void audit.record('passkey_login_failed', { context })
+          throw error
+        }
+        // User verification was required: possession of the key and the user's PIN or biometric.
+        const amr = [...assertion.amr, 'mfa']
+        void audit.record('login_succeeded', { userId: assertion.user.id, context, detail: { amr } })
+        return answerLogin(deps, browser, request, reply, assertion.user, {
+          amr,
+          authTime: toEpochSeconds(clock.now()),
+        })
+      },
+    },
+  })
+}
