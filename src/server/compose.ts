@@ -15,7 +15,7 @@ import { type FactorChange, SecondFactors } from '../accounts/mfa/factors.js'
 import { MfaLogin } from '../accounts/mfa/mfa-login.js'
 import { factorNotifier } from '../accounts/mfa/notices.js'
 import { Passkeys } from '../accounts/mfa/passkeys.js'
-import { DEVELOPMENT_MFA_KEY, SecretBox } from '../accounts/mfa/secret-box.js'
+import { secretBoxFor } from '../accounts/mfa/secret-box.js'
 import { FailureFloor } from '../accounts/login-timing.js'
 import { hashCostKind, type PasswordHasher, unmatchablePbkdf2Hash } from '../accounts/passwords/index.js'
 import { SessionService } from '../accounts/sessions.js'
@@ -452,7 +452,7 @@ function composeMfa(
 ): MfaFlows {
   const { clock, audit, notify } = parts
   // load.ts requires MFA_SECRET_KEY in production; elsewhere a fixed key keeps development simple.
-  const box = new SecretBox(settings.MFA_SECRET_KEY?.reveal() ?? DEVELOPMENT_MFA_KEY)
+  const box = secretBoxFor(settings)
   const factors = new SecondFactors({
     store: parts.database.mfa,
     passkeys: parts.database.passkeys,

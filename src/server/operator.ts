@@ -4,7 +4,7 @@ import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { Background } from '../accounts/background.js'
 import { SecondFactors } from '../accounts/mfa/factors.js'
 import { factorNotifier } from '../accounts/mfa/notices.js'
-import { DEVELOPMENT_MFA_KEY, SecretBox } from '../accounts/mfa/secret-box.js'
+import { secretBoxFor } from '../accounts/mfa/secret-box.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { MailTemplates, Outbox } from '../mail/index.js'
 import { systemClock } from '../core/clock.js'
@@ -58,7 +58,7 @@ export async function withOperatorContext<T>(
   const factors = new SecondFactors({
     store: stores.mfa,
     passkeys: stores.passkeys,
-    box: new SecretBox(settings.MFA_SECRET_KEY?.reveal() ?? DEVELOPMENT_MFA_KEY),
+    box: secretBoxFor(settings),
     clock: systemClock,
     audit,
     issuer: settings.TOTP_ISSUER,

@@ -299,6 +299,11 @@ export const SPECS: Specs = {
     null,
     'key that encrypts TOTP secrets at rest (AES-256-GCM, HKDF-derived); production requires one of at least 32 bytes; never logged',
   ),
+  MFA_SECRET_KEY_FALLBACKS: s(
+    kind.optionalSecret,
+    null,
+    'earlier MFA_SECRET_KEY values, comma-separated, for a key rotation: secrets sealed under one still open and are sealed again under MFA_SECRET_KEY when next used; never logged',
+  ),
   MFA_TOKEN_LIFETIME: s(
     kind.duration,
     300,

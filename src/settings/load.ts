@@ -178,6 +178,20 @@ function checkConsistency(settings: Settings): void {
   if (mfaKey !== undefined && new TextEncoder().encode(mfaKey).length < 16) {
     throw new SettingsError('MFA_SECRET_KEY', 'a key shorter than 16 bytes is never acceptable')
   }
+  const fallbacks = settings.MFA_SECRET_KEY_FALLBACKS?.reveal()
+  if (fallbacks !== undefined) {
+    if (mfaKey === undefined)
+      throw new SettingsError(
+        'MFA_SECRET_KEY_FALLBACKS',
+        'fallbacks need MFA_SECRET_KEY, the key they were replaced by',
+      )
+    const keys = fallbacks.split(',').map((key) => key.trim())
+    if (keys.some((key) => new TextEncoder().encode(key).length < 16))
+      throw new SettingsError(
+        'MFA_SECRET_KEY_FALLBACKS',
+        'every fallback key must be at least 16 bytes (comma-separated)',
+      )
+  }
 }
 
 const LINK_PATHS = [

@@ -127,6 +127,7 @@ export interface Settings {
   RATE_LIMIT_MAIL_PER_ADDRESS: number
   // Tessera: second factors and step-up
   MFA_SECRET_KEY: Secret | null
+  MFA_SECRET_KEY_FALLBACKS: Secret | null
   MFA_TOKEN_LIFETIME: number
   MFA_MAX_ATTEMPTS: number
   RATE_LIMIT_MFA_PER_ACCOUNT: number

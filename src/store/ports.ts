@@ -384,6 +384,8 @@ export interface MfaStore {
   acceptTotpStep(userId: number, step: number, now: Date, confirm: boolean): Promise<boolean>
   /** Removes the secret; false when there was none. */
   deleteTotp(userId: number): Promise<boolean>
+  /** Replaces the stored (sealed) secret `sealed` with `resealed`, if it is still the stored one. */
+  resealTotp(userId: number, sealed: string, resealed: string): Promise<void>
   /** Replaces the user's recovery codes with these hashes, in one transaction. */
   replaceRecoveryCodes(userId: number, hashes: readonly string[], now: Date): Promise<void>
   /** Uses one unused code: of concurrent calls for one hash, at most one gets true. */

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEVELOPMENT_MFA_KEY } from '../../src/accounts/mfa/secret-box.js'
 import type { MemoryTransport } from '../../src/mail/index.js'
 import { runCommand } from '../helpers/cli.js'
 import { claimsOf } from '../helpers/jwt.js'
@@ -345,6 +346,45 @@ for (const backend of BACKENDS) {
         expect(replay.statusCode).toBe(401)
       } finally {
         await other.close()
+      }
+    })
+
+    it('rotates MFA_SECRET_KEY: without the old key 503 (not a wrong code), with it as a fallback the secret is sealed again under the new key', async () => {
+      const { secret } = await enrolled('kai')
+      const NEW_KEY = 'a-brand-new-mfa-secret-key-0123456789'
+      const instance = (extra: Record<string, unknown>) =>
+        startTestServer(backend, { DATABASE_URL: server.databaseUrl, MFA_SECRET_KEY: NEW_KEY, ...extra })
+      /** The second step of a fresh login to `on`, with the current code; the clock then moves past it. */
+      const secondStep = async (on: TestServer) => {
+        on.clock.set(server.clock.now())
+        const res = await post(on.app, '/api/token/mfa/', {
+          mfa_token: await challenge('kai'),
+          code: codeAt(secret, on.clock.now()),
+        })
+        server.clock.advance(30)
+        return res
+      }
+      const withoutOld = await instance({})
+      try {
+        const refused = await secondStep(withoutOld)
+        expect(refused.statusCode, refused.body).toBe(503)
+        expect(refused.json()).toMatchObject({ code: 'service_unavailable' })
+      } finally {
+        await withoutOld.close()
+      }
+      const withFallback = await instance({ MFA_SECRET_KEY_FALLBACKS: DEVELOPMENT_MFA_KEY })
+      try {
+        expect((await secondStep(withFallback)).statusCode).toBe(200)
+      } finally {
+        await withFallback.close()
+      }
+      // Sealed again under the new key: the old one is no longer needed.
+      const newOnly = await instance({})
+      try {
+        const done = await secondStep(newOnly)
+        expect(done.statusCode, done.body).toBe(200)
+      } finally {
+        await newOnly.close()
       }
     })
 

@@ -7,12 +7,12 @@ import { Secret as OtpSecret, TOTP } from 'otpauth'
 import QRCode from 'qrcode'
 import type { MfaMethod } from '@tessera/protocol'
 import type { Clock } from '../../core/clock.js'
-import { ValidationFailed } from '../../core/errors.js'
+import { ServiceUnavailable, ValidationFailed } from '../../core/errors.js'
 import type { MfaStore, PasskeyStore, UserRecord } from '../../store/ports.js'
 import type { AuditLog } from '../audit.js'
 import type { RequestContext } from '../context.js'
 import { newRecoveryCodes, recoveryCodeHash } from './recovery-codes.js'
-import type { SecretBox } from './secret-box.js'
+import { type SecretBox, UnreadableSecret } from './secret-box.js'
 
 export const TOTP_PERIOD = 30
 export const TOTP_DIGITS = 6
@@ -125,7 +125,7 @@ export class SecondFactors {
   async confirm(user: UserRecord, code: string, context: RequestContext): Promise<string[]> {
     const record = await this.deps.store.totp(user.id)
     if (record === undefined || record.confirmedAt !== null) throw invalidCode()
-    const step = this.#stepOf(this.deps.box.open(record.secret, user.id), user, code)
+    const step = this.#stepOf(await this.#secretOf(record.secret, user.id), user, code)
     const now = new Date(this.deps.clock.now())
     if (step === undefined || !(await this.deps.store.acceptTotpStep(user.id, step, now, true)))
       throw invalidCode()
@@ -134,11 +134,32 @@ export class SecondFactors {
     return this.#newRecoveryCodes(user.id)
   }
 
+  /**
+   * The user's TOTP secret, opened; one sealed under a fallback key is sealed again under the
+   * current one, so an old key can be dropped once every secret was used after the rotation.
+   *
+   * @throws ServiceUnavailable when no configured key opens it (an operator's key change: 503,
+   *   never a wrong-code answer that would blame the user)
+   */
+  async #secretOf(sealed: string, userId: number): Promise<string> {
+    let secret: string
+    try {
+      secret = this.deps.box.open(sealed, userId)
+    } catch (error) {
+      if (error instanceof UnreadableSecret) throw new ServiceUnavailable('MFA_SECRET_KEY', { cause: error })
+      throw error
+    }
+    if (!this.deps.box.isCurrent(sealed)) {
+      await this.deps.store.resealTotp(userId, sealed, this.deps.box.seal(secret, userId))
+    }
+    return secret
+  }
+
   /** Whether `code` is a current, unused code of the user's confirmed TOTP; a true answer uses it. */
   async verifyTotp(user: UserRecord, code: string): Promise<boolean> {
     const record = await this.deps.store.totp(user.id)
     if (record === undefined || record.confirmedAt === null) return false
-    const step = this.#stepOf(this.deps.box.open(record.secret, user.id), user, code)
+    const step = this.#stepOf(await this.#secretOf(record.secret, user.id), user, code)
     if (step === undefined) return false
     return this.deps.store.acceptTotpStep(user.id, step, new Date(this.deps.clock.now()), false)
   }

@@ -102,6 +102,17 @@ export class SqlMfaStore implements MfaStore {
     return toNumber(result.numDeletedRows) > 0
   }
 
+  async resealTotp(userId: number, sealed: string, resealed: string): Promise<void> {
+    await this.#writers.write((db) =>
+      db
+        .updateTable('mfa_totp')
+        .set({ secret: resealed })
+        .where('user_id', '=', userId)
+        .where('secret', '=', sealed)
+        .execute(),
+    )
+  }
+
   async replaceRecoveryCodes(userId: number, hashes: readonly string[], now: Date): Promise<void> {
     await this.#writers.transaction(async (tx) => {
       await tx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute()
