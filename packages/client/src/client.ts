@@ -6,16 +6,21 @@
 import {
   AUTH_TRANSPORT_HEADER,
   DEFAULT_API_PREFIX,
+  type MfaChallenge,
+  type MfaStatus,
   PATHS,
+  type PasskeyView,
+  type RecoveryCodesAnswer,
   type RefreshAnswer,
   type RegisterAnswer,
   type TokenPair,
+  type TotpSetupAnswer,
 } from '@tessera/protocol'
 import { readCookie } from './cookies.js'
 import { errorFromResponse, SessionExpiredError, TesseraClientError } from './errors.js'
 import { decodeJwtPayload, renewalMargin, tokenExpiry } from './jwt.js'
 import { type LockManagerLike, openTabLink, type TabMessage, withLock } from './tabs.js'
-import type { TesseraClient, TesseraClientOptions, TesseraEvent } from './types.js'
+import type { SecondFactor, TesseraClient, TesseraClientOptions, TesseraEvent } from './types.js'
 
 /** How long a tab that queued for the refresh lock waits for the holder's broadcast (see handOff). */
 const HANDOFF_MS = 1000
@@ -65,6 +70,8 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
 
   let access: string | null = null
   let accessExp: number | undefined
+  /** The `mfa_token` of a login waiting for its second factor (never stored: this closure only). */
+  let pendingMfa: MfaChallenge | undefined
   /** When the held token is due for renewal (ms since the epoch); see `renewalMargin`. */
   let renewAt = Number.POSITIVE_INFINITY
   let inFlight: Promise<string> | undefined
@@ -253,6 +260,29 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
     return (await res.json()) as T
   }
 
+  /** A new session's tokens: kept as `login` keeps them, announced to the other tabs. */
+  const adoptPair = (pair: TokenPair) => {
+    // Cookie mode never keeps a refresh token, even if a misconfigured server sends one.
+    if (!cookieMode && pair.refresh) void storage.set(pair.refresh)
+    epoch++
+    setAccess(pair.access)
+    link?.post({ t: 'access', a: pair.access })
+    emit('login')
+  }
+
+  /** A JSON call on the logged-in user's behalf (Bearer attached, refreshed when due). */
+  const sendAuthed = (path: string, method: string, body?: object) =>
+    authFetch(
+      api + path,
+      body === undefined
+        ? { method }
+        : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    )
+
+  const expectOk = async (res: Response) => {
+    if (!res.ok) throw await errorFromResponse(res)
+  }
+
   const logout = async () => {
     // Let a refresh under way finish first, so the token blacklisted is the one it rotated to.
     await inFlight?.catch(() => undefined)
@@ -271,15 +301,62 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
 
   return {
     async login(username, password) {
-      const pair = await json<TokenPair>(
-        await postToken(PATHS.tokenObtain, { [loginField]: username, password }),
-      )
-      // Cookie mode never keeps a refresh token, even if a misconfigured server sends one.
-      if (!cookieMode && pair.refresh) await storage.set(pair.refresh)
-      epoch++
-      setAccess(pair.access)
-      link?.post({ t: 'access', a: pair.access })
-      emit('login')
+      const res = await postToken(PATHS.tokenObtain, { [loginField]: username, password })
+      const challenge = await mfaChallengeOf(res)
+      if (challenge !== undefined) {
+        pendingMfa = challenge
+        return { status: 'mfa_required', methods: challenge.methods }
+      }
+      adoptPair(await json<TokenPair>(res))
+      return { status: 'authenticated' }
+    },
+    async completeMfa(factor: SecondFactor) {
+      const challenge = pendingMfa
+      if (challenge === undefined) {
+        throw new TesseraClientError(401, 'No login is waiting for a second factor: log in first.', {
+          code: 'mfa_token_invalid',
+        })
+      }
+      const res = await postToken(PATHS.tokenMfa, { mfa_token: challenge.mfa_token, ...factorBody(factor) })
+      if (!res.ok) {
+        const error = await errorFromResponse(res)
+        // Used up, expired or out of attempts: only a new login helps.
+        if (error.code === 'mfa_token_invalid' && pendingMfa === challenge) pendingMfa = undefined
+        throw error
+      }
+      pendingMfa = undefined
+      adoptPair((await res.json()) as TokenPair)
+    },
+    pendingSecondFactor: () =>
+      pendingMfa === undefined ? undefined : { mfaToken: pendingMfa.mfa_token, methods: pendingMfa.methods },
+    mfa: {
+      status: async () => json<MfaStatus>(await authFetch(api + PATHS.mfa)),
+      setupTotp: async () => json<TotpSetupAnswer>(await sendAuthed(PATHS.mfaTotpSetup, 'POST', {})),
+      confirmTotp: async (code) =>
+        (await json<RecoveryCodesAnswer>(await sendAuthed(PATHS.mfaTotpConfirm, 'POST', { code }))).recovery_codes,
+      disableTotp: async () => {
+        await expectOk(await sendAuthed(PATHS.mfaTotp, 'DELETE'))
+      },
+      regenerateRecoveryCodes: async () =>
+        (await json<RecoveryCodesAnswer>(await sendAuthed(PATHS.mfaRecoveryCodes, 'POST', {}))).recovery_codes,
+    },
+    passkeys: {
+      list: async () => json<PasskeyView[]>(await authFetch(api + PATHS.passkeys)),
+      registrationOptions: async () => json<unknown>(await sendAuthed(PATHS.passkeyRegisterOptions, 'POST', {})),
+      register: async (credential, name) =>
+        json<PasskeyView>(
+          await sendAuthed(PATHS.passkeyRegister, 'POST', name === undefined ? { credential } : { credential, name }),
+        ),
+      remove: async (id) => {
+        await expectOk(await sendAuthed(`${PATHS.passkeys}${encodeURIComponent(id)}/`, 'DELETE'))
+      },
+      loginOptions: async () => {
+        const body = pendingMfa === undefined ? {} : { mfa_token: pendingMfa.mfa_token }
+        return json<unknown>(await postToken(PATHS.passkeyLoginOptions, body, false))
+      },
+      login: async (credential) => {
+        adoptPair(await json<TokenPair>(await postToken(PATHS.passkeyLogin, { credential })))
+      },
     },
     async register(input) {
       return json<RegisterAnswer>(await postToken(PATHS.register, input, false))
@@ -351,4 +428,24 @@ export function createTesseraClient(options: TesseraClientOptions = {}): Tessera
       listeners.clear()
     },
   }
+}
+
+/** The second-factor challenge of a 401 answer to a password login, if that is what it is. */
+async function mfaChallengeOf(res: Response): Promise<MfaChallenge | undefined> {
+  if (res.status !== 401) return undefined
+  try {
+    const body = (await res.clone().json()) as Partial<MfaChallenge>
+    if (body.code === 'mfa_required' && typeof body.mfa_token === 'string' && Array.isArray(body.methods)) {
+      return body as MfaChallenge
+    }
+  } catch {
+    // Not JSON: an ordinary failure, reported by the caller.
+  }
+  return undefined
+}
+
+function factorBody(factor: SecondFactor): Record<string, unknown> {
+  if ('code' in factor) return { code: factor.code }
+  if ('recoveryCode' in factor) return { recovery_code: factor.recoveryCode }
+  return { webauthn: factor.webauthn }
 }

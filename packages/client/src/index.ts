@@ -14,7 +14,16 @@ export { createTesseraClient } from './client.js'
 export { readCookie } from './cookies.js'
 export { errorFromResponse, SessionExpiredError, TesseraClientError } from './errors.js'
 export { decodeJwtPayload, tokenExpiry } from './jwt.js'
-export type { FieldErrors, RegisterAnswer, TokenPair, UserView } from '@tessera/protocol'
+export type {
+  FieldErrors,
+  MfaMethod,
+  MfaStatus,
+  PasskeyView,
+  RegisterAnswer,
+  TokenPair,
+  TotpSetupAnswer,
+  UserView,
+} from '@tessera/protocol'
 export type {
   ErrorResponse,
   FetchFunction,
@@ -27,8 +36,10 @@ export type {
 } from './fetch-types.js'
 export type { LockManagerLike, TabMessage } from './tabs.js'
 export type {
+  LoginResult,
   RefreshTokenStorage,
   RegisterInput,
+  SecondFactor,
   TesseraClient,
   TesseraClientOptions,
   TesseraEvent,

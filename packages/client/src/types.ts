@@ -1,5 +1,12 @@
 /** Public types of `tessera/client`. */
-import type { RegisterAnswer, UserView } from '@tessera/protocol'
+import type {
+  MfaMethod,
+  MfaStatus,
+  PasskeyView,
+  RegisterAnswer,
+  TotpSetupAnswer,
+  UserView,
+} from '@tessera/protocol'
 import type { FetchFunction, FetchInit, FetchInput, FetchResponse } from './fetch-types.js'
 import type { LockManagerLike } from './tabs.js'
 
@@ -74,8 +81,42 @@ export interface RegisterInput {
 
 /** The client returned by {@link createTesseraClient}. */
 export interface TesseraClient {
-  /** Obtains a token pair. Throws `TesseraClientError` (401 `no_active_account`, 429 `throttled`, …). */
-  login(username: string, password: string): Promise<void>
+  /**
+   * Obtains a token pair. For a user with a second factor it resolves `{status: 'mfa_required',
+   * methods}` instead, and `completeMfa` finishes the login. Throws `TesseraClientError` (401
+   * `no_active_account`, 429 `throttled`, …).
+   */
+  login(username: string, password: string): Promise<LoginResult>
+  /**
+   * Finishes a login that answered `mfa_required`: a TOTP code, a recovery code, or a passkey
+   * assertion (`@tessera/client/passkeys` makes one). Throws `TesseraClientError`: 401
+   * `authentication_failed` (try again), 401 `mfa_token_invalid` (log in again), 429.
+   */
+  completeMfa(factor: SecondFactor): Promise<void>
+  /** The login waiting for its second factor, if any: its `mfa_token` and the user's methods. */
+  pendingSecondFactor(): { mfaToken: string; methods: MfaMethod[] } | undefined
+  /** The logged-in user's second factors (TOTP, recovery codes). Step-up actions may answer 403 `reauthentication_required`. */
+  mfa: {
+    status(): Promise<MfaStatus>
+    /** A new TOTP secret, its `otpauth://` URI and QR code (SVG); in force once confirmed. */
+    setupTotp(): Promise<TotpSetupAnswer>
+    /** Confirms the secret with a code from it; resolves the recovery codes, shown once. */
+    confirmTotp(code: string): Promise<string[]>
+    disableTotp(): Promise<void>
+    /** A new set of recovery codes (the old ones stop working). */
+    regenerateRecoveryCodes(): Promise<string[]>
+  }
+  /** The logged-in user's passkeys, and the passkey ceremonies' server halves (`@tessera/client/passkeys` runs the browser halves). */
+  passkeys: {
+    list(): Promise<PasskeyView[]>
+    registrationOptions(): Promise<unknown>
+    register(credential: unknown, name?: string): Promise<PasskeyView>
+    remove(id: string): Promise<void>
+    /** Options for a passkey login: passwordless, or the second step of the pending login. */
+    loginOptions(): Promise<unknown>
+    /** A passwordless login with a discoverable passkey's assertion. */
+    login(credential: unknown): Promise<void>
+  }
   /** Creates an account (does not log in). Throws `TesseraClientError` with `fields` on a 400. */
   register(input: RegisterInput): Promise<RegisterAnswer>
   /** Blacklists the refresh token, forgets the session and tells other tabs. Never throws for network errors. */
@@ -124,3 +165,9 @@ export interface TesseraClient {
   /** Closes the tab channel and drops listeners. */
   close(): void
 }
+
+/** What `login` resolved to: a session, or a login waiting for its second factor. */
+export type LoginResult = { status: 'authenticated' } | { status: 'mfa_required'; methods: MfaMethod[] }
+
+/** One second factor for `completeMfa`. */
+export type SecondFactor = { code: string } | { recoveryCode: string } | { webauthn: unknown }

@@ -4,7 +4,14 @@
  * `authenticated` (with the user from `/me/`) or `anonymous`; client events keep it current, including
  * logins and logouts in other tabs.
  */
-import type { RegisterAnswer, RegisterInput, TesseraClient, UserView } from '@tessera/client'
+import type {
+  LoginResult,
+  RegisterAnswer,
+  RegisterInput,
+  SecondFactor,
+  TesseraClient,
+  UserView,
+} from '@tessera/client'
 
 export type AuthStatus = 'loading' | 'authenticated' | 'anonymous'
 
@@ -22,7 +29,9 @@ export interface AuthStore<U = UserView> {
   getSnapshot(): AuthState<U>
   /** Starts listening to the client and restores the session; returns the stop function. */
   start(): () => void
-  login(username: string, password: string): Promise<void>
+  /** Resolves `{status: 'mfa_required', methods}` for a user with a second factor: then `completeMfa`. */
+  login(username: string, password: string): Promise<LoginResult>
+  completeMfa(factor: SecondFactor): Promise<void>
   logout(): Promise<void>
   register(input: RegisterInput): Promise<RegisterAnswer>
 }
@@ -91,7 +100,12 @@ export function createAuthStore<U = UserView>(client: TesseraClient): AuthStore<
       }
     },
     async login(username, password) {
-      await client.login(username, password)
+      const result = await client.login(username, password)
+      if (result.status === 'authenticated') await loadUser()
+      return result
+    },
+    async completeMfa(factor) {
+      await client.completeMfa(factor)
       await loadUser()
     },
     logout: () => client.logout(),

@@ -11,12 +11,21 @@ import {
   useMemo,
   useSyncExternalStore,
 } from 'react'
-import type { RegisterAnswer, RegisterInput, TesseraClient, UserView } from '@tessera/client'
+import type {
+  LoginResult,
+  RegisterAnswer,
+  RegisterInput,
+  SecondFactor,
+  TesseraClient,
+  UserView,
+} from '@tessera/client'
 import { type AuthState, createAuthStore } from './auth-store.js'
 
 /** What `useAuth()` returns: the session state plus the client's actions. */
 export interface AuthContextValue<U = UserView> extends AuthState<U> {
-  login(username: string, password: string): Promise<void>
+  /** `{status: 'mfa_required', methods}` for a user with a second factor: then `completeMfa`. */
+  login(username: string, password: string): Promise<LoginResult>
+  completeMfa(factor: SecondFactor): Promise<void>
   logout(): Promise<void>
   register(input: RegisterInput): Promise<RegisterAnswer>
   /** The client's authenticated fetch (Bearer attached, refreshed when due). */
@@ -50,6 +59,7 @@ export function AuthProvider({ client, children }: AuthProviderProps): ReactNode
     () => ({
       ...state,
       login: store.login,
+      completeMfa: store.completeMfa,
       logout: store.logout,
       register: store.register,
       fetch: client.fetch,
