@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   'server_error',
   'registration_closed',
   'email_not_verified',
+  // Admin API (issue 22): key changes asked of a server whose keys are not a KEY_DIR ring file.
+  'keys_not_managed',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

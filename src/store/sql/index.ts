@@ -10,6 +10,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { StoreLifecycle, Stores, UserStore } from '../ports.js'
+import { SqlAdminStore } from './admin.js'
 import { AppUserStore, type AppUsersTable } from './app-users.js'
 import { SqlAccountTokenStore } from './account-tokens.js'
 import { SqlAuditStore } from './audit.js'
@@ -35,6 +36,7 @@ export { DATABASE_COLUMNS, type Database } from './schema.js'
 export { isUnavailableError } from './unavailable.js'
 export {
   AppUserStore,
+  SqlAdminStore,
   type AppUsersTable,
   SqlAccountTokenStore,
   SqlAuditStore,
@@ -61,6 +63,8 @@ export interface SqlStores<Users extends UserStore = UserStore> extends Stores {
   accountTokens: SqlAccountTokenStore
   /** The mail outbox. */
   outbox: SqlOutboxStore
+  /** The admin API's lists and changes over Tessera's own tables (users, groups, tokens, audit, clients). */
+  admin: SqlAdminStore
   /** The Kysely instance: for migrations and for tests. */
   db: Kysely<Database>
   dialect: SqlDialect
@@ -97,6 +101,7 @@ export function createStores(database: SqlDatabase, users?: UserStore): SqlStore
     clients: new SqlApiClientStore(database),
     accountTokens: new SqlAccountTokenStore(database),
     outbox: new SqlOutboxStore(database),
+    admin: new SqlAdminStore(database, audit),
     lifecycle,
     db: database.db,
     dialect: database.dialect,
