@@ -55,7 +55,7 @@ const MAX_CLIENT_NAME_LENGTH = 150
 export class ClientAdmin {
   constructor(
     private readonly deps: {
-      clients: Pick<ApiClientStore, 'create'>
+      clients: Pick<ApiClientStore, 'create' | 'find'>
       directory: Pick<AdminStore, 'replaceClientSecret' | 'deleteClient'>
       audit: Pick<AuditLog, 'record'>
     },
@@ -70,12 +70,14 @@ export class ClientAdmin {
     return { clientId, secret, name: client.name, createdAt: client.createdAt }
   }
 
-  /** The new secret, or undefined for an unknown client. */
-  async rotate(clientId: string, by: Actor): Promise<string | undefined> {
+  /** The client with its new secret, or undefined for an unknown client. */
+  async rotate(clientId: string, by: Actor): Promise<ClientCredentials | undefined> {
     const { secret } = newClientCredentials()
     if (!(await this.deps.directory.replaceClientSecret(clientId, hashClientSecret(secret)))) return undefined
+    const client = await this.deps.clients.find(clientId)
+    if (client === undefined) return undefined
     await this.deps.audit.record('client_secret_rotated', actorFacts(by, null, { client_id: clientId }))
-    return secret
+    return { clientId, secret, name: client.name, createdAt: client.createdAt }
   }
 
   /** False for an unknown client. */

@@ -1,5 +1,7 @@
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
+import { ClientAdmin } from '../accounts/clients.js'
+import { GroupAdmin } from '../accounts/group-admin.js'
 import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { systemClock } from '../core/clock.js'
@@ -9,7 +11,7 @@ import type { SqlStores, SqlUserStore } from '../store/sql/index.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { passwordHasherFor } from '../node/password-hasher.js'
 
-export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
+export { groupNameProblem } from '../accounts/group-admin.js'
 export { validateEmail, validatePassword, validateUsername } from '../accounts/validators/index.js'
 
 /** What an operator command (the CLI) works with: the settings, the database and the hasher. */
@@ -21,6 +23,10 @@ export interface OperatorContext {
   readonly accounts: AccountAdmin
   /** The audit log, in the database like the server's (no log lines: the command prints). */
   readonly audit: AuditLog
+  /** Groups as the admin API manages them (the same checks and audit events). */
+  readonly groups: GroupAdmin
+  /** Introspection clients as the admin API manages them. */
+  readonly clients: ClientAdmin
 }
 
 /** Loads settings from `env`, opens the database, runs `work`, and closes it whatever happens. */
@@ -46,8 +52,10 @@ export async function withOperatorContext<T>(
     clock: systemClock,
     settings,
   })
+  const groups = new GroupAdmin({ directory: stores.admin, users: stores.users, accounts, audit })
+  const clients = new ClientAdmin({ clients: stores.clients, directory: stores.admin, audit })
   try {
-    return await work({ settings, stores, hasher, accounts, audit })
+    return await work({ settings, stores, hasher, accounts, audit, groups, clients })
   } catch (error) {
     throw explain(error)
   } finally {
