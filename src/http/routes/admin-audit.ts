@@ -50,7 +50,10 @@ function readAuditFilters(request: FastifyRequest): AuditFilters {
 }
 
 const auditOrdering = (request: FastifyRequest): OrderTerm<AuditOrderField>[] =>
-  readOrdering(request, ['at', 'id'] as const, [{ field: 'at', descending: true }])
+  readOrdering(request, ['at', 'id'] as const, [
+    { field: 'at', descending: true },
+    { field: 'id', descending: true },
+  ])
 
 /** The audit log: filtered pages as JSON, or every matching event as CSV. */
 export function adminAuditRoutes({ app, deps, admin, prefix, guard }: AdminRouteContext): void {

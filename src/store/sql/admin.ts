@@ -33,6 +33,10 @@ const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (char)
 const contains = (column: string, text: string): Expression<SqlBool> =>
   sql<SqlBool>`lower(${sql.ref(column)}) like lower(${likePattern(text)}) escape '\\'`
 
+/** DRF's `SearchFilter.get_search_terms`: terms split on spaces and commas, each of which must match. */
+const searchTerms = (search: string | undefined): string[] =>
+  (search ?? '').split(/[\s,]+/).filter((term) => term !== '')
+
 /**
  * The ORDER BY terms of a slice: each field through `columns` (a field not in it is never written
  * into SQL), then `tieBreak` so that pages never overlap or skip rows.
@@ -68,11 +72,8 @@ export class SqlAdminStore implements AdminStore {
   async listUsers(query: UserQuery): Promise<Counted<UserWithGroups>> {
     const filtered = this.#db.selectFrom('users').$call((q) => {
       let next = q
-      const { search } = query
-      if (search !== undefined && search !== '') {
-        next = next.where((eb) =>
-          eb.or([contains('users.username', search), contains('users.email', search)]),
-        )
+      for (const term of searchTerms(query.search)) {
+        next = next.where((eb) => eb.or([contains('users.username', term), contains('users.email', term)]))
       }
       if (query.isActive !== undefined) next = next.where('users.is_active', '=', toFlag(query.isActive))
       if (query.isStaff !== undefined) next = next.where('users.is_staff', '=', toFlag(query.isStaff))
@@ -121,10 +122,8 @@ export class SqlAdminStore implements AdminStore {
   }
 
   async listGroups(query: GroupQuery): Promise<Counted<GroupSummary>> {
-    const { search } = query
-    const filtered = this.#db
-      .selectFrom('groups')
-      .$if(search !== undefined && search !== '', (q) => q.where(contains('groups.name', search ?? '')))
+    let filtered = this.#db.selectFrom('groups')
+    for (const term of searchTerms(query.search)) filtered = filtered.where(contains('groups.name', term))
     const total = await filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
     let rows = filtered.select(['groups.id', 'groups.name', this.#memberCount()])
     for (const [column, direction] of orderTerms(
