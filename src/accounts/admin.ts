@@ -1,7 +1,8 @@
 import { type Clock, toEpochSeconds } from '../core/clock.js'
 import { UserNotFound } from '../core/errors.js'
-import type { RevocationStore, TokenLedger, UserStore } from '../store/ports.js'
+import type { OutstandingToken, RevocationStore, TokenLedger, UserStore } from '../store/ports.js'
 import type { AuditEventName, AuditFacts } from './audit.js'
+import type { RequestContext } from './context.js'
 import { type SessionEndSettings, sessionVoidUntil } from './session-end.js'
 import type { UserGate } from './user-gate.js'
 
@@ -9,6 +10,29 @@ import type { UserGate } from './user-gate.js'
 export interface UserFlags {
   isStaff?: boolean
   isSuperuser?: boolean
+}
+
+/**
+ * Who made an operator change through the admin API: audited as `detail.actor` with the request's
+ * address. Changes from the CLI have none (whoever runs it holds the database).
+ */
+export interface Actor {
+  readonly userId: number
+  readonly isSuperuser: boolean
+  readonly context?: RequestContext
+}
+
+/** The audit facts of a change to `userId` (or to no user) made by `by`. */
+export function actorFacts(
+  by: Actor | undefined,
+  userId: number | null,
+  detail: Record<string, unknown> = {},
+): AuditFacts {
+  return {
+    userId,
+    ...(by?.context ? { context: by.context } : {}),
+    detail: by === undefined ? detail : { ...detail, actor: by.userId },
+  }
 }
 
 /**
@@ -69,12 +93,33 @@ export class AccountAdmin {
     return ended
   }
 
-  async setActive(userId: number, active: boolean): Promise<boolean> {
+  /**
+   * Blacklists one refresh token and ends its session, as a logout with it does: every live
+   * token of its family blacklisted and its access tokens void on every instance within a second.
+   * False when it was blacklisted already.
+   */
+  async blacklistToken(token: OutstandingToken, by?: Actor): Promise<boolean> {
+    const { ledger, gate, clock } = this.deps
+    const now = clock.now()
+    const voidUntil = sessionVoidUntil(now, this.deps.settings)
+    const done = await ledger.blacklist(token, new Date(now), voidUntil)
+    gate.noteSessionEnded(token.familyId, voidUntil.getTime())
+    await this.deps.announce?.(token.userId, 0).catch(() => {})
+    if (done) {
+      await this.deps.audit?.record(
+        'token_blacklisted',
+        actorFacts(by, token.userId, { jti: token.jti, session: token.familyId }),
+      )
+    }
+    return done
+  }
+
+  async setActive(userId: number, active: boolean, by?: Actor): Promise<boolean> {
     const updated = await this.deps.users.update(userId, { isActive: active })
     if (updated === undefined) return false
     if (!active) await this.revokeAll(userId)
     this.deps.gate.invalidate(userId)
-    await this.deps.audit?.record(active ? 'user_activated' : 'user_deactivated', { userId })
+    await this.deps.audit?.record(active ? 'user_activated' : 'user_deactivated', actorFacts(by, userId))
     return true
   }
 
@@ -85,7 +130,7 @@ export class AccountAdmin {
    *
    * @throws UserNotFound for an unknown user
    */
-  async setFlags(userId: number, flags: UserFlags): Promise<void> {
+  async setFlags(userId: number, flags: UserFlags, by?: Actor): Promise<void> {
     const before = await this.deps.users.findById(userId)
     if (before === undefined) throw new UserNotFound()
     await this.deps.users.update(userId, flags)
@@ -93,14 +138,14 @@ export class AccountAdmin {
       (flags.isStaff === false && before.isStaff) || (flags.isSuperuser === false && before.isSuperuser)
     if (demoted) await this.revokeAll(userId)
     this.deps.gate.invalidate(userId)
-    await this.deps.audit?.record('user_roles_changed', {
-      userId,
-      detail: {
+    await this.deps.audit?.record(
+      'user_roles_changed',
+      actorFacts(by, userId, {
         staff: flags.isStaff ?? before.isStaff,
         superuser: flags.isSuperuser ?? before.isSuperuser,
         revoked: demoted,
-      },
-    })
+      }),
+    )
   }
 
   /**
@@ -109,20 +154,34 @@ export class AccountAdmin {
    *
    * @throws UserNotFound for an unknown user
    */
-  async setMembership(userId: number, group: string, member: boolean): Promise<boolean> {
+  async setMembership(userId: number, group: string, member: boolean, by?: Actor): Promise<boolean> {
     const groups = await this.deps.users.groupNames(userId)
     if (groups.includes(group) === member) return false
-    await this.deps.users.setGroups(
-      userId,
-      member ? [...groups, group] : groups.filter((name) => name !== group),
-    )
-    if (!member) await this.revokeAll(userId)
-    this.deps.gate.invalidate(userId)
-    await this.deps.audit?.record(member ? 'group_member_added' : 'group_member_removed', {
-      userId,
-      detail: { group },
-    })
+    await this.setGroups(userId, member ? [...groups, group] : groups.filter((name) => name !== group), by)
     return true
+  }
+
+  /**
+   * Makes `names` the user's groups. Any removal voids every token issued before, as logout-all
+   * does (the `roles` claim lists groups); each group added or removed is audited.
+   *
+   * @throws UserNotFound for an unknown user
+   */
+  async setGroups(userId: number, names: readonly string[], by?: Actor): Promise<void> {
+    const before = await this.deps.users.groupNames(userId)
+    const wanted = [...new Set(names)]
+    const added = wanted.filter((name) => !before.includes(name))
+    const removed = before.filter((name) => !wanted.includes(name))
+    if (added.length === 0 && removed.length === 0) return
+    await this.deps.users.setGroups(userId, wanted)
+    if (removed.length > 0) await this.revokeAll(userId)
+    this.deps.gate.invalidate(userId)
+    for (const group of added) {
+      await this.deps.audit?.record('group_member_added', actorFacts(by, userId, { group }))
+    }
+    for (const group of removed) {
+      await this.deps.audit?.record('group_member_removed', actorFacts(by, userId, { group }))
+    }
   }
 
   async deleteUser(userId: number): Promise<boolean> {

@@ -41,6 +41,19 @@ export const AUDIT_EVENTS = [
   'passkey_added',
   'passkey_removed',
   'passkey_login_failed',
+  // The admin API (issue 22); its events carry the acting user as `detail.actor`.
+  'user_created',
+  'user_email_changed',
+  'group_renamed',
+  'group_deleted',
+  'token_blacklisted',
+  'client_created',
+  'client_secret_rotated',
+  'client_deleted',
+  'key_staged',
+  'key_promoted',
+  'key_retired',
+  'audit_exported',
 ] as const
 export type AuditEventName = (typeof AUDIT_EVENTS)[number]
 

@@ -1,3 +1,6 @@
+import type { AdminSession } from '@tessera/protocol'
+import type { SessionRecord } from '../store/ports.js'
+
 /**
  * A short human label for a user agent ("Firefox on Linux"), for the sessions list. A label, not
  * an identification: user agents lie, and nothing security-relevant depends on it. Hand-written
@@ -30,4 +33,24 @@ export function deviceLabel(userAgent: string | null): string {
   const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1]
   if (browser && system) return `${browser} on ${system}`
   return browser ?? system ?? 'Unknown device'
+}
+
+/**
+ * A user's live sessions as `GET /api/sessions/` and the admin API list them: one entry per login
+ * (token family), its newest token, so siblings from a benign refresh race are one session.
+ * `live` is newest first, as `TokenLedger.liveSessions` answers.
+ */
+export function sessionViews(live: readonly SessionRecord[]): AdminSession[] {
+  const newestPerFamily = new Map<string, SessionRecord>()
+  for (const session of live)
+    if (!newestPerFamily.has(session.familyId)) newestPerFamily.set(session.familyId, session)
+  return [...newestPerFamily.values()].map((session) => ({
+    id: session.familyId,
+    device: deviceLabel(session.userAgent),
+    user_agent: session.userAgent,
+    ip: session.ip,
+    created: session.createdAt.toISOString(),
+    last_used: (session.lastUsedAt ?? session.createdAt).toISOString(),
+    expires: session.expiresAt.toISOString(),
+  }))
 }

@@ -164,3 +164,14 @@ export class MfaEnrollmentRequired extends TesseraError {
     super('Set up a second factor, then log in again with it.')
   }
 }
+
+/**
+ * An admin key change (stage, promote, retire) on a server whose keys come from `SIGNING_KEY` or
+ * `SIGNING_KEYS`: only a key ring file under `KEY_DIR` is changed by Tessera.
+ */
+export class KeysNotManaged extends TesseraError {
+  override readonly code = 'keys_not_managed'
+  constructor() {
+    super('Keys come from SIGNING_KEY or SIGNING_KEYS, not from a key ring under KEY_DIR: change them there.')
+  }
+}

@@ -20,6 +20,7 @@ import {
   installErrorHandling,
 } from './errors.js'
 import { accountRoutes } from './routes/account.js'
+import { adminRoutes } from './routes/admin.js'
 import { accountMailRoutes } from './routes/account-mail.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { introspectRoutes } from './routes/introspect.js'
@@ -155,6 +156,11 @@ export async function tesseraRoutes(
       }
     }
   })
+  // The admin API: off (404, as any unknown path) unless ADMIN_ENABLED, which production sets.
+  const { admin } = deps
+  if (admin !== undefined && settings.ADMIN_ENABLED) {
+    await scope.register(async (adminScope) => adminRoutes(adminScope, routeDeps, prefix, admin))
+  }
   const links = { api: layout.mountPath + prefix, root: layout.mountPath }
   if (deps.demoDir !== undefined && settings.SERVE_DEMO) {
     const demoDir = deps.demoDir

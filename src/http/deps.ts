@@ -1,4 +1,7 @@
 import type { AccountAdmin } from '../accounts/admin.js'
+import type { ClientAdmin } from '../accounts/clients.js'
+import type { GroupAdmin } from '../accounts/group-admin.js'
+import type { UserAdmin } from '../accounts/user-admin.js'
 import type { AuditLog } from '../accounts/audit.js'
 import type { EmailChange } from '../accounts/email-change.js'
 import type { EmailVerification } from '../accounts/email-verification.js'
@@ -9,10 +12,11 @@ import type { MfaLogin } from '../accounts/mfa/mfa-login.js'
 import type { Passkeys } from '../accounts/mfa/passkeys.js'
 import type { SessionService } from '../accounts/sessions.js'
 import type { UserGate } from '../accounts/user-gate.js'
-import type { KeyRing } from '../keys/ring.js'
+import type { KeyRing, KeyRingAdmin } from '../keys/index.js'
 import type { Settings } from '../settings/types.js'
 import type { Clock } from '../core/clock.js'
 import type {
+  AdminStore,
   ApiClientStore,
   RevocationStore,
   StoreLifecycle,
@@ -35,6 +39,17 @@ export interface MfaFlows {
   readonly factors: SecondFactors
   readonly login: MfaLogin
   readonly passkeys: Passkeys
+}
+
+/** What the admin API (`API_PREFIX/admin/`) works with: Tessera's own tables only. */
+export interface AdminDeps {
+  readonly directory: AdminStore
+  readonly users: UserAdmin
+  readonly groups: GroupAdmin
+  readonly clients: ClientAdmin
+  readonly accounts: Pick<AccountAdmin, 'blacklistToken'>
+  /** The `KEY_DIR` ring file; absent when keys come from `SIGNING_KEY` or `SIGNING_KEYS`. */
+  readonly keys?: KeyRingAdmin
 }
 
 /** Everything the HTTP layer uses, built by the composition root (`src/server`). */
@@ -74,6 +89,11 @@ export interface HttpDeps {
   readonly mail?: AccountMailFlows
   /** TOTP, recovery codes, passkeys and the second step of logins; without them logins are one step. */
   readonly mfa?: MfaFlows
+  /**
+   * The admin API, served when `ADMIN_ENABLED`; absent when an app brings its own users, ledger,
+   * audit or clients store (its admin is its own).
+   */
+  readonly admin?: AdminDeps
   /** Readiness of other dependencies (Redis), by name. */
   readonly probes?: Readonly<Record<string, () => Promise<void>>>
 }

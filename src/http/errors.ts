@@ -9,6 +9,7 @@ import {
   MfaFailed,
   MfaRequired,
   MfaTokenInvalid,
+  KeysNotManaged,
   NoActiveAccount,
   NoActiveAccountForToken,
   RegistrationClosed,
@@ -126,6 +127,8 @@ export function responseFor(error: unknown, request: FastifyRequest): Response {
   }
   if (error instanceof RegistrationClosed || error instanceof EmailNotVerified)
     return { status: 403, body: { detail: error.message, code: error.code } }
+  if (error instanceof KeysNotManaged)
+    return { status: 409, body: { detail: error.message, code: error.code } }
   if (error instanceof CsrfFailed) return { status: 403, body: { detail: error.message, code: error.code } }
   if (error instanceof ValidationFailed) return { status: 400, body: { ...error.fields } as FieldErrors }
   if (error instanceof UniqueViolation) {

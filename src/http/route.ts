@@ -2,6 +2,7 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  FastifySchema,
   HTTPMethods,
   onRequestAsyncHookHandler,
   onRequestHookHandler,
@@ -53,7 +54,24 @@ export interface RouteSpec {
   readonly enrollment?: boolean
   /** Hooks for one method only, run after `before`. */
   readonly beforeMethods?: Partial<Record<Method, readonly onRequestAsyncHookHandler[]>>
+  /**
+   * The JSON schema of each method (tags, summary, params, querystring, body, responses), for the
+   * OpenAPI document. It describes and never decides: bodies are read by the accounts room's
+   * validators with DRF's messages, and answers are sent as the handler made them, so a schema
+   * changes no status and no body (see {@link DOCUMENTATION_ONLY}).
+   */
+  readonly schema?: Partial<Record<Method, FastifySchema>>
 }
+
+/**
+ * Route options that attach a schema without letting Fastify act on it: no Ajv validation (whose
+ * coercion and 400 bodies are not DRF's) and no fast-json-stringify (which would drop fields a
+ * schema does not name).
+ */
+const DOCUMENTATION_ONLY = {
+  validatorCompiler: () => () => true,
+  serializerCompiler: () => (data: unknown) => JSON.stringify(data),
+} as const
 
 /** Whether the app matches `/x` and `/x/` as one route (`ignoreTrailingSlash`, app-wide in Fastify). */
 function ignoresTrailingSlash(app: FastifyInstance): boolean {
@@ -109,9 +127,11 @@ function defineOne(app: FastifyInstance, anyToken: Authenticator, spec: RouteSpe
     // between its hooks and its handler, so the order of answers is the same as with a hook, and
     // the protected GET, the hot path, skips Fastify's hook machinery entirely.
     const inHandler = authenticated && BODILESS.has(method)
+    const schema = spec.schema?.[method]
     app.route({
       method,
       url: spec.path,
+      ...(schema === undefined ? {} : { schema, ...DOCUMENTATION_ONLY }),
       handler: inHandler ? authenticateFirst(authenticate, handler) : handler,
       ...routeHooks(inHandler ? before : withAuth(before)),
     })

@@ -29,3 +29,4 @@ export {
   publicJwkOf,
 } from './material.js'
 export type { KeyMaterial, KeyRing, KeySelector, SigningKey } from './ring.js'
+export type { KeyRingAdmin, KeySummary } from './ring-admin.js'

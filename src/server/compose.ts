@@ -3,6 +3,9 @@ import type { BaseLogger } from 'pino'
 import { AccountAdmin } from '../accounts/admin.js'
 import type { MailFlowDeps } from '../accounts/account-mail.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
+import { ClientAdmin } from '../accounts/clients.js'
+import { GroupAdmin } from '../accounts/group-admin.js'
+import { UserAdmin } from '../accounts/user-admin.js'
 import { Background } from '../accounts/background.js'
 import { EmailChange } from '../accounts/email-change.js'
 import { EmailVerification } from '../accounts/email-verification.js'
@@ -23,7 +26,7 @@ import { publishFeedNews } from '../accounts/revocation-feed.js'
 import { UserGate } from '../accounts/user-gate.js'
 import { validatePassword } from '../accounts/validators/index.js'
 import { type Clock, systemClock } from '../core/clock.js'
-import type { AccountMailFlows, HttpDeps, MfaFlows } from '../http/deps.js'
+import type { AccountMailFlows, AdminDeps, HttpDeps, MfaFlows } from '../http/deps.js'
 import {
   ConsoleTransport,
   MailTemplates,
@@ -53,6 +56,7 @@ import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { defaultHashConcurrency, HashWorkers } from '../node/hash-workers.js'
 import { signHmacJws } from '../node/hmac-signer.js'
 import { nodeHmacVerifier } from '../node/hmac-verifier.js'
+import { keyRingAdmin } from '../node/key-admin.js'
 import { ReloadingKeyRing } from '../node/key-reload.js'
 import { TesseraMetrics } from './metrics.js'
 import { passwordHasherFor } from '../node/password-hasher.js'
@@ -305,6 +309,17 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
       revocations: stores.revocations,
       mail: mail.flows,
       mfa,
+      ...(ownsAdminTables(options.stores)
+        ? {
+            admin: composeAdmin(settings, {
+              database,
+              accounts,
+              audit,
+              hasher,
+              reloadKeys: () => ring.check(),
+            }),
+          }
+        : {}),
       metrics: {
         render:
           options.renderMetrics ??
@@ -492,6 +507,47 @@ function composeMfa(
     requiredForStaff: settings.MFA_REQUIRED_FOR_STAFF,
   })
   return { factors, login, passkeys }
+}
+
+/** Whether the admin API's tables are Tessera's: an app that brings these stores administers them. */
+function ownsAdminTables(stores: Partial<TesseraStores> | undefined): boolean {
+  return (
+    stores?.users === undefined &&
+    stores?.ledger === undefined &&
+    stores?.audit === undefined &&
+    stores?.clients === undefined
+  )
+}
+
+/** The admin API's services, on Tessera's own tables, sharing the accounts room with the CLI. */
+function composeAdmin(
+  settings: Readonly<Settings>,
+  parts: {
+    database: SqlStores
+    accounts: AccountAdmin
+    audit: AuditLog
+    hasher: PasswordHasher
+    reloadKeys: () => Promise<unknown>
+  },
+): AdminDeps {
+  const { database, accounts, audit } = parts
+  const directory = database.admin
+  const keysFromFile = settings.SIGNING_KEY === null && settings.SIGNING_KEYS === null
+  return {
+    directory,
+    accounts,
+    users: new UserAdmin({
+      users: database.users,
+      directory,
+      accounts,
+      hasher: parts.hasher,
+      audit,
+      usernameRules: { emailIsLoginName: settings.LOGIN_FIELD === 'username_or_email' },
+    }),
+    groups: new GroupAdmin({ directory, users: database.users, accounts, audit }),
+    clients: new ClientAdmin({ clients: database.clients, directory, audit }),
+    ...(keysFromFile ? { keys: keyRingAdmin(settings.KEY_DIR, settings, parts.reloadKeys) } : {}),
+  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import { AccountAdmin } from '../accounts/admin.js'
 import { AuditLog, SILENT_AUDIT_LOGGER } from '../accounts/audit.js'
+import { ClientAdmin } from '../accounts/clients.js'
+import { GroupAdmin } from '../accounts/group-admin.js'
 import type { PasswordHasher } from '../accounts/passwords/index.js'
 import { Background } from '../accounts/background.js'
 import { SecondFactors } from '../accounts/mfa/factors.js'
@@ -14,7 +16,7 @@ import type { SqlStores, SqlUserStore } from '../store/sql/index.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { passwordHasherFor } from '../node/password-hasher.js'
 
-export { hashClientSecret, newClientCredentials } from '../accounts/clients.js'
+export { groupNameProblem } from '../accounts/group-admin.js'
 export { validateEmail, validatePassword, validateUsername } from '../accounts/validators/index.js'
 
 /** What an operator command (the CLI) works with: the settings, the database and the hasher. */
@@ -28,6 +30,10 @@ export interface OperatorContext {
   readonly audit: AuditLog
   /** Second factors: the operator's reset; notices go to the outbox (the servers send them). */
   readonly factors: SecondFactors
+  /** Groups as the admin API manages them (the same checks and audit events). */
+  readonly groups: GroupAdmin
+  /** Introspection clients as the admin API manages them. */
+  readonly clients: ClientAdmin
 }
 
 /** Loads settings from `env`, opens the database, runs `work`, and closes it whatever happens. */
@@ -65,8 +71,10 @@ export async function withOperatorContext<T>(
     window: settings.TOTP_WINDOW,
     notify: factorNotifier({ users: stores.users, send: (mail) => outbox.queue(mail), background }),
   })
+  const groups = new GroupAdmin({ directory: stores.admin, users: stores.users, accounts, audit })
+  const clients = new ClientAdmin({ clients: stores.clients, directory: stores.admin, audit })
   try {
-    return await work({ settings, stores, hasher, accounts, audit, factors })
+    return await work({ settings, stores, hasher, accounts, audit, factors, groups, clients })
   } catch (error) {
     throw explain(error)
   } finally {

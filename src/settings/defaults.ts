@@ -129,6 +129,11 @@ export const SPECS: Specs = {
     byMode<boolean | null>(true, { production: false }),
     'serve the demo page at / to browsers and GET /api/hello/',
   ),
+  ADMIN_ENABLED: s(
+    kind.boolean,
+    byMode(true, { production: false }),
+    'serve the admin API at API_PREFIX/admin/ (staff read, superusers write; docs/admin.md); off: 404',
+  ),
   KEY_DIR: s(kind.string, 'var/keys', 'where development keys and the key ring live'),
   SIGNING_KEYS: s(kind.optionalSecret, null, 'a JWK Set (JSON) of private keys, for containers'),
   LOGIN_FIELD: s(kind.oneOf(LOGIN_FIELDS), 'username', 'what /token/ takes: username, email, or either'),

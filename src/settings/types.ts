@@ -64,6 +64,8 @@ export interface Settings {
   LOG_LEVEL: string
   /** null until loaded: then by mode (see load.ts). */
   SERVE_DEMO: boolean | null
+  /** The admin API under `API_PREFIX/admin/` (docs/admin.md): on by default except in production. */
+  ADMIN_ENABLED: boolean
   // Tessera: keys
   KEY_DIR: string
   SIGNING_KEYS: Secret | null

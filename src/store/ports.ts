@@ -454,6 +454,107 @@ export interface PasskeyStore {
   flushExpired(now: Date, batchSize: number): Promise<number>
 }
 
+/** One key of a list's order: a field the list allows, ascending unless `descending`. */
+export interface OrderTerm<Field extends string = string> {
+  field: Field
+  descending: boolean
+}
+
+/** A slice of a list: rows `offset` to `offset + limit`, in `ordering` (then by id). */
+export interface Slice<Field extends string = string> {
+  offset: number
+  limit: number
+  ordering: readonly OrderTerm<Field>[]
+}
+
+/** A slice of rows and how many rows the whole list has. */
+export interface Counted<T> {
+  count: number
+  rows: T[]
+}
+
+export type UserOrderField = 'id' | 'username' | 'email' | 'date_joined' | 'last_login'
+
+/** The admin's user list: every filter optional (absent: not filtered). */
+export interface UserQuery extends Slice<UserOrderField> {
+  /** Part of the username or e-mail, case-insensitively. */
+  search?: string
+  isActive?: boolean
+  isStaff?: boolean
+  isSuperuser?: boolean
+  emailVerified?: boolean
+}
+
+export interface GroupSummary {
+  id: number
+  name: string
+  memberCount: number
+}
+
+export type GroupOrderField = 'id' | 'name'
+
+export interface GroupQuery extends Slice<GroupOrderField> {
+  search?: string
+}
+
+/** A refresh token as the admin lists it: outstanding, and when it was blacklisted. */
+export interface TokenListing extends OutstandingToken {
+  blacklistedAt: Date | null
+}
+
+export type TokenOrderField = 'created_at' | 'expires_at'
+
+export interface TokenQuery extends Slice<TokenOrderField> {
+  userId?: number
+  blacklisted?: boolean
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: number
+}
+
+export type AuditOrderField = 'at' | 'id'
+
+export interface AuditQuery extends Slice<AuditOrderField> {
+  userId?: number
+  event?: string
+  ip?: string
+  /** Events at or after this time. */
+  since?: Date
+  /** Events before this time. */
+  until?: Date
+}
+
+export type ClientOrderField = 'name' | 'created_at'
+
+/**
+ * What the admin API reads and changes beyond the other ports: lists with search, filters and
+ * pagination over Tessera's own tables (users, groups, tokens, audit, clients). Only Tessera's own
+ * users table has it; an app that brings its own users administers them itself.
+ */
+export interface AdminStore {
+  listUsers(query: UserQuery): Promise<Counted<UserWithGroups>>
+  listGroups(query: GroupQuery): Promise<Counted<GroupSummary>>
+  findGroup(id: number): Promise<GroupSummary | undefined>
+  /** Names that exist, of those given. */
+  existingGroups(names: readonly string[]): Promise<string[]>
+  /** Members of the group, by username. */
+  groupMembers(groupId: number): Promise<{ id: number; username: string }[]>
+  /** Undefined when a group of that name exists. */
+  createGroup(name: string): Promise<GroupSummary | undefined>
+  /** `taken`: another group has the name. */
+  renameGroup(id: number, name: string): Promise<'renamed' | 'missing' | 'taken'>
+  deleteGroup(id: number): Promise<boolean>
+  listTokens(query: TokenQuery): Promise<Counted<TokenListing>>
+  findToken(jti: string): Promise<TokenListing | undefined>
+  /** Events recorded so far (queued ones included), filtered and sliced. */
+  listAudit(query: AuditQuery): Promise<Counted<StoredAuditEvent>>
+  listClients(query: Slice<ClientOrderField>): Promise<Counted<Omit<ApiClientRecord, 'secretHash'>>>
+  /** False for an unknown client. */
+  replaceClientSecret(clientId: string, secretHash: string): Promise<boolean>
+  deleteClient(clientId: string): Promise<boolean>
+}
+
 /** Database liveness for `/readyz` and lifecycle for the composition root. */
 export interface StoreLifecycle {
   ping(): Promise<void>

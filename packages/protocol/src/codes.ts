@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'mfa_enrollment_required',
   'mfa_token_invalid',
   'reauthentication_required',
+  // Admin API (issue 22): key changes asked of a server whose keys are not a KEY_DIR ring file.
+  'keys_not_managed',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

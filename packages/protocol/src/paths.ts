@@ -48,3 +48,30 @@ export const REVOCATION_EVENTS = { batch: 'revocations', reset: 'reset' } as con
 
 /** Redis channel (after `REDIS_PREFIX`) on which Tessera publishes each revocation batch. */
 export const REVOCATION_FEED_CHANNEL = 'revocations:feed'
+
+/**
+ * The admin API (issue 22), relative to `API_PREFIX`: staff read, superusers write. `{id}`,
+ * `{sid}`, `{jti}`, `{kid}` and `{client_id}` are path parameters.
+ */
+export const ADMIN_PATHS = {
+  users: '/admin/users/',
+  user: '/admin/users/{id}/',
+  userPassword: '/admin/users/{id}/password/',
+  userSessions: '/admin/users/{id}/sessions/',
+  userSession: '/admin/users/{id}/sessions/{sid}/',
+  userLogoutAll: '/admin/users/{id}/logout/all/',
+  groups: '/admin/groups/',
+  group: '/admin/groups/{id}/',
+  groupMembers: '/admin/groups/{id}/members/',
+  groupMember: '/admin/groups/{id}/members/{user_id}/',
+  tokens: '/admin/tokens/',
+  tokenBlacklist: '/admin/tokens/{jti}/blacklist/',
+  audit: '/admin/audit/',
+  auditExport: '/admin/audit/export/',
+  clients: '/admin/clients/',
+  client: '/admin/clients/{client_id}/',
+  clientRotate: '/admin/clients/{client_id}/rotate/',
+  keys: '/admin/keys/',
+  keyPromote: '/admin/keys/{kid}/promote/',
+  keyRetire: '/admin/keys/{kid}/retire/',
+} as const

@@ -125,3 +125,96 @@ export interface PasskeyView {
   backed_up: boolean
   transports: string[]
 }
+
+/**
+ * A page of an admin list, as DRF's `PageNumberPagination` answers it: `next` and `previous` are
+ * absolute URLs (null at either end).
+ */
+export interface AdminPage<T> {
+  count: number
+  next: string | null
+  previous: string | null
+  results: T[]
+}
+
+/** A user as the admin API shows it. */
+export interface AdminUser {
+  id: number
+  username: string
+  email: string
+  /** null when the users table cannot tell. */
+  email_verified: boolean | null
+  first_name: string
+  last_name: string
+  is_active: boolean
+  is_staff: boolean
+  is_superuser: boolean
+  date_joined: string
+  last_login: string | null
+  /** Group names, sorted: the `roles` claim. */
+  groups: string[]
+}
+
+/** A session (token family) of a user, as the admin API and `GET /api/sessions/` show it. */
+export interface AdminSession {
+  id: string
+  device: string
+  user_agent: string | null
+  ip: string | null
+  created: string
+  last_used: string
+  expires: string
+}
+
+export interface AdminGroup {
+  id: number
+  name: string
+  member_count: number
+}
+
+export interface AdminGroupMember {
+  id: number
+  username: string
+}
+
+/** A refresh token as simplejwt's admin shows outstanding and blacklisted tokens. */
+export interface AdminToken {
+  jti: string
+  user: number
+  /** The session (token family) it belongs to. */
+  session: string
+  created_at: string
+  expires_at: string
+  /** null while not blacklisted. */
+  blacklisted_at: string | null
+}
+
+export interface AdminAuditEvent {
+  id: number
+  at: string
+  event: string
+  user: number | null
+  ip: string | null
+  user_agent: string | null
+  detail: Record<string, unknown>
+}
+
+export interface AdminClient {
+  client_id: string
+  name: string
+  created_at: string
+}
+
+/** A new or rotated introspection client: the only answer that ever holds the secret. */
+export interface AdminClientCredentials extends AdminClient {
+  client_secret: string
+}
+
+export interface AdminKey {
+  kid: string
+  alg: string
+  /** `active` (verifies; the newest active key signs), `next` (staged: verifies only) or `retired`. */
+  status: string
+  created: string
+  signing: boolean
+}

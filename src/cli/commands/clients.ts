@@ -1,4 +1,3 @@
-import { hashClientSecret, newClientCredentials } from '../../server/operator.js'
 import type { Command } from '../command.js'
 import { withStores } from '../context.js'
 
@@ -12,9 +11,8 @@ export const clientsCommand: Command = {
       io.stderr.write('usage: tessera clients create NAME\n')
       return 2
     }
-    return withStores(io, async ({ stores }) => {
-      const { clientId, secret } = newClientCredentials()
-      await stores.clients.create({ clientId, secretHash: hashClientSecret(secret), name: name.trim() })
+    return withStores(io, async ({ clients }) => {
+      const { clientId, secret } = await clients.create({ name })
       io.stdout.write(`client_id=${clientId}\nclient_secret=${secret}\n`)
       io.stderr.write('Store the secret now: only its hash is kept.\n')
       return 0

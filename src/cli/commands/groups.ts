@@ -1,3 +1,5 @@
+import { ValidationFailed } from '../../core/errors.js'
+import { groupNameProblem } from '../../server/operator.js'
 import type { Command } from '../command.js'
 import { withStores } from '../context.js'
 
@@ -7,15 +9,6 @@ const USAGE = `usage: tessera groups <create|list|add|remove> …
   add NAME USERNAME…        put users in the group (their next token lists it in "roles")
   remove NAME USERNAME…     take users out of the group; their tokens are voided, as logout-all does
 `
-
-/** Group names travel in every token: printable, no spaces at the ends, and short. */
-function groupNameProblem(name: string): string | undefined {
-  if (name.trim() !== name || name === '')
-    return 'a group name must not be empty or start or end with a space'
-  if (/\p{Cc}/u.test(name)) return 'a group name must not contain control characters'
-  if ([...name].length > 150) return 'a group name has at most 150 characters'
-  return undefined
-}
 
 /** `tessera groups …`: groups (the `roles` claim) and their members. Every change is audited. */
 export const groupsCommand: Command = {
@@ -32,7 +25,7 @@ export const groupsCommand: Command = {
       io.stderr.write(USAGE)
       return 2
     }
-    return withStores(io, async ({ stores, accounts, audit }) => {
+    return withStores(io, async ({ stores, accounts, groups }) => {
       if (sub === 'list') {
         for (const group of await stores.users.listGroups()) {
           io.stdout.write(`${group.name}: ${group.members.join(', ') || '(no members)'}\n`)
@@ -46,11 +39,13 @@ export const groupsCommand: Command = {
         return 1
       }
       if (sub === 'create') {
-        if (!(await stores.users.createGroup(group))) {
+        try {
+          await groups.createNamed(group)
+        } catch (error) {
+          if (!(error instanceof ValidationFailed)) throw error
           io.stderr.write(`Error: group '${group}' already exists\n`)
           return 1
         }
-        await audit.record('group_created', { detail: { group } })
         io.stdout.write(`Group '${group}' created.\n`)
         return 0
       }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { passwordLengthError } from '../../accounts/passwords/limits.js'
-import { deviceLabel } from '../../accounts/devices.js'
+import { sessionViews } from '../../accounts/devices.js'
 import { authenticationOf } from '../../accounts/mfa/authentication.js'
 import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { AuthenticationFailed, ValidationFailed } from '../../core/errors.js'
@@ -92,20 +92,7 @@ export function sessionRoutes(
     handlers: {
       GET: async (request) => {
         const { userId } = principalOf(request)
-        const live = await ledger.liveSessions(userId, new Date(clock.now()))
-        // One entry per login (token family): siblings from a benign refresh race are one session.
-        const newestPerFamily = new Map<string, (typeof live)[number]>()
-        for (const session of live)
-          if (!newestPerFamily.has(session.familyId)) newestPerFamily.set(session.familyId, session)
-        return [...newestPerFamily.values()].map((session) => ({
-          id: session.familyId,
-          device: deviceLabel(session.userAgent),
-          user_agent: session.userAgent,
-          ip: session.ip,
-          created: session.createdAt.toISOString(),
-          last_used: (session.lastUsedAt ?? session.createdAt).toISOString(),
-          expires: session.expiresAt.toISOString(),
-        }))
+        return sessionViews(await ledger.liveSessions(userId, new Date(clock.now())))
       },
     },
   })

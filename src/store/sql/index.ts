@@ -10,6 +10,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { StoreLifecycle, Stores, UserStore } from '../ports.js'
+import { SqlAdminStore } from './admin.js'
 import { AppUserStore, type AppUsersTable } from './app-users.js'
 import { SqlAccountTokenStore } from './account-tokens.js'
 import { SqlAuditStore } from './audit.js'
@@ -37,6 +38,7 @@ export { DATABASE_COLUMNS, type Database } from './schema.js'
 export { isUnavailableError } from './unavailable.js'
 export {
   AppUserStore,
+  SqlAdminStore,
   type AppUsersTable,
   SqlAccountTokenStore,
   SqlAuditStore,
@@ -69,6 +71,8 @@ export interface SqlStores<Users extends UserStore = UserStore> extends Stores {
   mfa: SqlMfaStore
   /** Passkeys and WebAuthn challenges. */
   passkeys: SqlPasskeyStore
+  /** The admin API's lists and changes over Tessera's own tables (users, groups, tokens, audit, clients). */
+  admin: SqlAdminStore
   /** The Kysely instance: for migrations and for tests. */
   db: Kysely<Database>
   dialect: SqlDialect
@@ -107,6 +111,7 @@ export function createStores(database: SqlDatabase, users?: UserStore): SqlStore
     outbox: new SqlOutboxStore(database),
     mfa: new SqlMfaStore(database),
     passkeys: new SqlPasskeyStore(database),
+    admin: new SqlAdminStore(database, audit),
     lifecycle,
     db: database.db,
     dialect: database.dialect,

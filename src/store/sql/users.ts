@@ -283,18 +283,6 @@ export class SqlUserStore implements UserStore {
     })
   }
 
-  /** Creates an empty group; false when one of that name exists. */
-  async createGroup(name: string): Promise<boolean> {
-    const result = await this.#writers.write((db) =>
-      db
-        .insertInto('groups')
-        .values({ name })
-        .onConflict((conflict) => conflict.column('name').doNothing())
-        .executeTakeFirst(),
-    )
-    return BigInt(result.numInsertedOrUpdatedRows ?? 0n) > 0n
-  }
-
   /** Every group with its members' usernames, both sorted. */
   async listGroups(): Promise<{ name: string; members: string[] }[]> {
     const groups = await this.#db.selectFrom('groups').select('name').execute()
