@@ -12,6 +12,7 @@ import type { Authenticator, Principal } from './authenticate.js'
 import { setApiHeaders, setNoStore } from './api-headers.js'
 import { clientIp } from './client-ip.js'
 import { MethodNotAllowed } from './errors.js'
+import { documentationOnly, type OperationDoc, routeDocumentation } from './openapi/operation.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,6 +48,12 @@ export interface RouteSpec {
   readonly noStore?: boolean
   /** Hooks for one method only, run after `before`. */
   readonly beforeMethods?: Partial<Record<Method, readonly onRequestAsyncHookHandler[]>>
+  /**
+   * Each method's OpenAPI description (src/http/openapi/operation.ts): its request shapes document
+   * only, its success shapes also serialise the answer. A method without one still appears in the
+   * document, and the lint test fails on it.
+   */
+  readonly docs?: Partial<Record<Method, OperationDoc>>
 }
 
 /** Whether the app matches `/x` and `/x/` as one route (`ignoreTrailingSlash`, app-wide in Fastify). */
@@ -67,14 +74,23 @@ function ignoresTrailingSlash(app: FastifyInstance): boolean {
 export function defineRoute(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
   const { path } = spec
   if (path.length > 1 && path.endsWith('/') && !ignoresTrailingSlash(app)) {
-    defineOne(app, authenticate, spec)
-    defineOne(app, authenticate, { ...spec, path: path.slice(0, -1) })
+    defineOne(app, authenticate, spec, true)
+    // The same operation again: documented once, under its canonical path.
+    defineOne(app, authenticate, { ...spec, path: path.slice(0, -1) }, false)
     return
   }
-  defineOne(app, authenticate, spec)
+  defineOne(app, authenticate, spec, true)
 }
 
-function defineOne(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
+/** A route that the OpenAPI document leaves out: a 405 answer or a second spelling of a path. */
+const HIDDEN = { hide: true } as const
+
+function defineOne(
+  app: FastifyInstance,
+  authenticate: Authenticator,
+  spec: RouteSpec,
+  documented: boolean,
+): void {
   const allowed = Object.keys(spec.handlers) as Method[]
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
   const authenticated = spec.authenticated === true
@@ -89,11 +105,29 @@ function defineOne(app: FastifyInstance, authenticate: Authenticator, spec: Rout
     // between its hooks and its handler, so the order of answers is the same as with a hook, and
     // the protected GET, the hot path, skips Fastify's hook machinery entirely.
     const inHandler = authenticated && BODILESS.has(method)
+    const doc = spec.docs?.[method]
+    const documentation =
+      doc === undefined
+        ? undefined
+        : routeDocumentation(doc, {
+            authenticated,
+            // Whether the route can be limited, whatever RATE_LIMIT_ENABLED says now.
+            limited: spec.before !== undefined || spec.beforeMethods?.[method] !== undefined,
+          })
     app.route({
       method,
       url: spec.path,
       handler: inHandler ? authenticateFirst(authenticate, handler) : handler,
       ...routeHooks(inHandler ? before : withAuth(before)),
+      ...(documentation
+        ? {
+            schema: documented ? documentation.schema : { ...documentation.schema, ...HIDDEN },
+            config: { openapi: documentation.config },
+            validatorCompiler: documentationOnly,
+          }
+        : documented
+          ? {}
+          : { schema: HIDDEN }),
     })
   }
   const others = ALL_METHODS.filter((method) => !allowed.includes(method))
@@ -102,6 +136,8 @@ function defineOne(app: FastifyInstance, authenticate: Authenticator, spec: Rout
       method: others as HTTPMethods[],
       url: spec.path,
       ...routeHooks(beforeAndAuth),
+      schema: HIDDEN,
+      config: { methodNotAllowed: true },
       handler: async (request) => {
         throw new MethodNotAllowed(request.method, allowHeader)
       },

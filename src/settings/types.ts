@@ -64,6 +64,9 @@ export interface Settings {
   LOG_LEVEL: string
   /** null until loaded: then by mode (see load.ts). */
   SERVE_DEMO: boolean | null
+  SCHEMA_ENABLED: boolean
+  /** null until loaded: then by mode (see load.ts). */
+  DOCS_ENABLED: boolean | null
   // Tessera: keys
   KEY_DIR: string
   SIGNING_KEYS: Secret | null
