@@ -116,8 +116,8 @@ export function securitySchemes(settings: DocumentSettings): Record<string, unkn
   return schemes
 }
 
-/** The security requirement of an operation; undefined: public. */
-function requirementOf(security: Security | undefined, settings: DocumentSettings): unknown[] | undefined {
+/** The security requirement of an operation; `[]`: public. */
+function requirementOf(security: Security | undefined, settings: DocumentSettings): unknown[] {
   const access = settings.AUTH_HEADER_TYPES.map((type) => ({ [accessSchemeName(type)]: [] }))
   switch (security) {
     case 'access':
@@ -125,11 +125,11 @@ function requirementOf(security: Security | undefined, settings: DocumentSetting
     case 'optionalAccess':
       return [{}, ...access]
     case 'refreshCookie':
-      return settings.REFRESH_COOKIE_ENABLED ? [{}, { refreshCookie: [], csrfToken: [] }] : undefined
+      return settings.REFRESH_COOKIE_ENABLED ? [{}, { refreshCookie: [], csrfToken: [] }] : []
     case 'client':
       return [{ clientBasic: [] }]
     default:
-      return undefined
+      return []
   }
 }
 
@@ -170,7 +170,7 @@ export function withErrorsAndSecurity(settings: DocumentSettings) {
       }
     }
     const security = requirementOf(config.security, settings)
-    return { schema: { ...schema, response, ...(security ? { security } : {}) }, url }
+    return { schema: { ...schema, response, security }, url }
   }
 }
 

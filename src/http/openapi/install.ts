@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import fastifySwagger from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import type { Settings } from '../../settings/types.js'
 import { type DocumentSettings, swaggerOptions } from './document.js'
@@ -35,6 +34,8 @@ export async function collectOpenApi(
 ): Promise<OpenApiDocument | undefined> {
   if (!settings.SCHEMA_ENABLED) return undefined
   const documentSettings: DocumentSettings = settings
+  // Loaded only when the document is served.
+  const { default: fastifySwagger } = await import('@fastify/swagger')
   await scope.register(
     fastifySwagger,
     swaggerOptions(documentSettings, mountPath === '' ? '/' : mountPath, packageVersion(), DECORATOR),

@@ -1,4 +1,4 @@
-import fastifySwaggerUi, { type FastifySwaggerUiOptions } from '@fastify/swagger-ui'
+import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import type { OpenApiDocument } from '../openapi/install.js'
 
@@ -52,6 +52,8 @@ export async function docsPageRoutes(
       transformSpecification: () => document(),
       transformSpecificationClone: false,
     }
+    // Loaded only when the page is served (DOCS_ENABLED).
+    const { default: fastifySwaggerUi } = await import('@fastify/swagger-ui')
     await docs.register(fastifySwaggerUi, options)
   })
 }
