@@ -295,7 +295,7 @@ describe('an app with its own @fastify/swagger and @fastify/swagger-ui', () => {
     app.get('/orders', { schema: { summary: 'Orders' } }, async () => [])
     try {
       await app.ready()
-      const own = app.swagger() as OpenApi & { info: { title: string } }
+      const own = app.swagger() as unknown as OpenApi & { info: { title: string } }
       expect(own.info.title).toBe('Shop')
       // The app's document lists its own routes, and Tessera's (registered after its swagger).
       expect(Object.keys(own.paths)).toEqual(expect.arrayContaining(['/orders', '/auth/token/']))
