@@ -218,7 +218,9 @@ for (const backend of BACKENDS) {
       expect(validator.check('GET', '/api/me/', 200, json, '{"id":1,"username":"a","email":"a"}')).toMatch(
         /must have required property 'date_joined'/,
       )
-      expect(validator.check('POST', '/api/token/', 401, json, '{"detail":"x","extra":1}')).toMatch(/does not match/)
+      expect(validator.check('POST', '/api/token/', 401, json, '{"detail":"x","extra":1}')).toMatch(
+        /does not match/,
+      )
       expect(validator.check('GET', '/healthz', 418, json, '{}')).toMatch(/418 is not documented/)
       expect(validator.checked.size).toBeGreaterThan(50)
     })
