@@ -5,8 +5,9 @@ import type { OpenApiDocument } from '../openapi/install.js'
 /**
  * The docs page's CSP. Every script, stylesheet, image and font comes from this server (the
  * swagger-ui files of @fastify/swagger-ui, served from the package); the page fetches only this
- * server (the document, and "Try it out"). swagger-ui sets inline `style` attributes and its
- * images are `data:` SVGs, so styles may be inline and images `data:`; scripts may not.
+ * server (the document, and "Try it out"). swagger-ui sets inline `style` attributes and adds a
+ * `<style>` element (test/e2e/docs-page.test.ts sees the violation under `style-src-attr` alone),
+ * and its images are `data:` SVGs: so styles may be inline and images `data:`; scripts may not.
  */
 export const DOCS_PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
