@@ -19,14 +19,17 @@ import {
   frameworkErrorHandler,
   installErrorHandling,
 } from './errors.js'
+import { collectOpenApi } from './openapi/install.js'
 import { accountRoutes } from './routes/account.js'
 import { adminRoutes } from './routes/admin.js'
 import { accountMailRoutes } from './routes/account-mail.js'
 import { demoPageRoutes } from './routes/demo-page.js'
+import { docsPageRoutes } from './routes/docs-page.js'
 import { introspectRoutes } from './routes/introspect.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { passkeyRoutes } from './routes/passkeys.js'
 import { revocationRoutes } from './routes/revocations.js'
+import { schemaRoutes } from './routes/schema.js'
 import { serviceRoutes } from './routes/service.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { tokenRoutes } from './routes/token.js'
@@ -119,6 +122,8 @@ export async function tesseraRoutes(
   const cors = layout.cors ? corsOptions(settings) : undefined
   if (cors) await scope.register(fastifyCors, cors)
   installErrorHandling(scope, errorHandlingFor(settings, layout.log), { notFound: layout.mountPath !== '' })
+  // Before any route: the document is collected from the routes as they are added.
+  const document = await collectOpenApi(scope, settings, layout.mountPath)
 
   const authenticate = createAuthenticator({
     codec: deps.codec,
@@ -169,6 +174,14 @@ export async function tesseraRoutes(
     )
   } else {
     serviceRoutes(scope, routeDeps, prefix, links)
+  }
+  if (document) {
+    schemaRoutes(scope, authenticate, prefix, document)
+    if (settings.DOCS_ENABLED === true) {
+      await docsPageRoutes(scope, prefix, layout.mountPath, document, (message) =>
+        layout.log?.warn({}, message),
+      )
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import type { Authenticator, Principal } from './authenticate.js'
 import { setApiHeaders, setNoStore } from './api-headers.js'
 import { clientIp } from './client-ip.js'
 import { MethodNotAllowed } from './errors.js'
+import { documentationOnly, type OperationDoc, routeDocumentation } from './openapi/operation.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,6 +62,12 @@ export interface RouteSpec {
    * changes no status and no body (see {@link DOCUMENTATION_ONLY}).
    */
   readonly schema?: Partial<Record<Method, FastifySchema>>
+  /**
+   * Each method's OpenAPI description (src/http/openapi/operation.ts): its request shapes document
+   * only, its success shapes also serialise the answer. A method without one still appears in the
+   * document, and the lint test fails on it.
+   */
+  readonly docs?: Partial<Record<Method, OperationDoc>>
 }
 
 /**
@@ -91,11 +98,12 @@ function ignoresTrailingSlash(app: FastifyInstance): boolean {
 export function defineRoute(app: FastifyInstance, authenticate: Authenticator, spec: RouteSpec): void {
   const { path } = spec
   if (path.length > 1 && path.endsWith('/') && !ignoresTrailingSlash(app)) {
-    defineOne(app, authenticate, spec)
-    defineOne(app, authenticate, { ...spec, path: path.slice(0, -1) })
+    defineOne(app, authenticate, spec, true)
+    // The same operation again: documented once, under its canonical path.
+    defineOne(app, authenticate, { ...spec, path: path.slice(0, -1) }, false)
     return
   }
-  defineOne(app, authenticate, spec)
+  defineOne(app, authenticate, spec, true)
 }
 
 /** The authenticator of a route that refuses enrolment-only tokens. */
@@ -111,7 +119,15 @@ function refusingEnrollment(authenticate: Authenticator): Authenticator {
   }
 }
 
-function defineOne(app: FastifyInstance, anyToken: Authenticator, spec: RouteSpec): void {
+/** A route that the OpenAPI document leaves out: a 405 answer or a second spelling of a path. */
+const HIDDEN = { hide: true } as const
+
+function defineOne(
+  app: FastifyInstance,
+  anyToken: Authenticator,
+  spec: RouteSpec,
+  documented: boolean,
+): void {
   const authenticate = spec.enrollment === true ? anyToken : refusingEnrollment(anyToken)
   const allowed = Object.keys(spec.handlers) as Method[]
   const allowHeader = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS']
@@ -128,12 +144,39 @@ function defineOne(app: FastifyInstance, anyToken: Authenticator, spec: RouteSpe
     // the protected GET, the hot path, skips Fastify's hook machinery entirely.
     const inHandler = authenticated && BODILESS.has(method)
     const schema = spec.schema?.[method]
+    const doc = spec.docs?.[method]
+    const documentation =
+      doc === undefined
+        ? undefined
+        : routeDocumentation(doc, {
+            authenticated,
+            // Whether the route can be limited, whatever RATE_LIMIT_ENABLED says now.
+            limited: spec.before !== undefined || spec.beforeMethods?.[method] !== undefined,
+          })
     app.route({
       method,
       url: spec.path,
-      ...(schema === undefined ? {} : { schema, ...DOCUMENTATION_ONLY }),
       handler: inHandler ? authenticateFirst(authenticate, handler) : handler,
       ...routeHooks(inHandler ? before : withAuth(before)),
+      ...(documentation
+        ? {
+            schema: documented ? documentation.schema : { ...documentation.schema, ...HIDDEN },
+            config: { openapi: documentation.config },
+            validatorCompiler: documentationOnly,
+          }
+        : schema !== undefined
+          ? // A raw schema (the admin routes): described, never acted on.
+            {
+              schema: documented ? rawDocumentation(schema, method, spec.path) : { ...schema, ...HIDDEN },
+              // Security named as the document's settings name it, never a scheme a host app lacks.
+              config: {
+                openapi: authenticated ? { security: 'access' as const, errors: {} } : { errors: {} },
+              },
+              ...DOCUMENTATION_ONLY,
+            }
+          : documented
+            ? {}
+            : { schema: HIDDEN }),
     })
   }
   const others = ALL_METHODS.filter((method) => !allowed.includes(method))
@@ -142,11 +185,28 @@ function defineOne(app: FastifyInstance, anyToken: Authenticator, spec: RouteSpe
       method: others as HTTPMethods[],
       url: spec.path,
       ...routeHooks(beforeAndAuth),
+      schema: HIDDEN,
+      config: { methodNotAllowed: true },
       handler: async (request) => {
         throw new MethodNotAllowed(request.method, allowHeader)
       },
     })
   }
+}
+
+/**
+ * A raw schema as the document takes it: without its own `security` (the route's config names it,
+ * resolved against the settings), and with an `operationId` (client generators name functions
+ * after it): its own, or one made from the method and the path (`GET …/admin/users/:id/` →
+ * `getAdminUsersId`).
+ */
+function rawDocumentation(schema: FastifySchema, method: Method, path: string): FastifySchema {
+  const { security: _security, ...rest } = schema as FastifySchema & { security?: unknown }
+  if ('operationId' in rest) return rest
+  const words = path.split(/[^A-Za-z0-9]+/).filter((word) => word !== '' && word !== 'api')
+  const operationId =
+    method.toLowerCase() + words.map((word) => word[0]?.toUpperCase() + word.slice(1)).join('')
+  return { ...rest, operationId } as FastifySchema
 }
 
 type OnRequestHook = onRequestAsyncHookHandler | onRequestHookHandler

@@ -134,6 +134,16 @@ export const SPECS: Specs = {
     byMode(true, { production: false }),
     'serve the admin API at API_PREFIX/admin/ (staff read, superusers write; docs/admin.md); off: 404',
   ),
+  SCHEMA_ENABLED: s(
+    kind.boolean,
+    true,
+    'serve the OpenAPI 3.1 document at API_PREFIX/schema/ (JSON, or YAML with ?format=yaml); it describes only the public API',
+  ),
+  DOCS_ENABLED: s(
+    kind.optionalBoolean,
+    byMode<boolean | null>(true, { production: false }),
+    'serve the interactive API docs page at API_PREFIX/docs/ (needs SCHEMA_ENABLED); off in production unless set',
+  ),
   KEY_DIR: s(kind.string, 'var/keys', 'where development keys and the key ring live'),
   SIGNING_KEYS: s(kind.optionalSecret, null, 'a JWK Set (JSON) of private keys, for containers'),
   LOGIN_FIELD: s(kind.oneOf(LOGIN_FIELDS), 'username', 'what /token/ takes: username, email, or either'),

@@ -66,6 +66,9 @@ export interface Settings {
   SERVE_DEMO: boolean | null
   /** The admin API under `API_PREFIX/admin/` (docs/admin.md): on by default except in production. */
   ADMIN_ENABLED: boolean
+  SCHEMA_ENABLED: boolean
+  /** null until loaded: then by mode (see load.ts). */
+  DOCS_ENABLED: boolean | null
   // Tessera: keys
   KEY_DIR: string
   SIGNING_KEYS: Secret | null

@@ -6,6 +6,14 @@ import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { NotAuthenticated, UserNotFound, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { AccountMailFlows, RouteDeps } from '../deps.js'
+import type { MediaResponse, OperationDoc } from '../openapi/operation.js'
+import {
+  DetailSchema,
+  described,
+  EmailRequestSchema,
+  LinkTokenSchema,
+  ResetConfirmSchema,
+} from '../openapi/schemas.js'
 import { contextOf, defineRoute, type Handler, principalOf } from '../route.js'
 import { type LinkPageKind, LINK_PAGE_SCRIPT, linkPageHtml, setLinkPageHeaders } from './link-pages.js'
 
@@ -22,6 +30,23 @@ const LINK_SCRIPT_PATH = '/links/page.js'
 
 /** A token field: required, a string (its form is the flows' to judge, with one message for all). */
 const TOKEN_FIELD = { trimWhitespace: true, maxLength: 200 } as const
+
+const HTML_PAGE: MediaResponse = {
+  description: 'The page (HTML): it asks the person to confirm, then its script POSTs the token.',
+  content: { 'text/html': { schema: { type: 'string' } } },
+}
+
+/** The `GET` of a mailed link: a page that consumes nothing (scanners and previews fetch links). */
+const linkPage = (operationId: string, summary: string): OperationDoc => ({
+  operationId,
+  tags: ['account mail'],
+  summary,
+  description:
+    "Serves a page and consumes nothing: the token is in the link's fragment (`#token=…`), which the page's script reads and POSTs to this path.",
+  responses: { 200: HTML_PAGE },
+})
+
+const invalidLink = 'The link is invalid, expired or already used (field errors on `token`).'
 
 function readEmail(body: unknown): string {
   const source = requireObject(body)
@@ -58,6 +83,16 @@ export function accountMailRoutes(
         return reply.send(LINK_PAGE_SCRIPT)
       },
     },
+    docs: {
+      GET: {
+        operationId: 'linkPageScript',
+        tags: ['account mail'],
+        summary: 'The script of the link pages',
+        responses: {
+          200: { description: 'JavaScript.', content: { 'text/javascript': { schema: { type: 'string' } } } },
+        },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -68,6 +103,17 @@ export function accountMailRoutes(
         flows.reset.request(readEmail(request.body), contextOf(request))
         reply.code(202)
         return MAIL_ANSWERS.passwordReset
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'passwordReset',
+        tags: ['account mail'],
+        summary: 'Ask for a password reset link',
+        description:
+          'Sends a reset link to the address if an account uses it. The answer is the same either way, so nobody learns which addresses are registered.',
+        body: EmailRequestSchema,
+        responses: { 202: described(DetailSchema, 'Accepted (whether or not an account uses the address).') },
       },
     },
   })
@@ -88,6 +134,18 @@ export function accountMailRoutes(
         return { detail: 'Your password has been reset. Every session was signed out.' }
       },
     },
+    docs: {
+      GET: linkPage('passwordResetPage', 'The page of a password reset link'),
+      POST: {
+        operationId: 'passwordResetConfirm',
+        tags: ['account mail'],
+        summary: 'Set a new password with a reset link',
+        description: 'Sets the password and ends every session of the account.',
+        body: ResetConfirmSchema,
+        responses: { 200: described(DetailSchema, 'The password is set.') },
+        errors: { 400: `${invalidLink} Or field errors on \`new_password\`.` },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -102,6 +160,17 @@ export function accountMailRoutes(
         return { detail: 'Your e-mail address is confirmed.' }
       },
     },
+    docs: {
+      GET: linkPage('emailVerifyPage', 'The page of an e-mail verification link'),
+      POST: {
+        operationId: 'emailVerify',
+        tags: ['account mail'],
+        summary: 'Confirm an e-mail address with a verification link',
+        body: LinkTokenSchema,
+        responses: { 200: described(DetailSchema, 'The address is verified.') },
+        errors: { 400: invalidLink },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -114,6 +183,19 @@ export function accountMailRoutes(
         else flows.verification.resendTo(readEmail(request.body), contextOf(request))
         reply.code(202)
         return MAIL_ANSWERS.verificationResent
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'emailVerifyResend',
+        tags: ['account mail'],
+        summary: 'Send a new verification link',
+        description:
+          "With an access token, to the current user's address (no body needed); without one, to the `email` in the body. The answer is the same whoever the address belongs to.",
+        security: 'optionalAccess',
+        body: described(EmailRequestSchema, 'Needed without an access token.'),
+        responses: { 202: described(DetailSchema, 'Accepted.') },
+        errors: { 401: 'An access token that is present but not valid.' },
       },
     },
   })
@@ -134,6 +216,17 @@ export function accountMailRoutes(
         return MAIL_ANSWERS.emailChange
       },
     },
+    docs: {
+      POST: {
+        operationId: 'emailChange',
+        tags: ['account mail'],
+        summary: "Change the current user's e-mail address",
+        description:
+          'Sends a confirmation link to the new address; the change applies once it is confirmed, and the old address gets a link to cancel it.',
+        body: EmailRequestSchema,
+        responses: { 202: described(DetailSchema, 'A confirmation link was sent to the new address.') },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -148,6 +241,17 @@ export function accountMailRoutes(
         return { detail: 'Your account uses its new e-mail address now.' }
       },
     },
+    docs: {
+      GET: linkPage('emailChangeConfirmPage', 'The page of an e-mail change confirmation link'),
+      POST: {
+        operationId: 'emailChangeConfirm',
+        tags: ['account mail'],
+        summary: 'Confirm an e-mail change',
+        body: LinkTokenSchema,
+        responses: { 200: described(DetailSchema, 'The account uses the new address.') },
+        errors: { 400: `${invalidLink} Or the new address belongs to another account by now.` },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -160,6 +264,19 @@ export function accountMailRoutes(
         const { token } = readCharFields(request.body, { token: TOKEN_FIELD })
         await flows.change.cancel(token, contextOf(request))
         return { detail: 'The e-mail change is cancelled.' }
+      },
+    },
+    docs: {
+      GET: linkPage('emailChangeCancelPage', 'The page of an e-mail change cancel link'),
+      POST: {
+        operationId: 'emailChangeCancel',
+        tags: ['account mail'],
+        summary: 'Cancel an e-mail change',
+        description:
+          'Cancels the change; if it was confirmed already, the old address is restored and every session ends.',
+        body: LinkTokenSchema,
+        responses: { 200: described(DetailSchema, 'The change is cancelled.') },
+        errors: { 400: invalidLink },
       },
     },
   })

@@ -6,6 +6,14 @@ import { RegistrationClosed, UserNotFound } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { RouteDeps } from '../deps.js'
 import { requireObject } from '../../accounts/validators/drf-fields.js'
+import {
+  DetailSchema,
+  described,
+  ProfileChangeSchema,
+  RegisteredSchema,
+  RegistrationSchema,
+  UserSchema,
+} from '../openapi/schemas.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 import { sameAddress } from '../../accounts/account-mail.js'
 import { MAIL_ANSWERS } from './account-mail.js'
@@ -36,6 +44,18 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
         void deps.audit.record('register_existing_email', { userId: outcome.owner.id, context })
         deps.mail?.verification.notifyExisting(outcome.owner)
         return { id: outcome.id, username: outcome.username, email: outcome.email }
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'register',
+        tags: ['accounts'],
+        summary: 'Register a new account',
+        description:
+          "Open when REGISTRATION_OPEN is on. Every field is checked at once (Django's username and password validators); an address that already has an account gets the same answer, and its owner a mail, so nobody learns which addresses are registered.",
+        body: RegistrationSchema,
+        responses: { 201: described(RegisteredSchema, 'The account.') },
+        errors: { 403: 'Registration is closed (`registration_closed`).' },
       },
     },
   })
@@ -72,6 +92,26 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
         mail.change.request(user, change.email, contextOf(request))
         reply.code(202)
         return MAIL_ANSWERS.emailChange
+      },
+    },
+    docs: {
+      GET: {
+        operationId: 'meRead',
+        tags: ['accounts'],
+        summary: 'The current user',
+        responses: { 200: described(UserSchema, 'The current user.') },
+      },
+      PATCH: {
+        operationId: 'meUpdate',
+        tags: ['accounts'],
+        summary: "Change the current user's e-mail address",
+        description:
+          'Without account mail the address changes at once (200). With it, a confirmation link goes to the new address, which applies once confirmed (202).',
+        body: ProfileChangeSchema,
+        responses: {
+          200: described(UserSchema, 'The user, changed (or unchanged: the same address).'),
+          202: described(DetailSchema, 'A confirmation link was sent to the new address.'),
+        },
       },
     },
   })

@@ -15,6 +15,9 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><h1>Tessera</h1><p>The API is running. The demo page is not built: run <code>npm run build</code>
 (or just the page: <code>npx vite build --config web/vite.config.ts</code>) and restart.</p></body></html>`
 
+/** The page's files are not part of the API: the OpenAPI document leaves them out. */
+const NOT_API = { hide: true }
+
 export interface DemoPage {
   /** Answers the page when the request prefers HTML; returns false to let the JSON index answer. */
   serveIndex(request: FastifyRequest, reply: FastifyReply): boolean
@@ -57,11 +60,11 @@ export async function demoPageRoutes(app: FastifyInstance, distDir: string): Pro
       strictTransportSecurity: false,
     })
     if (icon !== undefined) {
-      scope.get('/favicon.svg', async (_request, reply) =>
+      scope.get('/favicon.svg', { schema: NOT_API }, async (_request, reply) =>
         reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
       )
     }
-    scope.get('/assets/:name', async (request, reply) => {
+    scope.get('/assets/:name', { schema: NOT_API }, async (request, reply) => {
       const asset = assets.get((request.params as { name: string }).name)
       if (asset === undefined) return reply.code(404).type('application/json').send({ detail: 'Not found.' })
       // Vite names assets by content hash: cache them for good.

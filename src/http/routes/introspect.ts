@@ -4,6 +4,7 @@ import { PATHS } from '@tessera/protocol'
 import type { ApiClientStore } from '../../store/ports.js'
 import type { RouteDeps } from '../deps.js'
 import { introspectionClient } from '../introspection-client.js'
+import { described, IntrospectionRequestSchema, IntrospectionSchema } from '../openapi/schemas.js'
 import { defineRoute } from '../route.js'
 
 /**
@@ -50,6 +51,26 @@ export function introspectRoutes(
           if (error instanceof TesseraError && error.code === 'token_not_valid') return { active: false }
           throw error
         }
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'tokenIntrospect',
+        tags: ['introspection'],
+        summary: 'Introspect a token (RFC 7662)',
+        description:
+          'For registered clients (HTTP Basic). Active means: signature, expiry, blacklist and revocation cut-off checked now, and the user active. Form-encoded as the RFC says, or JSON. A missing or empty `token` answers inactive.',
+        security: 'client',
+        bodyContent: {
+          'application/x-www-form-urlencoded': { schema: IntrospectionRequestSchema },
+          'application/json': { schema: IntrospectionRequestSchema },
+        },
+        responses: {
+          200: described(IntrospectionSchema, 'Whether the token is active, and its claims if so.'),
+        },
+        errors: {
+          401: 'The client did not authenticate (`invalid_client`, with `WWW-Authenticate: Basic`).',
+        },
       },
     },
   })

@@ -8,6 +8,17 @@ import { PATHS } from '@tessera/protocol'
 import type { UserRecord } from '../../store/ports.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { MfaFlows, RouteDeps } from '../deps.js'
+import {
+  AccessTokenSchema,
+  MfaStatusSchema,
+  object,
+  text,
+  RecoveryCodesSchema,
+  SlidingTokenSchema,
+  TokenPairSchema,
+  TotpSetupSchema,
+  WebAuthnJsonSchema,
+} from '../openapi/schemas.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 
 const CODE_FIELD = { trimWhitespace: true, maxLength: 64 } as const
@@ -63,6 +74,33 @@ export function mfaRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenMfa,
+    docs: {
+      POST: {
+        operationId: 'completeMfaLogin',
+        tags: ['tokens', 'second factors'],
+        summary: 'Finish a login with its second factor',
+        description:
+          'After `POST /api/token/` answered 401 `mfa_required`: the `mfa_token` with exactly one of a TOTP `code`, a `recovery_code` or a passkey assertion (`webauthn`). Answers what the password step would have.',
+        body: object(
+          {
+            mfa_token: text('From the `mfa_required` answer.'),
+            code: text('A TOTP code.'),
+            recovery_code: text('A recovery code.'),
+            webauthn: WebAuthnJsonSchema,
+          },
+          ['mfa_token'],
+        ),
+        responses: {
+          200: {
+            description: 'A new session (or a sliding token when the login began at /api/token/sliding/).',
+            anyOf: [TokenPairSchema, AccessTokenSchema, SlidingTokenSchema],
+          },
+        },
+        errors: {
+          401: 'A wrong, stale or replayed factor (`authentication_failed`, try again), or an unusable `mfa_token` (`mfa_token_invalid`, log in again).',
+        },
+      },
+    },
     noStore: true,
     before: deps.limit('login'),
     handlers: {
@@ -88,6 +126,15 @@ export function mfaRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mfa,
+    docs: {
+      GET: {
+        operationId: 'mfaStatus',
+        tags: ['second factors'],
+        summary: "The current user's second factors",
+        security: 'access',
+        responses: { 200: MfaStatusSchema },
+      },
+    },
     authenticated: true,
     enrollment: true,
     noStore: true,
@@ -98,6 +145,16 @@ export function mfaRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mfaTotpSetup,
+    docs: {
+      POST: {
+        operationId: 'totpSetup',
+        tags: ['second factors'],
+        summary: 'Start TOTP enrolment: a new secret, its URI and QR code',
+        security: 'access',
+        responses: { 200: TotpSetupSchema },
+        errors: { 400: 'TOTP is already on.' },
+      },
+    },
     authenticated: true,
     enrollment: true,
     noStore: true,
@@ -109,6 +166,17 @@ export function mfaRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mfaTotpConfirm,
+    docs: {
+      POST: {
+        operationId: 'totpConfirm',
+        tags: ['second factors'],
+        summary: 'Turn TOTP on with a code from the new secret',
+        security: 'access',
+        body: object({ code: text('A code from the authenticator app.') }),
+        responses: { 200: RecoveryCodesSchema },
+        errors: { 400: 'A wrong, stale or replayed code, or no secret waiting.' },
+      },
+    },
     authenticated: true,
     enrollment: true,
     noStore: true,
@@ -124,6 +192,19 @@ export function mfaRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mfaTotp,
+    docs: {
+      DELETE: {
+        operationId: 'totpDisable',
+        tags: ['second factors'],
+        summary: 'Turn TOTP off',
+        security: 'access',
+        responses: { 204: { noContent: 'TOTP is off.' } },
+        errors: {
+          400: 'TOTP is not on.',
+          403: 'The login is not recent enough (`reauthentication_required`).',
+        },
+      },
+    },
     authenticated: true,
     noStore: true,
     handlers: {
@@ -140,6 +221,19 @@ export function mfaRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.mfaRecoveryCodes,
+    docs: {
+      POST: {
+        operationId: 'recoveryCodesRegenerate',
+        tags: ['second factors'],
+        summary: 'A new set of recovery codes (the old ones stop working)',
+        security: 'access',
+        responses: { 200: RecoveryCodesSchema },
+        errors: {
+          400: 'The user has no second factor.',
+          403: 'The login is not recent enough (`reauthentication_required`).',
+        },
+      },
+    },
     authenticated: true,
     noStore: true,
     handlers: {

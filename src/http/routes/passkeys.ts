@@ -8,6 +8,7 @@ import type { PasskeyRecord } from '../../store/ports.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { MfaFlows, RouteDeps } from '../deps.js'
 import { NotFound } from '../errors.js'
+import { newSession, object, PasskeySchema, text, WebAuthnJsonSchema } from '../openapi/schemas.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 import { answerLogin } from './mfa.js'
 
@@ -43,6 +44,15 @@ export function passkeyRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.passkeys,
+    docs: {
+      GET: {
+        operationId: 'passkeyList',
+        tags: ['second factors'],
+        summary: "The current user's passkeys",
+        security: 'access',
+        responses: { 200: { type: 'array', items: PasskeySchema } },
+      },
+    },
     authenticated: true,
     enrollment: true,
     noStore: true,
@@ -53,6 +63,15 @@ export function passkeyRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.passkeyRegisterOptions,
+    docs: {
+      POST: {
+        operationId: 'passkeyRegistrationOptions',
+        tags: ['second factors'],
+        summary: 'Options for registering a passkey (`startRegistration`)',
+        security: 'access',
+        responses: { 200: WebAuthnJsonSchema },
+      },
+    },
     authenticated: true,
     enrollment: true,
     noStore: true,
@@ -64,6 +83,17 @@ export function passkeyRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.passkeyRegister,
+    docs: {
+      POST: {
+        operationId: 'passkeyRegister',
+        tags: ['second factors'],
+        summary: 'Register a passkey',
+        security: 'access',
+        body: object({ credential: WebAuthnJsonSchema, name: text('A name for it.') }, ['credential']),
+        responses: { 201: PasskeySchema },
+        errors: { 400: 'The passkey could not be verified.' },
+      },
+    },
     authenticated: true,
     enrollment: true,
     noStore: true,
@@ -90,6 +120,20 @@ export function passkeyRoutes(
 
   defineRoute(app, authenticate, {
     path: `${prefix + PATHS.passkeys}:id/`,
+    docs: {
+      DELETE: {
+        operationId: 'passkeyDelete',
+        tags: ['second factors'],
+        summary: "Delete one of the current user's passkeys",
+        security: 'access',
+        params: object({ id: text('The credential id.') }),
+        responses: { 204: { noContent: 'Deleted.' } },
+        errors: {
+          403: 'The login is not recent enough (`reauthentication_required`).',
+          404: "No such passkey of this user's.",
+        },
+      },
+    },
     authenticated: true,
     handlers: {
       DELETE: async (request, reply) => {
@@ -106,6 +150,17 @@ export function passkeyRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.passkeyLoginOptions,
+    docs: {
+      POST: {
+        operationId: 'passkeyLoginOptions',
+        tags: ['second factors', 'tokens'],
+        summary: 'Options for a passkey login (`startAuthentication`)',
+        description: 'Passwordless with `{}`; the second step of a login with its `mfa_token`.',
+        body: object({ mfa_token: text('For the second step of a login.') }, []),
+        responses: { 200: WebAuthnJsonSchema },
+        errors: { 401: 'An unusable `mfa_token` (`mfa_token_invalid`).' },
+      },
+    },
     noStore: true,
     before: deps.limit('login'),
     handlers: {
@@ -122,6 +177,16 @@ export function passkeyRoutes(
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.passkeyLogin,
+    docs: {
+      POST: {
+        operationId: 'passkeyLogin',
+        tags: ['second factors', 'tokens'],
+        summary: 'Log in with a passkey alone',
+        body: object({ credential: WebAuthnJsonSchema }),
+        responses: { 200: newSession('A new session: its refresh token and an access token.') },
+        errors: { 400: 'The passkey could not be verified.' },
+      },
+    },
     noStore: true,
     before: deps.limit('login'),
     handlers: {

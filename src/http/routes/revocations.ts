@@ -128,5 +128,35 @@ export function revocationRoutes(
         }
       },
     },
+    docs: {
+      GET: {
+        operationId: 'revocationStream',
+        tags: ['revocation feed'],
+        summary: 'Revocations as server-sent events',
+        description:
+          'For introspection clients (HTTP Basic), e.g. `createVerifier({ revocations })` of `@tessera/verify`. Events: `revocations` (a `RevocationBatch`: per-user cut-offs and ended sessions) and `reset`; the first event holds the whole current state, or everything after `Last-Event-ID`. A comment every REVOCATION_STREAM_HEARTBEAT seconds keeps it alive.',
+        security: 'client',
+        headers: {
+          type: 'object',
+          properties: {
+            'last-event-id': {
+              type: 'string',
+              description: 'The id of the last event received: resume after it.',
+            },
+          },
+        },
+        responses: {
+          200: {
+            description:
+              'The event stream (`text/event-stream`), open until the client or the server ends it.',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+        },
+        errors: {
+          401: 'The client did not authenticate (`invalid_client`).',
+          429: 'Rate limited, or REVOCATION_STREAM_MAX_PER_CLIENT streams of this client are open already.',
+        },
+      },
+    },
   })
 }

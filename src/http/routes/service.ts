@@ -2,6 +2,14 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { JWKS_PATH, PATHS } from '@tessera/protocol'
 import type { RouteDeps } from '../deps.js'
+import {
+  ApiIndexSchema,
+  described,
+  HealthSchema,
+  HelloSchema,
+  JwksSchema,
+  ReadinessSchema,
+} from '../openapi/schemas.js'
 import { defineRoute } from '../route.js'
 import type { DemoPage } from './demo-page.js'
 
@@ -46,6 +54,15 @@ export function serviceRoutes(
       // Synchronous: with the token and the user in memory, the whole request runs without a
       // promise (route.ts, Handler).
       handlers: { GET: () => ({ message: 'Hello, World!' }) },
+      docs: {
+        GET: {
+          operationId: 'hello',
+          tags: ['demo'],
+          summary: 'A protected route',
+          description: "The reference deployment's protected view, for the demo page (SERVE_DEMO).",
+          responses: { 200: described(HelloSchema, 'The greeting.') },
+        },
+      },
     })
   }
 
@@ -63,11 +80,38 @@ export function serviceRoutes(
           ? reply
           : { name: 'tessera', endpoints: { ...index, jwks: links.root + JWKS_PATH } },
     },
+    docs: {
+      GET: {
+        operationId: 'apiIndex',
+        tags: ['service'],
+        summary: 'The API index',
+        description:
+          'The endpoints by name, as JSON; browsers asking for HTML get the demo page (SERVE_DEMO).',
+        responses: {
+          200: {
+            description: 'The index, or the demo page.',
+            content: {
+              'application/json': { schema: ApiIndexSchema },
+              'text/html': { schema: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
     path: '/healthz',
     handlers: { GET: async () => ({ status: 'ok' }) },
+    docs: {
+      GET: {
+        operationId: 'healthz',
+        tags: ['service'],
+        summary: 'Liveness',
+        description: 'The process answers; no dependency is checked.',
+        responses: { 200: described(HealthSchema, 'Alive.') },
+      },
+    },
   })
 
   /**
@@ -95,6 +139,17 @@ export function serviceRoutes(
         return { status: optional.every((state) => state === 'ok') ? 'ok' : 'degraded', checks }
       },
     },
+    docs: {
+      GET: {
+        operationId: 'readyz',
+        tags: ['service'],
+        summary: 'Readiness',
+        description:
+          'The database is required; Redis, when configured, only speeds things up: without it the answer is `degraded` with 200.',
+        responses: { 200: described(ReadinessSchema, 'Ready (`ok`), or `degraded` without Redis.') },
+        errors: { 503: 'The database is unavailable: `{"status": "unavailable", "checks": …}`.' },
+      },
+    },
   })
 
   const { metrics } = deps
@@ -106,6 +161,19 @@ export function serviceRoutes(
           const { contentType, body } = await metrics.render()
           reply.type(contentType)
           return body
+        },
+      },
+      docs: {
+        GET: {
+          operationId: 'metrics',
+          tags: ['service'],
+          summary: 'Prometheus metrics',
+          responses: {
+            200: {
+              description: 'The metrics, in the Prometheus text format.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
         },
       },
     })
@@ -124,6 +192,19 @@ export function serviceRoutes(
         reply.header('cache-control', 'public, max-age=300, must-revalidate').header('etag', etag)
         if (request.headers['if-none-match'] === etag) return reply.code(304).send()
         return reply.type('application/json').send(body)
+      },
+    },
+    docs: {
+      GET: {
+        operationId: 'jwks',
+        tags: ['keys'],
+        summary: 'The public keys (JWKS)',
+        description:
+          'Asymmetric public keys only, each with `kid`, `use: "sig"` and `alg`; empty with an HMAC algorithm. Cacheable, with an ETag (`If-None-Match` answers 304).',
+        responses: {
+          200: described(JwksSchema, 'The key set.'),
+          304: { noContent: 'Not modified (`If-None-Match`).' },
+        },
       },
     },
   })

@@ -9,6 +9,14 @@ import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
 import { readCharFields } from '../../accounts/validators/drf-fields.js'
 import { NotFound } from '../errors.js'
+import { AUTH_TRANSPORT_HEADERS } from '../openapi/operation.js'
+import {
+  described,
+  EmptySchema,
+  PasswordChangeSchema,
+  SessionSchema,
+  newSession,
+} from '../openapi/schemas.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 
 const FAMILY_ID = /^[0-9a-f]{32}$/
@@ -23,7 +31,7 @@ export function sessionRoutes(
   prefix: string,
   browser: BrowserMode,
 ): void {
-  const { authenticate, accounts, audit, users, hasher, sessions, ledger, clock } = deps
+  const { authenticate, accounts, audit, users, hasher, sessions, ledger, clock, settings } = deps
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.logoutAll,
@@ -38,6 +46,16 @@ export function sessionRoutes(
           browser.clearSessionCookies(reply)
         }
         return {}
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'logoutAll',
+        tags: ['sessions'],
+        summary: 'Log out everywhere',
+        description:
+          "Ends every session of the user; their access tokens are void everywhere within a second. In browser mode this browser's cookies are cleared.",
+        responses: { 200: described(EmptySchema, 'Every session has ended.') },
       },
     },
   })
@@ -83,6 +101,18 @@ export function sessionRoutes(
         return { access: pair.access }
       },
     },
+    docs: {
+      POST: {
+        operationId: 'passwordChange',
+        tags: ['accounts'],
+        summary: 'Change the password',
+        description:
+          "Checks the old password and the new one (Django's validators), ends every session, and answers a fresh pair for this one (the refresh token in the cookie in browser mode).",
+        body: PasswordChangeSchema,
+        ...(settings.REFRESH_COOKIE_ENABLED ? { headers: AUTH_TRANSPORT_HEADERS } : {}),
+        responses: { 200: newSession('A new session for this client.') },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -93,6 +123,16 @@ export function sessionRoutes(
       GET: async (request) => {
         const { userId } = principalOf(request)
         return sessionViews(await ledger.liveSessions(userId, new Date(clock.now())))
+      },
+    },
+    docs: {
+      GET: {
+        operationId: 'sessionsList',
+        tags: ['sessions'],
+        summary: "The current user's sessions",
+        description:
+          'One entry per login (token family) that still holds a live refresh token, newest first.',
+        responses: { 200: { type: 'array', items: SessionSchema, description: 'The live sessions.' } },
       },
     },
   })
@@ -111,6 +151,21 @@ export function sessionRoutes(
         void audit.record('session_revoked', { userId, context: contextOf(request), detail: { session: id } })
         reply.code(204)
         return null
+      },
+    },
+    docs: {
+      DELETE: {
+        operationId: 'sessionEnd',
+        tags: ['sessions'],
+        summary: 'End one session',
+        description: 'Ends the session; its tokens are void everywhere within a second.',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'The session id.' } },
+          required: ['id'],
+        },
+        responses: { 204: { noContent: 'The session has ended.' } },
+        errors: { 404: 'No live session of this user has this id.' },
       },
     },
   })

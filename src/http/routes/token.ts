@@ -8,6 +8,17 @@ import { PATHS } from '@tessera/protocol'
 import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
+import { AUTH_TRANSPORT_HEADERS } from '../openapi/operation.js'
+import {
+  credentialsSchema,
+  described,
+  EmptySchema,
+  RefreshAnswerSchema,
+  refreshRequestSchema,
+  SlidingTokenSchema,
+  newSession,
+  TokenRequestSchema,
+} from '../openapi/schemas.js'
 import { contextOf, defineRoute } from '../route.js'
 
 /**
@@ -22,6 +33,12 @@ export function tokenRoutes(
 ): void {
   const { sessions, login, settings, authenticate } = deps
   const loginFieldName = settings.LOGIN_FIELD === 'email' ? 'email' : 'username'
+  const Credentials = credentialsSchema(loginFieldName, settings.LOGIN_FIELD === 'username_or_email')
+  const RefreshRequest = refreshRequestSchema(settings.REFRESH_COOKIE_ENABLED)
+  const cookieHeaders = settings.REFRESH_COOKIE_ENABLED ? { headers: AUTH_TRANSPORT_HEADERS } : {}
+  const badCredentials =
+    'No active account found with the given credentials (the same answer for an unknown user, a wrong password and an inactive account).'
+  const badToken = 'The token is invalid, expired, blacklisted or of the wrong type (`token_not_valid`).'
 
   /** simplejwt's obtain serializer: the login field (LOGIN_FIELD) and an untrimmed password. */
   const credentials = (body: unknown): { login: string; password: string } => {
@@ -101,6 +118,24 @@ export function tokenRoutes(
         return { access: pair.access, ...enrol }
       },
     },
+    docs: {
+      POST: {
+        operationId: 'tokenObtain',
+        tags: ['tokens'],
+        summary: 'Log in: obtain a refresh and an access token',
+        description:
+          "simplejwt's `TokenObtainPairView`. With `X-Auth-Transport: cookie` the refresh token is set in an HttpOnly cookie (with a CSRF cookie) and left out of the body.",
+        body: Credentials,
+        ...cookieHeaders,
+        responses: {
+          200: newSession('A new session: its refresh token and an access token.'),
+        },
+        errors: {
+          401: badCredentials,
+          403: 'The account must verify its e-mail address first (`email_not_verified`), or a browser-mode request from a foreign origin (`csrf_failed`).',
+        },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -122,6 +157,25 @@ export function tokenRoutes(
         return { access: answer.access }
       },
     },
+    docs: {
+      POST: {
+        operationId: 'tokenRefresh',
+        tags: ['tokens'],
+        summary: 'Refresh: a new access token (and, rotating, a new refresh token)',
+        description:
+          "simplejwt's `TokenRefreshView`. The refresh token comes in the body or, in browser mode, from the refresh cookie with the `X-CSRFToken` header. A rotated-out token repeated within REFRESH_REUSE_INTERVAL gets the same child; later, its whole session ends.",
+        security: 'refreshCookie',
+        body: RefreshRequest,
+        ...cookieHeaders,
+        responses: {
+          200: described(RefreshAnswerSchema, 'A new access token, and the rotated refresh token.'),
+        },
+        errors: {
+          401: `${badToken} Also \`user_inactive\` or \`user_not_found\` for the token's user.`,
+          403: 'Browser mode: a missing or wrong CSRF header, or a foreign origin (`csrf_failed`).',
+        },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -132,6 +186,18 @@ export function tokenRoutes(
         const { token } = readCharFields(request.body, { token: {} })
         await sessions.verify(token)
         return {}
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'tokenVerify',
+        tags: ['tokens'],
+        summary: 'Verify a token',
+        description:
+          "simplejwt's `TokenVerifyView`: any token type. A blacklisted refresh token answers 401 `token_not_valid` (simplejwt answers 400 there; docs/compat.md).",
+        body: TokenRequestSchema,
+        responses: { 200: described(EmptySchema, 'The token is valid.') },
+        errors: { 401: badToken },
       },
     },
   })
@@ -151,6 +217,23 @@ export function tokenRoutes(
         return {}
       },
     },
+    docs: {
+      POST: {
+        operationId: 'tokenBlacklist',
+        tags: ['tokens'],
+        summary: 'Log out: blacklist a refresh token',
+        description:
+          "simplejwt's `TokenBlacklistView`: ends the token's session, and voids its access tokens within a second. In browser mode the cookies are cleared.",
+        security: 'refreshCookie',
+        body: RefreshRequest,
+        ...cookieHeaders,
+        responses: { 200: described(EmptySchema, 'The session has ended.') },
+        errors: {
+          401: badToken,
+          403: 'Browser mode: a missing or wrong CSRF header, or a foreign origin (`csrf_failed`).',
+        },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -167,6 +250,17 @@ export function tokenRoutes(
         return { token: await sessions.obtainSliding(user, next?.auth) }
       },
     },
+    docs: {
+      POST: {
+        operationId: 'tokenSlidingObtain',
+        tags: ['tokens'],
+        summary: 'Log in: obtain a sliding token',
+        description: "simplejwt's `TokenObtainSlidingView`.",
+        body: Credentials,
+        responses: { 200: described(SlidingTokenSchema, 'A sliding token.') },
+        errors: { 401: badCredentials, 403: 'The account must verify its e-mail address first.' },
+      },
+    },
   })
 
   defineRoute(app, authenticate, {
@@ -177,6 +271,17 @@ export function tokenRoutes(
       POST: async (request) => {
         const { token } = readCharFields(request.body, { token: {} })
         return { token: await sessions.refreshSliding(token) }
+      },
+    },
+    docs: {
+      POST: {
+        operationId: 'tokenSlidingRefresh',
+        tags: ['tokens'],
+        summary: 'Refresh a sliding token',
+        description: "simplejwt's `TokenRefreshSlidingView`: a new token, while its refresh deadline lasts.",
+        body: TokenRequestSchema,
+        responses: { 200: described(SlidingTokenSchema, 'The refreshed sliding token.') },
+        errors: { 401: badToken },
       },
     },
   })
