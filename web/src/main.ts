@@ -8,6 +8,7 @@ import {
   TesseraClientError,
   type UserView,
 } from '@tessera/client'
+import { completeMfaWithPasskey, loginWithPasskey, registerPasskey } from '@tessera/client/passkeys'
 
 /** After a failed renewal, the next try waits this long (the server may be throttling us). */
 const RETRY_GAP_MS = 5000
@@ -45,7 +46,13 @@ async function render(): Promise<void> {
   $('authenticated').hidden = !authenticated
   show(authenticated ? 'Logged in' : 'Not logged in')
   tick()
-  if (!authenticated) return
+  if (!authenticated) {
+    // Recovery codes are shown once, to the session that made them: never to the next login.
+    $('recovery').hidden = true
+    $('recovery-codes').replaceChildren()
+    $('totp-enrol').hidden = true
+    return
+  }
   const user = await client.me<UserView>()
   $('profile-username').textContent = user.username
   $('profile-email').textContent = user.email
@@ -53,6 +60,7 @@ async function render(): Promise<void> {
   // The access token says whether the address is verified (`email_verified`, false until it is).
   const access = await client.getAccessToken()
   $('verify-banner').hidden = (access ? decodeJwtPayload(access) : undefined)?.email_verified !== false
+  await renderFactors()
   clearError()
 }
 
@@ -95,7 +103,102 @@ $('login-form').addEventListener('submit', async (event) => {
   const form = new FormData(event.target as HTMLFormElement)
   show('', true)
   try {
-    await client.login(String(form.get('username')), String(form.get('password')))
+    const result = await client.login(String(form.get('username')), String(form.get('password')))
+    if (result.status === 'mfa_required') {
+      $('mfa-methods').textContent = `Your account has a second factor (${result.methods.join(', ')}).`
+      $('mfa-passkey').hidden = !result.methods.includes('webauthn')
+      $('mfa-form').hidden = false
+      show('A second factor is needed')
+    }
+  } catch (error) {
+    show(describe(error), true)
+  }
+})
+
+/** Finishes the pending login with `finish`; the form goes once the session exists. */
+async function secondStep(finish: () => Promise<void>): Promise<void> {
+  show('', true)
+  try {
+    await finish()
+    $('mfa-form').hidden = true
+  } catch (error) {
+    show(describe(error), true)
+  }
+}
+
+$('mfa-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const typed = String(new FormData(event.target as HTMLFormElement).get('code')).trim()
+  // Six digits are a TOTP code; anything else is taken for a recovery code.
+  await secondStep(() =>
+    client.completeMfa(/^\d{6}$/.test(typed) ? { code: typed } : { recoveryCode: typed }),
+  )
+})
+
+$('mfa-passkey').addEventListener('click', () => secondStep(() => completeMfaWithPasskey(client)))
+
+$('passkey-login').addEventListener('click', async () => {
+  show('', true)
+  try {
+    await loginWithPasskey(client)
+  } catch (error) {
+    show(describe(error), true)
+  }
+})
+
+/** The logged-in user's second factors, in one line. */
+async function renderFactors(): Promise<void> {
+  const status = await client.mfa.status()
+  const parts = [
+    status.totp ? 'authenticator app on' : 'no authenticator app',
+    `${status.passkeys} passkey(s)`,
+  ]
+  if (status.totp || status.passkeys > 0)
+    parts.push(`${status.recovery_codes_remaining} recovery code(s) left`)
+  $('mfa-status').textContent = parts.join(' · ')
+  $('totp-setup').hidden = status.totp
+}
+
+$('totp-setup').addEventListener('click', async () => {
+  try {
+    const setup = await client.mfa.setupTotp()
+    // The server's own SVG, parsed as SVG (never as HTML) and checked to be one before it is shown.
+    const svg = new DOMParser().parseFromString(setup.qr_svg, 'image/svg+xml').documentElement
+    if (svg.nodeName !== 'svg') throw new Error('the QR code is not an SVG image')
+    svg.setAttribute('role', 'img')
+    svg.setAttribute('aria-label', 'QR code for your authenticator app')
+    $('totp-qr').replaceChildren(document.importNode(svg, true))
+    $('totp-secret').textContent = setup.secret
+    $('totp-enrol').hidden = false
+    clearError()
+  } catch (error) {
+    show(describe(error), true)
+  }
+})
+
+$('totp-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  try {
+    const codes = await client.mfa.confirmTotp(
+      String(new FormData(event.target as HTMLFormElement).get('code')).trim(),
+    )
+    $('recovery-codes').replaceChildren(
+      ...codes.map((code) => Object.assign(document.createElement('li'), { textContent: code })),
+    )
+    $('recovery').hidden = false
+    $('totp-enrol').hidden = true
+    await renderFactors()
+    clearError()
+  } catch (error) {
+    show(describe(error), true)
+  }
+})
+
+$('passkey-add').addEventListener('click', async () => {
+  try {
+    await registerPasskey(client, 'Demo passkey')
+    await renderFactors()
+    clearError()
   } catch (error) {
     show(describe(error), true)
   }
