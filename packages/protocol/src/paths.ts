@@ -60,6 +60,7 @@ export const ADMIN_PATHS = {
   userSessions: '/admin/users/{id}/sessions/',
   userSession: '/admin/users/{id}/sessions/{sid}/',
   userLogoutAll: '/admin/users/{id}/logout/all/',
+  userResetMfa: '/admin/users/{id}/mfa/reset/',
   groups: '/admin/groups/',
   group: '/admin/groups/{id}/',
   groupMembers: '/admin/groups/{id}/members/',

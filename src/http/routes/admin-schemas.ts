@@ -228,6 +228,12 @@ export const SCHEMAS = {
     success: [200, object({ sessions: integer })],
     write: true,
   }),
+  resetMfa: route({
+    summary: "Remove a user's second factors (TOTP, passkeys, recovery codes) and end their sessions",
+    params: idParam('id'),
+    success: [200, object({ totp: { type: 'boolean' }, passkeys: integer, sessions: integer })],
+    write: true,
+  }),
   listGroups: route({
     summary: 'List groups',
     querystring: { ...paging, search: { type: 'string' }, ...ordering(['id', 'name']) },

@@ -137,4 +137,22 @@ export function adminUserRoutes({ app, deps, admin, prefix, guard }: AdminRouteC
       })),
     },
   })
+
+  const factors = deps.mfa?.factors
+  if (factors === undefined) return
+  defineRoute(app, authenticate, {
+    path: path(ADMIN_PATHS.userResetMfa),
+    authenticated: true,
+    noStore: true,
+    schema: { POST: SCHEMAS.resetMfa },
+    handlers: {
+      // `tessera users reset-mfa` over HTTP: for a user who lost every factor; audited with the actor.
+      POST: guard('write', async (request, _reply, actor) => {
+        const userId = pathId(request, 'id')
+        await admin.users.get(userId)
+        const removed = await factors.reset(userId, `admin:${actor.userId}`)
+        return { ...removed, sessions: await admin.users.logoutAll(userId, actor) }
+      }),
+    },
+  })
 }
