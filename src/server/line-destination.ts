@@ -1,0 +1,257 @@
+import { closeSync, openSync, write, writeSync } from 'node:fs'
+
+/**
+ * The longest write: PIPE_BUF on Linux. A write of at most this many bytes to a pipe is atomic,
+ * and every write holds whole lines, so the lines of cluster workers sharing stdout never
+ * interleave. A single line longer than this is written on its own, as one write.
+ */
+export const MAX_WRITE_BYTES = 4096
+/** A full non-blocking pipe (EAGAIN) is tried again after this many ms; its lines wait in memory. */
+const RETRY_MS = 10
+/** At exit, a pipe that takes nothing for this long is given up: a stuck reader never hangs exit. */
+const EXIT_PATIENCE_MS = 1000
+
+export interface LineDestinationOptions {
+  /** A write starts once this many bytes wait (1: each line as soon as no write is in flight). */
+  readonly writeAtBytes: number
+  /** Lines of a quiet process are written within this many ms. */
+  readonly flushEveryMs: number
+}
+
+/** Whole lines waiting for one write; `written` bytes of them have reached the fd. */
+interface Chunk {
+  readonly buffer: Buffer
+  readonly length: number
+  written: number
+}
+
+/**
+ * An append-only destination for newline-terminated lines on a file descriptor (stdout, or a file
+ * it opens for appending). Each line is copied once into a pooled buffer of `MAX_WRITE_BYTES`, and
+ * full buffers go out through `fs.write`, one at a time and in order, so neither the event loop
+ * nor a request waits for the disk or a pipe's reader. Only the line being appended is measured,
+ * never the buffer it joins.
+ *
+ * Nothing is dropped: a full pipe (EAGAIN) is tried again later with the lines kept in memory;
+ * `flush()` resolves once every line given so far is written, and at process exit whatever is not
+ * yet handed to a write goes out synchronously. Only a write error other than EAGAIN (a closed
+ * pipe, a full disk) loses the lines of that write, and it is reported once on stderr.
+ */
+export class LineDestination {
+  readonly #fd: number
+  readonly #ownsFd: boolean
+  readonly #writeAt: number
+  readonly #timer: NodeJS.Timeout
+  /** The buffer lines are appended to, and how much of it they fill. */
+  #buffer: Buffer
+  #used = 0
+  /** Sealed buffers in order; the first is being written while `#writing`. */
+  readonly #queue: Chunk[] = []
+  readonly #spare: Buffer[] = []
+  #writing = false
+  #retry: NodeJS.Timeout | undefined
+  /** Chunks sealed and chunks done (written or given up), for `flush()`. */
+  #sealed = 0
+  #done = 0
+  #waiters: { upTo: number; resolve: () => void }[] = []
+  #closed = false
+  #reported = false
+
+  /** `target`: a file descriptor to write to, or a file to open for appending (and close on `close()`). */
+  constructor(target: number | string, options: LineDestinationOptions) {
+    this.#ownsFd = typeof target === 'string'
+    this.#fd = typeof target === 'string' ? openSync(target, 'a') : target
+    this.#writeAt = Math.min(Math.max(options.writeAtBytes, 1), MAX_WRITE_BYTES)
+    this.#buffer = Buffer.allocUnsafe(MAX_WRITE_BYTES)
+    this.#timer = setInterval(() => this.#writeWaiting(), options.flushEveryMs)
+    this.#timer.unref()
+    openDestinations.add(this)
+    if (!exitHooked) {
+      exitHooked = true
+      process.on('exit', flushAtExit)
+    }
+  }
+
+  /**
+   * Appends a line whose every character is ASCII (below U+0080), so its length in bytes is its
+   * length in characters: the caller guarantees it (access lines escape anything else).
+   */
+  writeAscii(line: string): void {
+    const length = line.length
+    if (this.#used + length > MAX_WRITE_BYTES) {
+      if (length > MAX_WRITE_BYTES) return this.#writeLong(line)
+      this.#writeWaiting()
+    }
+    this.#used += this.#buffer.write(line, this.#used, length, 'latin1')
+    if (this.#used >= this.#writeAt && !this.#writing) this.#writeWaiting()
+  }
+
+  /** Appends any line (pino writes failures, audit and lifecycle lines here). */
+  write(line: string): boolean {
+    const length = Buffer.byteLength(line)
+    if (this.#used + length > MAX_WRITE_BYTES) {
+      if (length > MAX_WRITE_BYTES) {
+        this.#writeLong(line)
+        return true
+      }
+      this.#writeWaiting()
+    }
+    this.#used += this.#buffer.write(line, this.#used, length, 'utf8')
+    if (this.#used >= this.#writeAt && !this.#writing) this.#writeWaiting()
+    return true
+  }
+
+  /** Resolves once every line given so far has been written (or given up with its write's error). */
+  flush(): Promise<void> {
+    this.#writeWaiting()
+    const upTo = this.#sealed
+    if (this.#done >= upTo) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push({ upTo, resolve }))
+  }
+
+  /**
+   * Writes synchronously every line not yet handed to a write (at exit; pino calls it after a
+   * fatal line). A write already in flight is left to finish on its own.
+   */
+  flushSync(): void {
+    if (this.#closed) return
+    if (this.#used > 0) this.#seal()
+    if (this.#retry !== undefined) {
+      // The first chunk waits for a full pipe: no write of it is in flight, so take it over.
+      clearTimeout(this.#retry)
+      this.#retry = undefined
+      this.#writing = false
+    }
+    const first = this.#writing ? 1 : 0
+    while (this.#queue.length > first) {
+      const chunk = this.#queue[first] as Chunk
+      this.#writeSync(chunk)
+      this.#queue.splice(first, 1)
+      this.#finished(chunk)
+    }
+  }
+
+  /** Writes every line, then stops the timer and closes the file it opened (never a given fd). */
+  async close(): Promise<void> {
+    await this.flush()
+    if (!this.#ownsFd || this.#closed) return
+    this.#closed = true
+    clearInterval(this.#timer)
+    openDestinations.delete(this)
+    closeSync(this.#fd)
+  }
+
+  /** Seals what waits and starts a write if none is in flight. */
+  #writeWaiting(): void {
+    if (this.#used > 0) this.#seal()
+    this.#next()
+  }
+
+  #seal(): void {
+    if (this.#closed) {
+      // Its file is closed: what is written after close() has nowhere to go.
+      this.#used = 0
+      return
+    }
+    this.#queue.push({ buffer: this.#buffer, length: this.#used, written: 0 })
+    this.#sealed++
+    this.#buffer = this.#spare.pop() ?? Buffer.allocUnsafe(MAX_WRITE_BYTES)
+    this.#used = 0
+  }
+
+  #writeLong(line: string): void {
+    this.#writeWaiting()
+    if (this.#closed) return
+    const buffer = Buffer.from(line, 'utf8')
+    this.#queue.push({ buffer, length: buffer.length, written: 0 })
+    this.#sealed++
+    this.#next()
+  }
+
+  #next(): void {
+    const chunk = this.#queue[0]
+    if (this.#writing || chunk === undefined || this.#closed) return
+    this.#writing = true
+    write(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written, null, this.#afterWrite)
+  }
+
+  readonly #afterWrite = (error: NodeJS.ErrnoException | null, bytes: number): void => {
+    const chunk = this.#queue[0] as Chunk
+    if (error && (error.code === 'EAGAIN' || error.code === 'EBUSY')) {
+      this.#retry = setTimeout(this.#retryWrite, RETRY_MS)
+      return
+    }
+    this.#writing = false
+    if (error) {
+      this.#report(error)
+      chunk.written = chunk.length
+    } else {
+      chunk.written += bytes
+    }
+    if (chunk.written >= chunk.length) {
+      this.#queue.shift()
+      this.#finished(chunk)
+    }
+    this.#next()
+  }
+
+  readonly #retryWrite = (): void => {
+    this.#retry = undefined
+    this.#writing = false
+    this.#next()
+  }
+
+  /** Writes a chunk synchronously, waiting on a full pipe, but never longer than EXIT_PATIENCE_MS without progress. */
+  #writeSync(chunk: Chunk): void {
+    let stalledSince = 0
+    while (chunk.written < chunk.length) {
+      try {
+        chunk.written += writeSync(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written)
+        stalledSince = 0
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        const now = Date.now()
+        if (stalledSince === 0) stalledSince = now
+        if ((code !== 'EAGAIN' && code !== 'EBUSY') || now - stalledSince > EXIT_PATIENCE_MS) {
+          this.#report(error as Error)
+          return
+        }
+        Atomics.wait(pause, 0, 0, 1)
+      }
+    }
+  }
+
+  #finished(chunk: Chunk): void {
+    this.#done++
+    if (chunk.buffer.length === MAX_WRITE_BYTES && this.#spare.length < SPARE_BUFFERS) {
+      this.#spare.push(chunk.buffer)
+    }
+    if (this.#waiters.length === 0) return
+    const done = this.#done
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.upTo > done) return true
+      waiter.resolve()
+      return false
+    })
+  }
+
+  #report(error: Error): void {
+    if (this.#reported) return
+    this.#reported = true
+    try {
+      writeSync(2, `tessera: log lines lost: ${error.message}\n`)
+    } catch {
+      // stderr is gone too: nowhere left to say it.
+    }
+  }
+}
+
+/** Buffers kept for reuse after a backlog is written; the rest go back to the garbage collector. */
+const SPARE_BUFFERS = 4
+const pause = new Int32Array(new SharedArrayBuffer(4))
+const openDestinations = new Set<LineDestination>()
+let exitHooked = false
+
+function flushAtExit(): void {
+  for (const destination of openDestinations) destination.flushSync()
+}
