@@ -27,10 +27,10 @@ interface Chunk {
 
 /**
  * An append-only destination for newline-terminated lines on a file descriptor (stdout, or a file
- * it opens for appending). Each line is copied once into a pooled buffer of `MAX_WRITE_BYTES`, and
- * full buffers go out through `fs.write`, one at a time and in order, so neither the event loop
- * nor a request waits for the disk or a pipe's reader. Only the line being appended is measured,
- * never the buffer it joins.
+ * it opens for appending). Lines gather until the next one would not fit in `MAX_WRITE_BYTES`, are
+ * then copied once into a pooled buffer, and buffers go out through `fs.write`, one at a time and
+ * in order, so neither the event loop nor a request waits for the disk or a pipe's reader. Only
+ * the line being appended is measured (ASCII lines not even that), never what it joins.
  *
  * Nothing is dropped: a full pipe (EAGAIN) is tried again later with the lines kept in memory;
  * `flush()` resolves once every line given so far is written, and at process exit whatever is not
@@ -42,9 +42,13 @@ export class LineDestination {
   readonly #ownsFd: boolean
   readonly #writeAt: number
   readonly #timer: NodeJS.Timeout
-  /** The buffer lines are appended to, and how much of it they fill. */
-  #buffer: Buffer
-  #used = 0
+  /**
+   * The lines not yet sealed into a write, their length in bytes, and whether they are all ASCII.
+   * Appending a line to a string only links it (no copy); sealing copies them once into a buffer.
+   */
+  #pending = ''
+  #bytes = 0
+  #ascii = true
   /** Sealed buffers in order; the first is being written while `#writing`. */
   readonly #queue: Chunk[] = []
   readonly #spare: Buffer[] = []
@@ -62,7 +66,6 @@ export class LineDestination {
     this.#ownsFd = typeof target === 'string'
     this.#fd = typeof target === 'string' ? openSync(target, 'a') : target
     this.#writeAt = Math.min(Math.max(options.writeAtBytes, 1), MAX_WRITE_BYTES)
-    this.#buffer = Buffer.allocUnsafe(MAX_WRITE_BYTES)
     this.#timer = setInterval(() => this.#writeWaiting(), options.flushEveryMs)
     this.#timer.unref()
     openDestinations.add(this)
@@ -77,28 +80,27 @@ export class LineDestination {
    * length in characters: the caller guarantees it (access lines escape anything else).
    */
   writeAscii(line: string): void {
-    const length = line.length
-    if (this.#used + length > MAX_WRITE_BYTES) {
-      if (length > MAX_WRITE_BYTES) return this.#writeLong(line)
-      this.#writeWaiting()
-    }
-    this.#used += this.#buffer.write(line, this.#used, length, 'latin1')
-    if (this.#used >= this.#writeAt && !this.#writing) this.#writeWaiting()
+    this.#append(line, line.length)
   }
 
-  /** Appends any line (pino writes failures, audit and lifecycle lines here). */
+  /** Appends any line, measuring it alone (pino writes failures, audit and lifecycle lines here). */
   write(line: string): boolean {
-    const length = Buffer.byteLength(line)
-    if (this.#used + length > MAX_WRITE_BYTES) {
-      if (length > MAX_WRITE_BYTES) {
+    this.#append(line, Buffer.byteLength(line))
+    return true
+  }
+
+  #append(line: string, bytes: number): void {
+    if (this.#bytes + bytes > MAX_WRITE_BYTES) {
+      if (bytes > MAX_WRITE_BYTES) {
         this.#writeLong(line)
-        return true
+        return
       }
       this.#writeWaiting()
     }
-    this.#used += this.#buffer.write(line, this.#used, length, 'utf8')
-    if (this.#used >= this.#writeAt && !this.#writing) this.#writeWaiting()
-    return true
+    if (bytes !== line.length) this.#ascii = false
+    this.#pending += line
+    this.#bytes += bytes
+    if (this.#bytes >= this.#writeAt && !this.#writing) this.#writeWaiting()
   }
 
   /** Resolves once every line given so far has been written (or given up with its write's error). */
@@ -115,7 +117,7 @@ export class LineDestination {
    */
   flushSync(): void {
     if (this.#closed) return
-    if (this.#used > 0) this.#seal()
+    if (this.#bytes > 0) this.#seal()
     if (this.#retry !== undefined) {
       // The first chunk waits for a full pipe: no write of it is in flight, so take it over.
       clearTimeout(this.#retry)
@@ -143,20 +145,23 @@ export class LineDestination {
 
   /** Seals what waits and starts a write if none is in flight. */
   #writeWaiting(): void {
-    if (this.#used > 0) this.#seal()
+    if (this.#bytes > 0) this.#seal()
     this.#next()
   }
 
   #seal(): void {
-    if (this.#closed) {
-      // Its file is closed: what is written after close() has nowhere to go.
-      this.#used = 0
-      return
-    }
-    this.#queue.push({ buffer: this.#buffer, length: this.#used, written: 0 })
+    const pending = this.#pending
+    const bytes = this.#bytes
+    const ascii = this.#ascii
+    this.#pending = ''
+    this.#bytes = 0
+    this.#ascii = true
+    // Its file is closed: what is written after close() has nowhere to go.
+    if (this.#closed) return
+    const buffer = this.#spare.pop() ?? Buffer.allocUnsafe(MAX_WRITE_BYTES)
+    buffer.write(pending, 0, bytes, ascii ? 'latin1' : 'utf8')
+    this.#queue.push({ buffer, length: bytes, written: 0 })
     this.#sealed++
-    this.#buffer = this.#spare.pop() ?? Buffer.allocUnsafe(MAX_WRITE_BYTES)
-    this.#used = 0
   }
 
   #writeLong(line: string): void {

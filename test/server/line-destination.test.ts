@@ -69,6 +69,18 @@ describe('LineDestination', () => {
     expect(writes.length).toBeLessThan(expected.length / 10)
   })
 
+  it('writes a multi-byte line whole when it starts a new write after ASCII lines', async () => {
+    const file = tempFile()
+    const destination = new LineDestination(file, { writeAtBytes: MAX_WRITE_BYTES, flushEveryMs: 1000 })
+    const ascii = `{"pad":"${'a'.repeat(MAX_WRITE_BYTES - 20)}"}\n`
+    const multiByte = `{"msg":"${'\u00e9\u2603'.repeat(10)}"}\n`
+    destination.writeAscii(ascii)
+    destination.write(multiByte)
+    destination.writeAscii(ascii)
+    await destination.close()
+    expect(readFileSync(file, 'utf8')).toBe(ascii + multiByte + ascii)
+  })
+
   it('writes the lines of a quiet process within flushEveryMs, with no flush() asked', async () => {
     const file = tempFile()
     const destination = new LineDestination(file, { writeAtBytes: MAX_WRITE_BYTES, flushEveryMs: 20 })
