@@ -1,4 +1,5 @@
-import { closeSync, openSync, write, writeSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, write, writeSync } from 'node:fs'
+import { Socket } from 'node:net'
 
 /**
  * The longest write: PIPE_BUF on Linux. A write of at most this many bytes to a pipe is atomic,
@@ -6,7 +7,7 @@ import { closeSync, openSync, write, writeSync } from 'node:fs'
  * interleave. A single line longer than this is written on its own, as one write.
  */
 export const MAX_WRITE_BYTES = 4096
-/** A full non-blocking pipe (EAGAIN) is tried again after this many ms; its lines wait in memory. */
+/** A full pipe (EAGAIN) is tried again after this many ms at the latest; its lines wait in memory. */
 const RETRY_MS = 10
 /** At exit, a pipe that takes nothing for this long is given up: a stuck reader never hangs exit. */
 const EXIT_PATIENCE_MS = 1000
@@ -28,18 +29,25 @@ interface Chunk {
 /**
  * An append-only destination for newline-terminated lines on a file descriptor (stdout, or a file
  * it opens for appending). Lines gather until the next one would not fit in `MAX_WRITE_BYTES`, are
- * then copied once into a pooled buffer, and buffers go out through `fs.write`, one at a time and
- * in order, so neither the event loop nor a request waits for the disk or a pipe's reader. Only
+ * then copied once into a pooled buffer, and buffers are written one at a time and in order. Only
  * the line being appended is measured (ASCII lines not even that), never what it joins.
  *
- * Nothing is dropped: a full pipe (EAGAIN) is tried again later with the lines kept in memory;
- * `flush()` resolves once every line given so far is written, and at process exit whatever is not
- * yet handed to a write goes out synchronously. Only a write error other than EAGAIN (a closed
- * pipe, a full disk) loses the lines of that write, and it is reported once on stderr.
+ * Neither the event loop nor a request ever waits for a reader or a disk. A pipe or socket on
+ * stdout/stderr is non-blocking (libuv makes it so), so it is written from the event loop as libuv
+ * writes streams: a write that does not fit fails at once (EAGAIN) and is tried again later, with
+ * no thread-pool round trip per write. Anything else (a file, which cannot be non-blocking, or a
+ * terminal) is written through `fs.write` on the thread pool.
+ *
+ * Nothing is dropped: a full pipe's lines wait in memory; `flush()` resolves once every line given
+ * so far is written, and at process exit whatever is not yet handed to a write goes out
+ * synchronously. Only a write error other than EAGAIN (a closed pipe, a full disk) loses the lines
+ * of that write, and it is reported once on stderr.
  */
 export class LineDestination {
   readonly #fd: number
   readonly #ownsFd: boolean
+  /** Written from the event loop (a non-blocking pipe or socket), not through the thread pool. */
+  readonly #direct: boolean
   readonly #writeAt: number
   readonly #timer: NodeJS.Timeout
   /**
@@ -49,7 +57,7 @@ export class LineDestination {
   #pending = ''
   #bytes = 0
   #ascii = true
-  /** Sealed buffers in order; the first is being written while `#writing`. */
+  /** Sealed buffers in order; the first is being written by the thread pool while `#writing`. */
   readonly #queue: Chunk[] = []
   readonly #spare: Buffer[] = []
   #writing = false
@@ -65,6 +73,7 @@ export class LineDestination {
   constructor(target: number | string, options: LineDestinationOptions) {
     this.#ownsFd = typeof target === 'string'
     this.#fd = typeof target === 'string' ? openSync(target, 'a') : target
+    this.#direct = !this.#ownsFd && nonBlockingStream(this.#fd)
     this.#writeAt = Math.min(Math.max(options.writeAtBytes, 1), MAX_WRITE_BYTES)
     this.#timer = setInterval(() => this.#writeWaiting(), options.flushEveryMs)
     this.#timer.unref()
@@ -176,13 +185,37 @@ export class LineDestination {
   #next(): void {
     const chunk = this.#queue[0]
     if (this.#writing || chunk === undefined || this.#closed) return
+    if (this.#direct) {
+      this.#writeNow()
+      return
+    }
     this.#writing = true
     write(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written, null, this.#afterWrite)
   }
 
+  /** Writes what the non-blocking fd takes now; the rest waits for the next line or the retry. */
+  #writeNow(): void {
+    for (let chunk = this.#queue[0]; chunk !== undefined; chunk = this.#queue[0]) {
+      try {
+        chunk.written += writeSync(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written)
+      } catch (error) {
+        if (busy(error)) {
+          this.#retry ??= setTimeout(this.#retryWrite, RETRY_MS)
+          return
+        }
+        this.#report(error as Error)
+        chunk.written = chunk.length
+      }
+      if (chunk.written >= chunk.length) {
+        this.#queue.shift()
+        this.#finished(chunk)
+      }
+    }
+  }
+
   readonly #afterWrite = (error: NodeJS.ErrnoException | null, bytes: number): void => {
     const chunk = this.#queue[0] as Chunk
-    if (error && (error.code === 'EAGAIN' || error.code === 'EBUSY')) {
+    if (busy(error)) {
       this.#retry = setTimeout(this.#retryWrite, RETRY_MS)
       return
     }
@@ -214,10 +247,9 @@ export class LineDestination {
         chunk.written += writeSync(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written)
         stalledSince = 0
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
         const now = Date.now()
         if (stalledSince === 0) stalledSince = now
-        if ((code !== 'EAGAIN' && code !== 'EBUSY') || now - stalledSince > EXIT_PATIENCE_MS) {
+        if (!busy(error) || now - stalledSince > EXIT_PATIENCE_MS) {
           this.#report(error as Error)
           return
         }
@@ -254,6 +286,29 @@ export class LineDestination {
 /** Buffers kept for reuse after a backlog is written; the rest go back to the garbage collector. */
 const SPARE_BUFFERS = 4
 const pause = new Int32Array(new SharedArrayBuffer(4))
+
+/** A write the fd could not take now (a full non-blocking pipe), to try again later. */
+function busy(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code
+  return code === 'EAGAIN' || code === 'EBUSY'
+}
+
+/**
+ * Whether `fd` is stdout or stderr on a pipe or socket that Node has made non-blocking: Node opens
+ * such a stdout as a `net.Socket` over libuv (reading `process.stdout` is enough), which sets
+ * O_NONBLOCK on it; except on Windows, where Node makes them blocking.
+ */
+function nonBlockingStream(fd: number): boolean {
+  if ((fd !== 1 && fd !== 2) || process.platform === 'win32') return false
+  let stats: ReturnType<typeof fstatSync>
+  try {
+    stats = fstatSync(fd)
+  } catch {
+    return false
+  }
+  if (!stats.isFIFO() && !stats.isSocket()) return false
+  return (fd === 1 ? process.stdout : process.stderr) instanceof Socket
+}
 const openDestinations = new Set<LineDestination>()
 let exitHooked = false
 
