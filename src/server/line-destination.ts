@@ -7,13 +7,19 @@ import { Socket } from 'node:net'
  * interleave. A single line longer than this is written on its own, as one write.
  */
 export const MAX_WRITE_BYTES = 4096
-/** A full pipe (EAGAIN) is tried again after this many ms at the latest; its lines wait in memory. */
-const RETRY_MS = 10
+/**
+ * A full pipe (EAGAIN) is tried again after this many ms, its lines waiting in memory: short, so
+ * that a reader which falls behind for a moment is never left idle for long once it catches up.
+ */
+const RETRY_MS = 2
 /** At exit, a pipe that takes nothing for this long is given up: a stuck reader never hangs exit. */
 const EXIT_PATIENCE_MS = 1000
 
 export interface LineDestinationOptions {
-  /** A write starts once this many bytes wait (1: each line as soon as no write is in flight). */
+  /**
+   * Writing starts once this many bytes wait (1: each line as soon as no write is in flight), in
+   * writes of at most `MAX_WRITE_BYTES`. Through the thread pool, at most `MAX_WRITE_BYTES` wait.
+   */
   readonly writeAtBytes: number
   /** Lines of a quiet process are written within this many ms. */
   readonly flushEveryMs: number
@@ -57,8 +63,12 @@ export class LineDestination {
   #pending = ''
   #bytes = 0
   #ascii = true
-  /** Sealed buffers in order; the first is being written by the thread pool while `#writing`. */
+  /**
+   * Sealed buffers in order, and their bytes. While `#writing`, the first is in the thread pool or
+   * waits for a full pipe (`#retry`).
+   */
   readonly #queue: Chunk[] = []
+  #queued = 0
   readonly #spare: Buffer[] = []
   #writing = false
   #retry: NodeJS.Timeout | undefined
@@ -74,7 +84,9 @@ export class LineDestination {
     this.#ownsFd = typeof target === 'string'
     this.#fd = typeof target === 'string' ? openSync(target, 'a') : target
     this.#direct = !this.#ownsFd && nonBlockingStream(this.#fd)
-    this.#writeAt = Math.min(Math.max(options.writeAtBytes, 1), MAX_WRITE_BYTES)
+    // Several writes in a row to a pipe wake its reader once; through the thread pool each write
+    // is a round trip of its own, so waiting for more than one gains nothing.
+    this.#writeAt = Math.max(Math.min(options.writeAtBytes, this.#direct ? Infinity : MAX_WRITE_BYTES), 1)
     this.#timer = setInterval(() => this.#writeWaiting(), options.flushEveryMs)
     this.#timer.unref()
     openDestinations.add(this)
@@ -104,12 +116,12 @@ export class LineDestination {
         this.#writeLong(line)
         return
       }
-      this.#writeWaiting()
+      this.#seal()
     }
     if (bytes !== line.length) this.#ascii = false
     this.#pending += line
     this.#bytes += bytes
-    if (this.#bytes >= this.#writeAt && !this.#writing) this.#writeWaiting()
+    if (this.#queued + this.#bytes >= this.#writeAt && !this.#writing) this.#next()
   }
 
   /** Resolves once every line given so far has been written (or given up with its write's error). */
@@ -170,6 +182,7 @@ export class LineDestination {
     const buffer = this.#spare.pop() ?? Buffer.allocUnsafe(MAX_WRITE_BYTES)
     buffer.write(pending, 0, bytes, ascii ? 'latin1' : 'utf8')
     this.#queue.push({ buffer, length: bytes, written: 0 })
+    this.#queued += bytes
     this.#sealed++
   }
 
@@ -178,17 +191,23 @@ export class LineDestination {
     if (this.#closed) return
     const buffer = Buffer.from(line, 'utf8')
     this.#queue.push({ buffer, length: buffer.length, written: 0 })
+    this.#queued += buffer.length
     this.#sealed++
     this.#next()
   }
 
+  /** Writes the sealed buffers (and what waits unsealed, once it reaches `writeAtBytes`). */
   #next(): void {
-    const chunk = this.#queue[0]
-    if (this.#writing || chunk === undefined || this.#closed) return
+    if (this.#writing || this.#closed) return
+    if (this.#queue.length === 0) {
+      if (this.#bytes === 0 || this.#bytes < this.#writeAt) return
+      this.#seal()
+    }
     if (this.#direct) {
       this.#writeNow()
       return
     }
+    const chunk = this.#queue[0] as Chunk
     this.#writing = true
     write(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written, null, this.#afterWrite)
   }
@@ -200,7 +219,8 @@ export class LineDestination {
         chunk.written += writeSync(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written)
       } catch (error) {
         if (busy(error)) {
-          this.#retry ??= setTimeout(this.#retryWrite, RETRY_MS)
+          this.#writing = true
+          this.#retry = setTimeout(this.#retryWrite, RETRY_MS)
           return
         }
         this.#report(error as Error)
@@ -260,6 +280,7 @@ export class LineDestination {
 
   #finished(chunk: Chunk): void {
     this.#done++
+    this.#queued -= chunk.length
     if (chunk.buffer.length === MAX_WRITE_BYTES && this.#spare.length < SPARE_BUFFERS) {
       this.#spare.push(chunk.buffer)
     }
@@ -284,7 +305,7 @@ export class LineDestination {
 }
 
 /** Buffers kept for reuse after a backlog is written; the rest go back to the garbage collector. */
-const SPARE_BUFFERS = 4
+const SPARE_BUFFERS = 8
 const pause = new Int32Array(new SharedArrayBuffer(4))
 
 /** A write the fd could not take now (a full non-blocking pipe), to try again later. */

@@ -37,11 +37,10 @@ export const REDACTED_PATHS = [
 export type LogTarget = NodeJS.WritableStream | { file: string }
 
 /**
- * Bytes an info-level destination gathers before writing them: a full write (a dozen or more
- * access lines), so the thread-pool hop of each write is shared by as many lines as a pipe's
- * atomic write can hold.
+ * Bytes an info-level destination gathers before writing (in writes of at most PIPE_BUF): a pipe's
+ * reader is woken once for the several writes in a row, and each write holds a dozen or more lines.
  */
-const BUFFER_BYTES = MAX_WRITE_BYTES
+const BUFFER_BYTES = 4 * MAX_WRITE_BYTES
 /** A quiet server's buffered lines still appear within this many ms. */
 const FLUSH_EVERY_MS = 1000
 /** Where the server's lines go unless a file is named. */

@@ -40,7 +40,8 @@ const asciiLine = (i: number) => `{"n":${i},"pad":"${'x'.repeat((i * 37) % 300)}
 describe('LineDestination', () => {
   it('writes every line in order, in whole lines, no write above PIPE_BUF', async () => {
     const file = tempFile()
-    const destination = new LineDestination(file, { writeAtBytes: MAX_WRITE_BYTES, flushEveryMs: 1000 })
+    // Asked to gather more than one write's worth: a file still gets writes of at most PIPE_BUF.
+    const destination = new LineDestination(file, { writeAtBytes: 4 * MAX_WRITE_BYTES, flushEveryMs: 1000 })
     writes.length = 0
     const expected: string[] = []
     for (let i = 0; i < 3000; i++) {
