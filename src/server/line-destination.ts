@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, write, writeSync } from 'node:fs'
 import { Socket } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /**
  * The longest write: PIPE_BUF on Linux. A write of at most this many bytes to a pipe is atomic,
@@ -14,6 +15,8 @@ export const MAX_WRITE_BYTES = 4096
 const RETRY_MS = 2
 /** At exit, a pipe that takes nothing for this long is given up: a stuck reader never hangs exit. */
 const EXIT_PATIENCE_MS = 1000
+/** How long `close()` waits for stdout's reader; what it has not taken by then is left to the exit flush. */
+const CLOSE_WAIT_MS = 5000
 
 export interface LineDestinationOptions {
   /**
@@ -146,18 +149,27 @@ export class LineDestination {
       this.#writing = false
     }
     const first = this.#writing ? 1 : 0
+    let taking = true
     while (this.#queue.length > first) {
       const chunk = this.#queue[first] as Chunk
-      this.#writeSync(chunk)
+      // Once the fd has given up, the rest would only wait out the same stall again.
+      if (taking) taking = this.#writeSync(chunk)
       this.#queue.splice(first, 1)
       this.#finished(chunk)
     }
   }
 
-  /** Writes every line, then stops the timer and closes the file it opened (never a given fd). */
+  /**
+   * Writes every line, then stops the timer and closes the file it opened. A given fd (stdout)
+   * stays open, and a reader that takes nothing is waited for no longer than CLOSE_WAIT_MS.
+   */
   async close(): Promise<void> {
+    if (!this.#ownsFd) {
+      await Promise.race([this.flush(), sleep(CLOSE_WAIT_MS, undefined, { ref: false })])
+      return
+    }
     await this.flush()
-    if (!this.#ownsFd || this.#closed) return
+    if (this.#closed) return
     this.#closed = true
     clearInterval(this.#timer)
     openDestinations.delete(this)
@@ -259,8 +271,11 @@ export class LineDestination {
     this.#next()
   }
 
-  /** Writes a chunk synchronously, waiting on a full pipe, but never longer than EXIT_PATIENCE_MS without progress. */
-  #writeSync(chunk: Chunk): void {
+  /**
+   * Writes a chunk synchronously, waiting on a full pipe for EXIT_PATIENCE_MS without progress at
+   * most; false when it gave up.
+   */
+  #writeSync(chunk: Chunk): boolean {
     let stalledSince = 0
     while (chunk.written < chunk.length) {
       try {
@@ -271,11 +286,12 @@ export class LineDestination {
         if (stalledSince === 0) stalledSince = now
         if (!busy(error) || now - stalledSince > EXIT_PATIENCE_MS) {
           this.#report(error as Error)
-          return
+          return false
         }
         Atomics.wait(pause, 0, 0, 1)
       }
     }
+    return true
   }
 
   #finished(chunk: Chunk): void {
@@ -330,6 +346,7 @@ function nonBlockingStream(fd: number): boolean {
   if (!stats.isFIFO() && !stats.isSocket()) return false
   return (fd === 1 ? process.stdout : process.stderr) instanceof Socket
 }
+
 const openDestinations = new Set<LineDestination>()
 let exitHooked = false
 

@@ -192,6 +192,28 @@ describe('LineDestination in a real process', () => {
     expect(numbers).toEqual(Array.from({ length: lines }, (_, i) => i))
   })
 
+  it('gives up at exit on a reader that takes nothing, instead of hanging, and says so', async () => {
+    const script = `
+      const { LineDestination } = await import(process.env.BUILT)
+      process.stdout
+      const destination = new LineDestination(1, { writeAtBytes: 4096, flushEveryMs: 60000 })
+      for (let i = 0; i < 20000; i++) destination.writeAscii('{"n":' + i + ',"pad":"' + 'x'.repeat(100) + '"}\\n')
+      setTimeout(() => process.exit(0), 100)
+    `
+    const started = Date.now()
+    // stdout is read only once the process has exited: until then the pipe stays full.
+    const result = await runScript(script, {
+      readAfter: async (stderr) => {
+        for (let i = 0; i < 1000 && !stderr().includes('lost'); i++)
+          await new Promise((r) => setTimeout(r, 10))
+      },
+    })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('tessera: log lines lost')
+    // One patience period for the whole backlog, not one per buffered write.
+    expect(Date.now() - started).toBeLessThan(8000)
+  })
+
   it('writes every buffered line at process.exit, with no flush() asked, to a pipe and to a file', async () => {
     const file = tempFile()
     const lines = 1000
