@@ -6,29 +6,18 @@
  * A missing Chromium fails this suite (it never skips).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
-import { buildDemo, FAST_HASHING, launchChromium, SHOTS } from './chromium.js'
+import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS } from './chromium.js'
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
 const USER = { username: 'forgetful', email: 'forgetful@example.com', password: 'Forgetful-Pass-123' }
 const NEW_PASSWORD = 'Remembered-Pass-456'
 /** A user who never asked for a reset (a reset proves the address too, and verifies it). */
 const NEWCOMER = { username: 'newcomer', email: 'newcomer@example.com', password: 'Newcomer-Pass-789' }
-
-/** A port nobody listens on now, so that FRONTEND_URL can name the server's own address. */
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done))
-  const address = probe.address()
-  await new Promise<void>((done) => probe.close(() => done()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 describe('account mail in Chromium', () => {
   let smtp: TestSmtp

@@ -5,25 +5,15 @@
  * passkey alone. The page runs on http://localhost (a WebAuthn relying party must be a domain).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Secret, TOTP } from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
-import { buildDemo, FAST_HASHING, launchChromium, SHOTS } from './chromium.js'
+import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS } from './chromium.js'
 
 const USER = { username: 'twofactor', email: 'twofactor@example.com', password: 'Two-Factor-Pass-123' }
-
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done))
-  const address = probe.address()
-  await new Promise<void>((done) => probe.close(() => done()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 describe('second factors on the demo page in Chromium', () => {
   let server: TesseraServer

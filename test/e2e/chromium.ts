@@ -4,6 +4,7 @@
  * screenshots folder.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { build } from 'vite'
@@ -48,3 +49,13 @@ export const FAST_HASHING = {
   ARGON2_ITERATIONS: 1,
   LOGIN_TIMING_PBKDF2_ITERATIONS: 0,
 } as const
+
+/** A port nobody listens on now, so that a server's settings (FRONTEND_URL, origins) can name it. */
+export async function freePort(): Promise<number> {
+  const probe = createServer()
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done))
+  const address = probe.address()
+  await new Promise<void>((done) => probe.close(() => done()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
