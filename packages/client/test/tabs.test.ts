@@ -173,7 +173,7 @@ describe('tab coordination', () => {
     await a.login('alice', 'Wonderland-42!')
     await nextEvent(b, 'login')
     clock.advance(600) // both tabs hold an expired token
-    // A busy browser: messages between tabs take 100 ms, far longer than the lock's hand-over.
+    // A busy browser: every message between tabs arrives late, long after the lock has changed hands.
     const post = BroadcastChannel.prototype.postMessage
     const slow = vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (
       this: BroadcastChannel,

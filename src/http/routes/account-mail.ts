@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
 import { readEmailField } from '../../accounts/validators/registration.js'
-import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
-import { NotAuthenticated, UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { NotAuthenticated, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { AccountMailFlows, RouteDeps } from '../deps.js'
 import type { MediaResponse, OperationDoc } from '../openapi/operation.js'
@@ -14,7 +13,8 @@ import {
   LinkTokenSchema,
   ResetConfirmSchema,
 } from '../openapi/schemas.js'
-import { contextOf, defineRoute, type Handler, principalOf } from '../route.js'
+import { callerOf, requireRecentLogin } from '../caller.js'
+import { contextOf, defineRoute, type Handler } from '../route.js'
 import { type LinkPageKind, LINK_PAGE_SCRIPT, linkPageHtml, setLinkPageHeaders } from './link-pages.js'
 
 /** The answers of the requests that may send mail: the same whoever the address belongs to. */
@@ -206,11 +206,9 @@ export function accountMailRoutes(
     before: deps.limit('mail'),
     handlers: {
       POST: async (request, reply) => {
-        const principal = principalOf(request)
-        requireRecentAuthentication(principal.token, deps.settings.REAUTHENTICATION_MAX_AGE, deps.clock.now())
+        requireRecentLogin(deps, request)
         const email = readEmail(request.body)
-        const user = await deps.users.findById(principal.userId)
-        if (user === undefined) throw new UserNotFound()
+        const user = await callerOf(deps.users, request)
         flows.change.request(user, email, contextOf(request))
         reply.code(202)
         return MAIL_ANSWERS.emailChange

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { readProfileChange, updateProfile, userView } from '../../accounts/profile.js'
 import { registerUser } from '../../accounts/registration.js'
-import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
-import { RegistrationClosed, UserNotFound } from '../../core/errors.js'
+import { RegistrationClosed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { RouteDeps } from '../deps.js'
 import { requireObject } from '../../accounts/validators/drf-fields.js'
@@ -14,7 +13,8 @@ import {
   RegistrationSchema,
   UserSchema,
 } from '../openapi/schemas.js'
-import { contextOf, defineRoute, principalOf } from '../route.js'
+import { callerOf, requireRecentLogin } from '../caller.js'
+import { contextOf, defineRoute } from '../route.js'
 import { sameAddress } from '../../accounts/account-mail.js'
 import { MAIL_ANSWERS } from './account-mail.js'
 
@@ -60,12 +60,6 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     },
   })
 
-  const currentUser = async (userId: number) => {
-    const user = await users.findById(userId)
-    if (user === undefined) throw new UserNotFound()
-    return user
-  }
-
   defineRoute(app, authenticate, {
     path: prefix + PATHS.me,
     authenticated: true,
@@ -75,19 +69,15 @@ export function accountRoutes(app: FastifyInstance, deps: RouteDeps, prefix: str
     // An enrolment-only token may read who it is for.
     enrollment: true,
     handlers: {
-      GET: async (request) => userView(await currentUser(principalOf(request).userId)),
+      GET: async (request) => userView(await callerOf(users, request)),
       PATCH: async (request, reply) => {
         const body = requireObject(request.body)
-        const user = await currentUser(principalOf(request).userId)
+        const user = await callerOf(users, request)
         const { mail } = deps
         if (mail === undefined) return userView(await updateProfile(users, user, body))
         const change = readProfileChange(body)
         if (change.email === undefined || sameAddress(change.email, user.email)) return userView(user)
-        requireRecentAuthentication(
-          principalOf(request).token,
-          deps.settings.REAUTHENTICATION_MAX_AGE,
-          deps.clock.now(),
-        )
+        requireRecentLogin(deps, request)
         // A new address applies once confirmed from it (POST /api/email/change/ does the same).
         mail.change.request(user, change.email, contextOf(request))
         reply.code(202)

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Authentication } from '../../accounts/mfa/authentication.js'
 import type { SecondFactor } from '../../accounts/mfa/mfa-login.js'
-import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
-import { UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { UserRecord } from '../../store/ports.js'
 import type { BrowserMode } from '../browser-mode.js'
@@ -19,6 +18,7 @@ import {
   TotpSetupSchema,
   WebAuthnJsonSchema,
 } from '../openapi/schemas.js'
+import { callerOf, requireRecentLogin } from '../caller.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 
 const CODE_FIELD = { trimWhitespace: true, maxLength: 64 } as const
@@ -62,15 +62,7 @@ export function mfaRoutes(
   browser: BrowserMode,
   mfa: MfaFlows,
 ): void {
-  const { authenticate, users, settings, clock } = deps
-
-  const currentUser = async (request: FastifyRequest): Promise<UserRecord> => {
-    const user = await users.findById(principalOf(request).userId)
-    if (user === undefined) throw new UserNotFound()
-    return user
-  }
-  const recentLogin = (request: FastifyRequest) =>
-    requireRecentAuthentication(principalOf(request).token, settings.REAUTHENTICATION_MAX_AGE, clock.now())
+  const { authenticate, users } = deps
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.tokenMfa,
@@ -160,7 +152,7 @@ export function mfaRoutes(
     noStore: true,
     before: deps.limit('password'),
     handlers: {
-      POST: async (request) => mfa.factors.setup(await currentUser(request)),
+      POST: async (request) => mfa.factors.setup(await callerOf(users, request)),
     },
   })
 
@@ -184,7 +176,7 @@ export function mfaRoutes(
     handlers: {
       POST: async (request) => {
         const { code } = readCharFields(request.body, { code: CODE_FIELD })
-        const codes = await mfa.factors.confirm(await currentUser(request), code, contextOf(request))
+        const codes = await mfa.factors.confirm(await callerOf(users, request), code, contextOf(request))
         return { recovery_codes: codes }
       },
     },
@@ -209,7 +201,7 @@ export function mfaRoutes(
     noStore: true,
     handlers: {
       DELETE: async (request, reply) => {
-        recentLogin(request)
+        requireRecentLogin(deps, request)
         const { userId } = principalOf(request)
         if (!(await mfa.factors.disableTotp(userId, contextOf(request))))
           throw new ValidationFailed({ non_field_errors: ['TOTP is not enabled.'] })
@@ -238,7 +230,7 @@ export function mfaRoutes(
     noStore: true,
     handlers: {
       POST: async (request) => {
-        recentLogin(request)
+        requireRecentLogin(deps, request)
         const { userId } = principalOf(request)
         return { recovery_codes: await mfa.factors.regenerateRecoveryCodes(userId, contextOf(request)) }
       },

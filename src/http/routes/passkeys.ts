@@ -1,14 +1,14 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
+import type { FastifyInstance } from 'fastify'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
 import { toEpochSeconds } from '../../core/clock.js'
-import { UserNotFound, ValidationFailed } from '../../core/errors.js'
+import { ValidationFailed } from '../../core/errors.js'
 import { PATHS, type PasskeyView } from '@tessera/protocol'
 import type { PasskeyRecord } from '../../store/ports.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { MfaFlows, RouteDeps } from '../deps.js'
 import { NotFound } from '../errors.js'
 import { newSession, object, PasskeySchema, text, WebAuthnJsonSchema } from '../openapi/schemas.js'
+import { callerOf, requireRecentLogin } from '../caller.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 import { answerLogin } from './mfa.js'
 
@@ -34,13 +34,8 @@ export function passkeyRoutes(
   browser: BrowserMode,
   mfa: MfaFlows,
 ): void {
-  const { authenticate, users, settings, clock, audit } = deps
+  const { authenticate, users, clock, audit } = deps
   const { passkeys } = mfa
-  const currentUser = async (request: FastifyRequest) => {
-    const user = await users.findById(principalOf(request).userId)
-    if (user === undefined) throw new UserNotFound()
-    return user
-  }
 
   defineRoute(app, authenticate, {
     path: prefix + PATHS.passkeys,
@@ -77,7 +72,7 @@ export function passkeyRoutes(
     noStore: true,
     before: deps.limit('password'),
     handlers: {
-      POST: async (request) => passkeys.registrationOptions(await currentUser(request)),
+      POST: async (request) => passkeys.registrationOptions(await callerOf(users, request)),
     },
   })
 
@@ -107,7 +102,7 @@ export function passkeyRoutes(
         if (!Object.hasOwn(body, 'credential'))
           throw new ValidationFailed({ credential: ['This field is required.'] })
         const passkey = await passkeys.register(
-          await currentUser(request),
+          await callerOf(users, request),
           body.credential,
           name,
           contextOf(request),
@@ -137,8 +132,8 @@ export function passkeyRoutes(
     authenticated: true,
     handlers: {
       DELETE: async (request, reply) => {
+        requireRecentLogin(deps, request)
         const principal = principalOf(request)
-        requireRecentAuthentication(principal.token, settings.REAUTHENTICATION_MAX_AGE, clock.now())
         const { id } = request.params as { id: string }
         if (!PASSKEY_ID.test(id) || !(await passkeys.remove(principal.userId, id, contextOf(request))))
           throw new NotFound()

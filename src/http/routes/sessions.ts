@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { passwordLengthError } from '../../accounts/passwords/limits.js'
 import { sessionViews } from '../../accounts/devices.js'
 import { authenticationOf } from '../../accounts/mfa/authentication.js'
-import { requireRecentAuthentication } from '../../accounts/mfa/step-up.js'
 import { AuthenticationFailed, ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
 import type { BrowserMode } from '../browser-mode.js'
@@ -17,6 +16,7 @@ import {
   SessionSchema,
   newSession,
 } from '../openapi/schemas.js'
+import { requireRecentLogin } from '../caller.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
 
 const FAMILY_ID = /^[0-9a-f]{32}$/
@@ -69,7 +69,7 @@ export function sessionRoutes(
       POST: async (request, reply) => {
         const { userId, token } = principalOf(request)
         // Step-up: a stolen session alone cannot take the account (issue 21).
-        requireRecentAuthentication(token, deps.settings.REAUTHENTICATION_MAX_AGE, clock.now())
+        requireRecentLogin(deps, request)
         const input = readCharFields(request.body, {
           old_password: { trimWhitespace: false, validators: [passwordLengthError] },
           new_password: { trimWhitespace: false, validators: [passwordLengthError] },
