@@ -10,7 +10,7 @@ const { loadSettings } = await import(join(dist, 'settings/load.js'))
 const { hmacKeyRing } = await import(join(dist, 'keys/index.js'))
 const { TokenCodec } = await import(join(dist, 'tokens/codec.js'))
 const { signHmacJws } = await import(join(dist, 'node/hmac-signer.js'))
-const { nodeHmacVerifier } = await import(join(dist, 'node/hmac-verifier.js'))
+const { nodeSyncVerifier } = await import(join(dist, 'node/sync-verifier.js'))
 
 const count = Number(process.argv[2] ?? 100_000)
 const iterations = Number(process.argv[3] ?? 400_000)
@@ -18,7 +18,7 @@ const secret = 'bench-signing-key-that-is-long-enough-for-hs256-0123456789'
 const settings = loadSettings({ mode: 'test', overrides: { SIGNING_KEY: secret } })
 const codec = new TokenCodec(settings, await hmacKeyRing(secret, 'HS256'), undefined, {
   hmacSigner: signHmacJws,
-  hmacVerifier: nodeHmacVerifier,
+  syncVerifier: nodeSyncVerifier,
 })
 const tokens = []
 for (let i = 0; i < count; i++) {

@@ -6,7 +6,7 @@
  * pool and a promise, many times the cost of the hash itself; a refresh signs twice, a login twice
  * (bench/FINDINGS.md).
  * Signing is the safe half to write by hand: it decides nothing about trust (verifying by hand,
- * `hmac-verifier.ts`, does, and a differential test holds it to jose's answers). A test checks that
+ * `sync-verifier.ts`, does, and a differential test holds it to jose's answers). A test checks that
  * these tokens are byte for byte the ones jose makes from the same header and claims.
  */
 import { createHmac } from 'node:crypto'

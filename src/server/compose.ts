@@ -55,7 +55,7 @@ import { TokenCodec } from '../tokens/codec.js'
 import { explainDatabaseError, openConfiguredStores } from './database.js'
 import { defaultHashConcurrency, HashWorkers } from '../node/hash-workers.js'
 import { signHmacJws } from '../node/hmac-signer.js'
-import { nodeHmacVerifier } from '../node/hmac-verifier.js'
+import { nodeSyncVerifier } from '../node/sync-verifier.js'
 import { keyRingAdmin } from '../node/key-admin.js'
 import { ReloadingKeyRing } from '../node/key-reload.js'
 import { TesseraMetrics } from './metrics.js'
@@ -185,7 +185,7 @@ export async function composeTessera(options: ComposeOptions): Promise<TesseraCo
     keys = ring
     // Settings and keys are judged first: they are what an operator fixes before migrating.
     if (!migrate) await requireMigrated(database)
-    codec = new TokenCodec(settings, ring, clock, { hmacSigner: signHmacJws, hmacVerifier: nodeHmacVerifier })
+    codec = new TokenCodec(settings, ring, clock, { hmacSigner: signHmacJws, syncVerifier: nodeSyncVerifier })
     const gate = new UserGate(stores.users, stores.revocations, clock)
     hashWorkers = new HashWorkers({
       size: settings.PASSWORD_HASH_CONCURRENCY || defaultHashConcurrency(),

@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/core/clock.js'
 import { createAuthenticator } from '../../src/http/authenticate.js'
 import { AccessTokenRejected } from '../../src/core/errors.js'
 import { hmacKeyRing } from '../../src/keys/hmac.js'
-import { nodeHmacVerifier } from '../../src/node/hmac-verifier.js'
+import { nodeSyncVerifier } from '../../src/node/sync-verifier.js'
 import { loadSettings } from '../../src/settings/load.js'
 import { TokenCodec, type TokenCodecOptions } from '../../src/tokens/codec.js'
 
@@ -47,7 +47,7 @@ const isThenable = (value: unknown) => typeof (value as { then?: unknown } | und
 
 describe('authenticating an HMAC token not verified before', () => {
   it('answers synchronously when the user state is cached', async () => {
-    const { codec, authenticate, request, observed } = await setup({ hmacVerifier: nodeHmacVerifier })
+    const { codec, authenticate, request, observed } = await setup({ syncVerifier: nodeSyncVerifier })
     const { token } = await codec.issue('access', 7, {})
     const answer = authenticate(request(token))
     expect(isThenable(answer)).toBe(false)
@@ -57,7 +57,7 @@ describe('authenticating an HMAC token not verified before', () => {
   })
 
   it('refuses synchronously too, with the reason jose would give', async () => {
-    const { codec, authenticate, request } = await setup({ hmacVerifier: nodeHmacVerifier })
+    const { codec, authenticate, request } = await setup({ syncVerifier: nodeSyncVerifier })
     const { token } = await codec.issue('access', 7, {})
     const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(43)}`
     expect(() => authenticate(request(forged))).toThrow(AccessTokenRejected)

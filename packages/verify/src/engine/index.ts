@@ -5,7 +5,7 @@
  */
 export { headerFromRaw, MAX_AUTH_HEADER_LENGTH, authorizationOf, tokenFromAuthorization } from '../auth-header.js'
 export { BoundedMap } from './bounded-map.js'
-export type { ClaimRules, HmacHeader, HmacVerifier } from './hmac-compact.js'
+export type { ClaimRules, SyncAlgorithm, SyncHeader, SyncVerifier } from './sync-compact.js'
 export { MAX_TOKEN_LENGTH, TokenVerifier, type TokenVerifierOptions } from './token-verifier.js'
 export type {
   Clock,

@@ -3,12 +3,12 @@ import { TesseraError, type TokenFailure, TokenInvalid } from '@tessera/protocol
 import { BoundedMap } from './bounded-map.js'
 import {
   type ClaimRules,
-  type HmacHeader,
-  type HmacVerifier,
   hasCanonicalParts,
-  hmacHeaderOf,
-  verifyHmacCompact,
-} from './hmac-compact.js'
+  type SyncHeader,
+  type SyncVerifier,
+  syncHeaderOf,
+  verifyCompactNow,
+} from './sync-compact.js'
 import type {
   Clock,
   FoundKeys,
@@ -40,24 +40,30 @@ export interface TokenVerifierOptions {
   cacheSize?: number
   /** How long a verification may be reused, ms (remote key sets can withdraw keys). */
   cacheMaxAgeMs?: number
-  /** Synchronous verification of HMAC tokens (see `HmacVerifier`); without one, jose verifies. */
-  hmacVerifier?: HmacVerifier
+  /**
+   * Synchronous verification of HMAC tokens, and of EdDSA tokens when it offers Ed25519 (see
+   * `SyncVerifier`); without one, jose verifies.
+   */
+  syncVerifier?: SyncVerifier
 }
 
 /**
  * Verifies Tessera's (and simplejwt's) tokens: an explicit algorithm allow-list, `typ` checked,
  * header parameters that name a key source refused, the compact form spelled canonically, and
- * simplejwt's claims read in its order. jose verifies; HMAC tokens may be verified synchronously
- * through an injected `HmacVerifier` (held to jose's rules, see hmac-compact.ts); other verified
- * tokens are kept in a bounded cache, each still checked for expiry and type when seen again.
+ * simplejwt's claims read in its order. jose verifies; HMAC and EdDSA tokens may be verified
+ * synchronously through an injected `SyncVerifier` (held to jose's rules, see sync-compact.ts);
+ * verified tokens other than HMAC ones are kept in a bounded cache, each still checked for expiry
+ * and type when seen again.
  */
 export class TokenVerifier {
   readonly #cache: VerifiedTokenCache
-  readonly #hmacVerifier: HmacVerifier | undefined
+  readonly #syncVerifier: SyncVerifier | undefined
+  /** Whether the allow-list holds an algorithm the synchronous path can decide. */
+  readonly #syncAlgorithms: boolean
   readonly #claimRules: ClaimRules
   readonly #reusesForever: boolean
-  /** Encoded protected header → `hmacHeaderOf`'s answer (null: left to jose). */
-  readonly #hmacHeaders = new BoundedMap<string, HmacHeader | null>(REMEMBERED_HEADERS)
+  /** Encoded protected header → `syncHeaderOf`'s answer (null: left to jose). */
+  readonly #syncHeaders = new BoundedMap<string, SyncHeader | null>(REMEMBERED_HEADERS)
   #generation = 0
   constructor(
     protected readonly rules: VerifyRules,
@@ -69,7 +75,9 @@ export class TokenVerifier {
       options.cacheSize ?? 10_000,
       options.cacheMaxAgeMs ?? Number.POSITIVE_INFINITY,
     )
-    this.#hmacVerifier = options.hmacVerifier
+    this.#syncVerifier = options.syncVerifier
+    const ed25519 = options.syncVerifier?.verifyEd25519 !== undefined
+    this.#syncAlgorithms = keys.algorithms.some((alg) => isHmac(alg) || (ed25519 && alg === 'EdDSA'))
     this.#claimRules = {
       // As the jose path: the user id claim is checked after the type (#claimsOf).
       requiredClaims: ['exp', rules.TOKEN_TYPE_CLAIM, rules.JTI_CLAIM],
@@ -121,11 +129,12 @@ export class TokenVerifier {
   }
 
   /**
-   * The hot path, with no promise: an HMAC token is verified on the spot when there is an
-   * `hmacVerifier` (and is not cached: the check costs less than a lookup that misses), any other
-   * token is answered from the verified-token cache, still checked for expiry and type. Undefined
-   * when only `verify` can answer: a token not seen before, a `crit` header, or keys that only
-   * jose or a promise can give.
+   * The hot path, with no promise: with a `syncVerifier`, an HMAC token is verified on the spot
+   * (and is not cached: the check costs less than a lookup that misses) and an EdDSA token is
+   * answered from the verified-token cache or verified on the spot and cached; any other token is
+   * answered from the cache. A cached answer is still checked for expiry and type. Undefined when
+   * only `verify` can answer: a token not seen before that this path cannot check, a `crit`
+   * header, or keys that only jose or a promise can give.
    *
    * @throws TokenInvalid as `verify`
    */
@@ -134,7 +143,7 @@ export class TokenVerifier {
     expected: TokenType | null,
     nowMs: number = this.clock.now(),
   ): VerifiedToken | undefined {
-    const verified = this.#verifyHmacNow(token, nowMs, expected) ?? this.#cache.get(token, nowMs)
+    const verified = this.#verifySyncNow(token, nowMs, expected) ?? this.#cache.get(token, nowMs)
     return verified === undefined ? undefined : this.#check(verified, token, expected, nowMs)
   }
 
@@ -182,21 +191,27 @@ export class TokenVerifier {
     return isPromiseLike(found) ? Promise.resolve(found).then(asKeyList) : asKeyList(found)
   }
 
-  /** The synchronous HMAC path (see `verifyNow`), undefined where jose must answer. */
-  #verifyHmacNow(token: string, nowMs: number, expected: TokenType | null): VerifiedToken | undefined {
-    const verifier = this.#hmacVerifier
-    if (verifier === undefined || !this.keys.algorithms.some(isHmac)) return undefined
+  /** The synchronous path (see `verifyNow`), undefined where the cache or jose must answer. */
+  #verifySyncNow(token: string, nowMs: number, expected: TokenType | null): VerifiedToken | undefined {
+    const verifier = this.#syncVerifier
+    if (verifier === undefined || !this.#syncAlgorithms) return undefined
     this.#checkShape(token)
-    const header = this.#hmacHeaderOf(token, verifier)
+    const header = this.#syncHeaderOf(token, verifier)
     if (header === undefined) return undefined
     if (!this.keys.algorithms.includes(header.alg)) throw new TokenInvalid('alg_not_allowed')
+    // A signature check costs far more than a cache lookup for EdDSA, far less for HMAC.
+    const cacheable = !isHmac(header.alg)
+    if (cacheable) {
+      const cached = this.#cache.get(token, nowMs)
+      if (cached !== undefined) return cached
+    }
     const keys = this.#keysFor(header.header)
     if (isPromiseLike(keys)) return undefined
     const [first, ...others] = keys
     if (first === undefined) throw new TokenInvalid('unknown_key')
     let payload: Record<string, unknown> | undefined
     try {
-      payload = verifyHmacCompact(token, header, first, verifier, this.#claimRules, nowMs)
+      payload = verifyCompactNow(token, header, first, verifier, this.#claimRules, nowMs)
     } catch (error) {
       // A token without `kid`: the other live keys, each only after a wrong signature.
       if (!(error instanceof TokenInvalid && error.reason === 'bad_signature') || others.length === 0)
@@ -204,31 +219,33 @@ export class TokenVerifier {
       payload = this.#verifyWithOthers(token, header, others, verifier, nowMs, error)
     }
     if (payload === undefined) return undefined
-    return this.#claimsOf(payload, expected)
+    const verified = this.#claimsOf(payload, expected)
+    if (cacheable) this.#cache.set(token, verified, nowMs)
+    return verified
   }
 
-  /** `hmacHeaderOf` of the token's header, parsed once per distinct header (malformed ones never kept). */
-  #hmacHeaderOf(token: string, verifier: HmacVerifier): HmacHeader | undefined {
+  /** `syncHeaderOf` of the token's header, parsed once per distinct header (malformed ones never kept). */
+  #syncHeaderOf(token: string, verifier: SyncVerifier): SyncHeader | undefined {
     const part = token.slice(0, token.indexOf('.'))
-    const known = this.#hmacHeaders.get(part)
+    const known = this.#syncHeaders.get(part)
     if (known !== undefined) return known ?? undefined
-    const header = hmacHeaderOf(part, verifier)
-    this.#hmacHeaders.set(part, header ?? null)
+    const header = syncHeaderOf(part, verifier)
+    this.#syncHeaders.set(part, header ?? null)
     return header
   }
 
   #verifyWithOthers(
     token: string,
-    header: HmacHeader,
+    header: SyncHeader,
     keys: readonly KeyMaterial[],
-    verifier: HmacVerifier,
+    verifier: SyncVerifier,
     nowMs: number,
     firstFailure: TokenInvalid,
   ): Record<string, unknown> | undefined {
     let failure = firstFailure
     for (const key of keys) {
       try {
-        return verifyHmacCompact(token, header, key, verifier, this.#claimRules, nowMs)
+        return verifyCompactNow(token, header, key, verifier, this.#claimRules, nowMs)
       } catch (error) {
         if (!(error instanceof TokenInvalid && error.reason === 'bad_signature')) throw error
         failure = error

@@ -1,16 +1,20 @@
 /**
- * The synchronous path for HMAC-signed tokens: the rules of jose's `jwtVerify`, with the options the
- * codec gives it, checked in jose's order so that every refusal carries the reason jose's would.
- * The node-only work (base64url and UTF-8 decoding, the HMAC and its constant-time compare) is an
- * injected `HmacVerifier`: this room runs anywhere. Whatever this path does not fully understand
- * (`crit`, an algorithm other than HS256/384/512, a key jose would refuse) it leaves to jose.
- * the server's test/tokens/hmac-compact.property.test.ts checks it against jose, token for token.
+ * The synchronous path for HMAC- and Ed25519-signed tokens: the rules of jose's `jwtVerify`, with
+ * the options the codec gives it, checked in jose's order so that every refusal carries the reason
+ * jose's would. The node-only work (base64url and UTF-8 decoding, the signature check) is an
+ * injected `SyncVerifier`: this room runs anywhere. Whatever this path does not fully understand
+ * (`crit`, another algorithm, a key jose would refuse) it leaves to jose. The server's
+ * test/tokens/hmac-compact.property.test.ts and eddsa-compact.property.test.ts check it against
+ * jose, token for token.
  */
 import { type HmacAlgorithm, isHmacAlgorithm, TokenInvalid } from '@tessera/protocol'
 import type { KeyMaterial } from './types.js'
 
+/** The algorithms this path can decide: HMAC always, EdDSA (Ed25519) when the verifier checks it. */
+export type SyncAlgorithm = HmacAlgorithm | 'EdDSA'
+
 /** Node-backed primitives for this path; the server passes one built on `node:crypto`. */
-export interface HmacVerifier {
+export interface SyncVerifier {
   /**
    * The text of a canonical base64url part (the codec checked it) as jose's strict UTF-8 decoder
    * reads it (a leading byte-order mark dropped), or undefined when the bytes are not UTF-8.
@@ -18,6 +22,11 @@ export interface HmacVerifier {
   decodeText(part: string): string | undefined
   /** Whether `signature` (base64url) is the HMAC of `signingInput` (ASCII), compared in constant time. */
   verify(alg: HmacAlgorithm, key: KeyMaterial, signingInput: string, signature: string): boolean
+  /**
+   * Whether `signature` (base64url) is a valid Ed25519 signature of `signingInput` (ASCII) under the
+   * public `key`. Without it, EdDSA tokens are left to jose (asynchronous WebCrypto).
+   */
+  verifyEd25519?(key: CryptoKey, signingInput: string, signature: string): boolean
 }
 
 /** The claim checks the codec asks of jose (`requiredClaims`, `issuer`, `audience`, `clockTolerance`). */
@@ -29,8 +38,8 @@ export interface ClaimRules {
   readonly clockTolerance: number
 }
 
-export interface HmacHeader {
-  readonly alg: HmacAlgorithm
+export interface SyncHeader {
+  readonly alg: SyncAlgorithm
   readonly header: Readonly<Record<string, unknown>>
 }
 
@@ -62,38 +71,49 @@ function isCanonicalPart(token: string, start: number, end: number): boolean {
 
 /**
  * The protected header (`part`, the token's first part) when this path decides the token, or
- * undefined to leave it to jose (a `crit` member, or an algorithm other than HS256/384/512). The
+ * undefined to leave it to jose (a `crit` member, or an algorithm this verifier cannot check). The
  * token has the codec's shape. The answer depends on `part` alone, so a caller may keep it.
  *
  * @throws TokenInvalid `malformed` (header not UTF-8 JSON of an object, as jose)
  */
-export function hmacHeaderOf(part: string, verifier: HmacVerifier): HmacHeader | undefined {
+export function syncHeaderOf(part: string, verifier: SyncVerifier): SyncHeader | undefined {
   const header = Object.freeze(jsonObjectOf(verifier.decodeText(part)))
   // jose checks `crit` before anything else, with reasons of its own: left to it.
   if (Object.hasOwn(header, 'crit')) return undefined
   const { alg } = header
-  return typeof alg === 'string' && isHmacAlgorithm(alg) ? Object.freeze({ alg, header }) : undefined
+  if (typeof alg !== 'string') return undefined
+  if (isHmacAlgorithm(alg) || (alg === 'EdDSA' && verifier.verifyEd25519 !== undefined)) {
+    return Object.freeze({ alg, header })
+  }
+  return undefined
 }
 
 /**
- * The claims of a token whose header `hmacHeaderOf` took and whose key the codec chose, checked as
+ * The claims of a token whose header `syncHeaderOf` took and whose key the codec chose, checked as
  * jose checks them; undefined when jose would refuse the key itself (then jose answers).
  *
  * @throws TokenInvalid `bad_signature`, `malformed`, `bad_claims`, `not_yet_valid`, `expired`
  */
-export function verifyHmacCompact(
+export function verifyCompactNow(
   token: string,
-  { alg, header }: HmacHeader,
+  { alg, header }: SyncHeader,
   key: KeyMaterial,
-  verifier: HmacVerifier,
+  verifier: SyncVerifier,
   rules: ClaimRules,
   nowMs: number,
 ): Record<string, unknown> | undefined {
-  if (!isUsableKey(key, alg)) return undefined
   const lastDot = token.lastIndexOf('.')
-  if (!verifier.verify(alg, key, token.slice(0, lastDot), token.slice(lastDot + 1))) {
-    throw new TokenInvalid('bad_signature')
+  const signingInput = token.slice(0, lastDot)
+  const signature = token.slice(lastDot + 1)
+  let valid: boolean
+  if (alg === 'EdDSA') {
+    if (verifier.verifyEd25519 === undefined || !isUsableEd25519Key(key)) return undefined
+    valid = verifier.verifyEd25519(key, signingInput, signature)
+  } else {
+    if (!isUsableHmacKey(key, alg)) return undefined
+    valid = verifier.verify(alg, key, signingInput, signature)
   }
+  if (!valid) throw new TokenInvalid('bad_signature')
   const claims = jsonObjectOf(verifier.decodeText(token.slice(token.indexOf('.') + 1, lastDot)))
   checkClaims(header, claims, rules, nowMs)
   return claims
@@ -113,13 +133,26 @@ function jsonObjectOf(text: string | undefined): Record<string, unknown> {
 }
 
 /** The keys jose verifies HMAC with and no error: non-empty bytes, or an HMAC CryptoKey for `alg`. */
-function isUsableKey(key: KeyMaterial, alg: HmacAlgorithm): boolean {
+function isUsableHmacKey(key: KeyMaterial, alg: HmacAlgorithm): boolean {
   if (key instanceof Uint8Array) return key.length > 0
   if (!(key instanceof CryptoKey) || key.type !== 'secret') return false
   const algorithm = key.algorithm as HmacKeyAlgorithm
   return (
     algorithm.name === 'HMAC' &&
     algorithm.hash?.name === `SHA-${alg.slice(2)}` &&
+    key.usages.includes('verify')
+  )
+}
+
+/**
+ * The EdDSA keys this path takes: a public Ed25519 CryptoKey allowed to verify, which jose takes as
+ * it is. Raw bytes (which jose would import) and anything else are left to jose.
+ */
+function isUsableEd25519Key(key: KeyMaterial): key is CryptoKey {
+  return (
+    key instanceof CryptoKey &&
+    key.type === 'public' &&
+    key.algorithm.name === 'Ed25519' &&
     key.usages.includes('verify')
   )
 }

@@ -1,12 +1,12 @@
 /**
- * The synchronous HMAC path (packages/verify/src/engine/hmac-compact.ts with the server's node:crypto verifier)
- * against jose: for generated tokens (valid, tampered, re-encoded, odd headers and claims, signed
+ * The synchronous path for HMAC and EdDSA tokens (packages/verify/src/engine/sync-compact.ts with the
+ * server's node:crypto verifier) against jose: for generated tokens (valid, tampered, re-encoded, odd headers and claims, signed
  * by hand, by jose and by the server's signer), a codec with the fast path and the same codec
  * without it (jose alone) give the same answer: the same claims, or TokenInvalid with the same
  * reason. The synchronous entry point answers the same too, and answers for every token whose
- * header names an HMAC algorithm and carries no `crit`.
+ * header names an HMAC algorithm or EdDSA and carries no `crit`.
  */
-import { createHmac } from 'node:crypto'
+import { createHmac, type KeyObject, createPrivateKey, sign } from 'node:crypto'
 import fc from 'fast-check'
 import { decodeProtectedHeader, type JWTHeaderParameters, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +15,7 @@ import { TokenInvalid } from '../../src/core/errors.js'
 import { createKeyRing, hmacKeyRing, loadDocument, newStoredKey } from '../../src/keys/index.js'
 import type { KeyMaterial } from '../../src/keys/ring.js'
 import { signHmacJws } from '../../src/node/hmac-signer.js'
-import { nodeHmacVerifier } from '../../src/node/hmac-verifier.js'
+import { nodeSyncVerifier } from '../../src/node/sync-verifier.js'
 import { loadSettings } from '../../src/settings/load.js'
 import type { Settings } from '../../src/settings/types.js'
 import { type KeyResolver, TokenCodec } from '../../src/tokens/codec.js'
@@ -26,15 +26,17 @@ const NOW = NOW_MS / 1000
 const SECRET = 'differential-test-secret-0123456789abcdef'
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const
 type HmacAlg = (typeof HMAC_ALGS)[number]
+/** What the synchronous path decides itself. */
+const SYNC_ALGS = [...HMAC_ALGS, 'EdDSA'] as const
 const NODE_HASH = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const
 
-/** A key a token may be signed with: its bytes for hand signing, its material for the signers. */
-interface SignerKey {
-  alg: HmacAlg
-  kid: string | undefined
-  bytes: Uint8Array
-  material: KeyMaterial
-}
+/**
+ * A key a token may be signed with: its secret bytes or private key for hand signing, its material
+ * for the signers.
+ */
+type SignerKey =
+  | { alg: HmacAlg; kid: string | undefined; bytes: Uint8Array; material: KeyMaterial }
+  | { alg: 'EdDSA'; kid: string | undefined; privateKey: KeyObject; material: CryptoKey }
 
 interface Setup {
   name: string
@@ -58,7 +60,7 @@ const b64 = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64u
 
 function codecs(settings: Readonly<Settings>, keys: ConstructorParameters<typeof TokenCodec>[1]) {
   return {
-    fast: new TokenCodec(settings, keys, clock, { cacheSize: 0, hmacVerifier: nodeHmacVerifier }),
+    fast: new TokenCodec(settings, keys, clock, { cacheSize: 0, syncVerifier: nodeSyncVerifier }),
     jose: new TokenCodec(settings, keys, clock, { cacheSize: 0 }),
   }
 }
@@ -137,6 +139,44 @@ async function mixedRing(): Promise<Setup> {
     keys,
     kids: [...stored.map((key) => key.kid), 'unknown-kid'],
     foreign,
+    issuer: new TokenCodec(settings, ring, clock),
+  }
+}
+
+/** A signer key for a stored EdDSA key: its private JWK for hand signing and for jose. */
+async function ed25519Signer(jwk: Record<string, unknown>, kid: string | undefined): Promise<SignerKey> {
+  const { kid: _kid, alg: _alg, use: _use, status: _status, ...material } = jwk
+  const privateKey = createPrivateKey({ key: material as never, format: 'jwk' })
+  const cryptoKey = await crypto.subtle.importKey('jwk', material as JsonWebKey, { name: 'Ed25519' }, false, [
+    'sign',
+  ])
+  return { alg: 'EdDSA', kid, privateKey, material: cryptoKey }
+}
+
+/** A ring of two EdDSA keys (as `tessera keys` makes them), audience and leeway set. */
+async function ed25519Ring(): Promise<Setup> {
+  const settings = loadSettings({
+    mode: 'test',
+    overrides: { ALGORITHM: 'EdDSA', AUDIENCE: 'tessera-api', LEEWAY: 5 },
+  })
+  const stored = await Promise.all([0, 1].map((i) => newStoredKey('EdDSA', new Date(NOW_MS - i))))
+  const ring = createKeyRing(await loadDocument({ keys: stored }, 'test'))
+  const stranger = await newStoredKey('EdDSA', new Date(NOW_MS))
+  const keys = await Promise.all(
+    [...stored, stranger].map((key) => ed25519Signer(key.jwk as Record<string, unknown>, key.kid)),
+  )
+  // The stranger's key, under a kid the ring knows: a wrong signature, not an unknown key.
+  keys.push({ ...(keys[2] as SignerKey), kid: stored[0]?.kid })
+  const hs256 = await hmacKeyRing(SECRET, 'HS256')
+  return {
+    name: 'a ring of two EdDSA keys',
+    known: 2,
+    settings,
+    ...codecs(settings, ring),
+    keys,
+    kids: [...stored.map((key) => key.kid), stranger.kid, 'unknown-kid'],
+    // An HS256 token: an algorithm this ring does not allow.
+    foreign: [(await new TokenCodec(settings, hs256, clock).issue('access', 42, {})).token],
     issuer: new TokenCodec(settings, ring, clock),
   }
 }
@@ -507,7 +547,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 
 function signByHand(key: SignerKey, header: Buffer, payload: Buffer): string {
   const input = `${b64(header)}.${b64(payload)}`
-  return `${input}.${createHmac(NODE_HASH[key.alg], key.bytes).update(input).digest('base64url')}`
+  const signature =
+    key.alg === 'EdDSA'
+      ? sign(null, Buffer.from(input), key.privateKey).toString('base64url')
+      : createHmac(NODE_HASH[key.alg], key.bytes).update(input).digest('base64url')
+  return `${input}.${signature}`
 }
 
 /** Header and claims as objects, signed by jose's SignJWT or the server's signer. */
@@ -522,7 +566,8 @@ async function signWithLibrary(by: 'jose' | 'server', key: SignerKey, header: Bu
   }
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v)
   if (!isObject(headerObject) || !isObject(claims)) return undefined
-  if (by === 'server') return signHmacJws(key.alg, key.material, headerObject, claims)
+  // The server signs EdDSA with jose.
+  if (by === 'server' && key.alg !== 'EdDSA') return signHmacJws(key.alg, key.material, headerObject, claims)
   try {
     return await new SignJWT(claims)
       .setProtectedHeader({ ...headerObject, alg: key.alg } as JWTHeaderParameters)
@@ -552,11 +597,11 @@ async function asyncOutcome(run: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
-/** Whether the fast path must answer itself: a JSON-object header naming an HMAC algorithm, no `crit`. */
+/** Whether the fast path must answer itself: a JSON-object header naming HMAC or EdDSA, no `crit`. */
 function fastPathOwns(token: string): boolean {
   try {
     const header = decodeProtectedHeader(token) as Record<string, unknown>
-    return !Object.hasOwn(header, 'crit') && (HMAC_ALGS as readonly unknown[]).includes(header.alg)
+    return !Object.hasOwn(header, 'crit') && (SYNC_ALGS as readonly unknown[]).includes(header.alg)
   } catch {
     return false
   }
@@ -589,7 +634,13 @@ async function compare(setup: Setup, token: string, expected: TokenType | null, 
   if (!deferred) tally.answeredSync++
 }
 
-const setups: Array<() => Promise<Setup>> = [loneSecret, mixedRing, rawSecretResolver, oddKeyResolver]
+const setups: Array<() => Promise<Setup>> = [
+  loneSecret,
+  mixedRing,
+  ed25519Ring,
+  rawSecretResolver,
+  oddKeyResolver,
+]
 
 describe.each(setups.map((make) => [make.name, make] as const))('fast path vs jose, %s', (_, make) => {
   let setup: Setup
