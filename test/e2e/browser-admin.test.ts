@@ -120,8 +120,9 @@ describe('the admin UI in Chromium', () => {
       if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
     })
   }
-  const shot = (target: Page, name: string) =>
-    target.screenshot({ path: join(SHOTS, `admin-${name}.png`), fullPage: true })
+  /** Full page, except with a modal open: its backdrop covers the viewport only. */
+  const shot = (target: Page, name: string, fullPage = true) =>
+    target.screenshot({ path: join(SHOTS, `admin-${name}.png`), fullPage })
   /** A TOTP code of a step no sign-in has used yet (each step is accepted once). */
   const nextCode = () => {
     const step = Math.max(Math.floor(Date.now() / 30_000), lastStep + 1)
@@ -278,7 +279,7 @@ describe('the admin UI in Chromium', () => {
           await page.getByTestId('secret-dialog').waitFor()
           expect(await page.getByTestId('client-secret').textContent()).toMatch(/^\S{20,}$/)
           expect(await axeViolations(page)).toEqual([])
-          await shot(page, 'client-secret')
+          await shot(page, 'client-secret', false)
           await page.getByRole('button', { name: 'I have copied it' }).click()
         },
       ],
@@ -310,7 +311,7 @@ describe('the admin UI in Chromium', () => {
     await page.getByTestId('logout-all').click()
     await page.getByTestId('confirm-dialog').waitFor()
     expect(await axeViolations(page)).toEqual([])
-    await shot(page, 'confirm')
+    await shot(page, 'confirm', false)
     await page.keyboard.press('Escape')
     await page.getByTestId('confirm-dialog').waitFor({ state: 'hidden' })
     expect(problems).toEqual([])

@@ -83,51 +83,53 @@ export function ClientsScreen({ api, canWrite }: ScreenProps): ReactNode {
                     </td>
                     <td>{when(client.created_at)}</td>
                     {canWrite ? (
-                      <td className="row-actions">
-                        <button
-                          type="button"
-                          onClick={() =>
-                            void act(async () => {
-                              const yes = await ask({
-                                title: `Rotate the secret of ${client.name}?`,
-                                message:
-                                  'The current secret stops working at once; the new one is shown once.',
-                                confirm: 'Rotate secret',
+                      <td>
+                        <div className="row-actions">
+                          <button
+                            type="button"
+                            onClick={() =>
+                              void act(async () => {
+                                const yes = await ask({
+                                  title: `Rotate the secret of ${client.name}?`,
+                                  message:
+                                    'The current secret stops working at once; the new one is shown once.',
+                                  confirm: 'Rotate secret',
+                                })
+                                if (!yes) return 'Nothing was changed.'
+                                setSecret(
+                                  await api.send<AdminClientCredentials>(
+                                    'POST',
+                                    `/admin/clients/${encodeURIComponent(client.client_id)}/rotate/`,
+                                  ),
+                                )
+                                return `Rotated the secret of ${client.name}.`
                               })
-                              if (!yes) return 'Nothing was changed.'
-                              setSecret(
-                                await api.send<AdminClientCredentials>(
-                                  'POST',
-                                  `/admin/clients/${encodeURIComponent(client.client_id)}/rotate/`,
-                                ),
-                              )
-                              return `Rotated the secret of ${client.name}.`
-                            })
-                          }
-                        >
-                          Rotate secret<span className="visually-hidden"> of {client.name}</span>
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() =>
-                            void act(async () => {
-                              const yes = await ask({
-                                title: `Delete the client ${client.name}?`,
-                                message: 'It can no longer introspect tokens.',
-                                confirm: 'Delete client',
+                            }
+                          >
+                            Rotate secret<span className="visually-hidden"> of {client.name}</span>
+                          </button>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() =>
+                              void act(async () => {
+                                const yes = await ask({
+                                  title: `Delete the client ${client.name}?`,
+                                  message: 'It can no longer introspect tokens.',
+                                  confirm: 'Delete client',
+                                })
+                                if (!yes) return 'Nothing was changed.'
+                                await api.send(
+                                  'DELETE',
+                                  `/admin/clients/${encodeURIComponent(client.client_id)}/`,
+                                )
+                                return `Deleted the client ${client.name}.`
                               })
-                              if (!yes) return 'Nothing was changed.'
-                              await api.send(
-                                'DELETE',
-                                `/admin/clients/${encodeURIComponent(client.client_id)}/`,
-                              )
-                              return `Deleted the client ${client.name}.`
-                            })
-                          }
-                        >
-                          Delete<span className="visually-hidden"> {client.name}</span>
-                        </button>
+                            }
+                          >
+                            Delete<span className="visually-hidden"> {client.name}</span>
+                          </button>
+                        </div>
                       </td>
                     ) : null}
                   </tr>

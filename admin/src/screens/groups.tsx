@@ -110,13 +110,15 @@ export function GroupsScreen({ api, canWrite }: ScreenProps): ReactNode {
                     </td>
                     <td>{group.member_count}</td>
                     {canWrite ? (
-                      <td className="row-actions">
-                        <button type="button" onClick={() => setRenaming(group)}>
-                          Rename<span className="visually-hidden"> {group.name}</span>
-                        </button>
-                        <button type="button" className="danger" onClick={() => void remove(group)}>
-                          Delete<span className="visually-hidden"> {group.name}</span>
-                        </button>
+                      <td>
+                        <div className="row-actions">
+                          <button type="button" onClick={() => setRenaming(group)}>
+                            Rename<span className="visually-hidden"> {group.name}</span>
+                          </button>
+                          <button type="button" className="danger" onClick={() => void remove(group)}>
+                            Delete<span className="visually-hidden"> {group.name}</span>
+                          </button>
+                        </div>
                       </td>
                     ) : null}
                   </tr>

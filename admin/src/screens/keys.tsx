@@ -87,17 +87,19 @@ export function KeysScreen({ api, canWrite }: ScreenProps): ReactNode {
                   <td>{key.signing ? 'Yes' : 'No'}</td>
                   <td>{when(key.created)}</td>
                   {canWrite ? (
-                    <td className="row-actions">
-                      {key.status === 'next' ? (
-                        <button type="button" onClick={() => void change(key, 'promote')}>
-                          Promote<span className="visually-hidden"> {key.kid}</span>
-                        </button>
-                      ) : null}
-                      {key.status !== 'retired' && !key.signing ? (
-                        <button type="button" className="danger" onClick={() => void change(key, 'retire')}>
-                          Retire<span className="visually-hidden"> {key.kid}</span>
-                        </button>
-                      ) : null}
+                    <td>
+                      <div className="row-actions">
+                        {key.status === 'next' ? (
+                          <button type="button" onClick={() => void change(key, 'promote')}>
+                            Promote<span className="visually-hidden"> {key.kid}</span>
+                          </button>
+                        ) : null}
+                        {key.status !== 'retired' && !key.signing ? (
+                          <button type="button" className="danger" onClick={() => void change(key, 'retire')}>
+                            Retire<span className="visually-hidden"> {key.kid}</span>
+                          </button>
+                        ) : null}
+                      </div>
                     </td>
                   ) : null}
                 </tr>

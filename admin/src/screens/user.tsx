@@ -111,14 +111,20 @@ export function UserScreen({ api, canWrite, id }: ScreenProps & { id: string }):
             <dd>{yesNo(current.is_superuser)}</dd>
             <dt>Groups</dt>
             <dd>{current.groups.join(', ') || 'None'}</dd>
+            <dt>Joined</dt>
+            <dd>{when(current.date_joined)}</dd>
+            <dt>Last login</dt>
+            <dd>{when(current.last_login)}</dd>
           </dl>
         )}
-        <dl className="facts">
-          <dt>Joined</dt>
-          <dd>{when(current.date_joined)}</dd>
-          <dt>Last login</dt>
-          <dd>{when(current.last_login)}</dd>
-        </dl>
+        {canWrite ? (
+          <dl className="facts">
+            <dt>Joined</dt>
+            <dd>{when(current.date_joined)}</dd>
+            <dt>Last login</dt>
+            <dd>{when(current.last_login)}</dd>
+          </dl>
+        ) : null}
       </section>
 
       <section aria-labelledby="mfa-heading" className="panel">
