@@ -6,8 +6,6 @@ export interface PageConfig {
   loginField: string
   csrfCookie: string
   csrfHeader: string
-  /** `MFA_REQUIRED_FOR_STAFF`: staff without a second factor must enrol one first. */
-  mfaRequiredForStaff: boolean
 }
 
 const meta = (name: string, fallback: string): string => {
@@ -22,6 +20,5 @@ export function readConfig(): PageConfig {
     loginField: meta('login-field', 'username'),
     csrfCookie: meta('csrf-cookie', 'csrftoken'),
     csrfHeader: meta('csrf-header', 'x-csrftoken'),
-    mfaRequiredForStaff: meta('mfa-required-for-staff', 'false') === 'true',
   }
 }

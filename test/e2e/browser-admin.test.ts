@@ -4,8 +4,9 @@
  * confirmation, sees their session end (their refresh token is refused) and reads the audit
  * entry; the main path again with the keyboard alone; axe-core finds no violation on any main
  * screen at laptop and phone widths; a non-staff user is refused by the UI and gets 403 from every
- * admin route of the OpenAPI document; the UI at its own path with another API prefix, for a
- * staff member who can read and change nothing. Screenshots go to test-output/screenshots.
+ * admin route of the OpenAPI document; staff who must enrol a second factor first are told so; the
+ * UI at its own path with another API prefix, for a staff member who can read and change nothing.
+ * Screenshots go to test-output/screenshots (docs/admin-screens holds copies).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -445,6 +446,31 @@ describe('the admin UI in Chromium', () => {
       }
     }
     expect(calls).toBeGreaterThanOrEqual(Object.keys(ADMIN_PATHS).length)
+    expect(problems).toEqual([])
+  }, 60_000)
+
+  it('tells staff who must enrol a second factor first (MFA_REQUIRED_FOR_STAFF) what to do', async () => {
+    const strict = await start(dir, adminDir, { MFA_REQUIRED_FOR_STAFF: true })
+    try {
+      await makeUser(strict.server, 'newbie', { staff: true })
+      const enrol = await browser.newContext({ viewport: LAPTOP })
+      const epage = await enrol.newPage()
+      watch(epage)
+      await epage.goto(`${strict.url}/admin/`)
+      await epage.getByTestId('login').fill('newbie')
+      await epage.getByTestId('password').fill(PASSWORD)
+      await epage.getByTestId('sign-in').click()
+      await epage.getByTestId('enrol-required').waitFor({ timeout: 10_000 })
+      const text = (await epage.getByTestId('enrol-required').textContent()) ?? ''
+      expect(text).toContain('Set up a second factor first')
+      expect(text).toContain('/api/mfa/totp/setup/')
+      expect(await epage.getByRole('navigation').count()).toBe(0)
+      expect(await axeViolations(epage)).toEqual([])
+      await shot(epage, 'enrol-required')
+      await enrol.close()
+    } finally {
+      await strict.server.close()
+    }
     expect(problems).toEqual([])
   }, 60_000)
 

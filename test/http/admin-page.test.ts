@@ -17,7 +17,6 @@ const PAGE =
   '<meta name="tessera-login-field" content="__TESSERA_LOGIN_FIELD__" />' +
   '<meta name="tessera-csrf-cookie" content="__TESSERA_CSRF_COOKIE__" />' +
   '<meta name="tessera-csrf-header" content="__TESSERA_CSRF_HEADER__" />' +
-  '<meta name="tessera-mfa-required-for-staff" content="__TESSERA_MFA_REQUIRED_FOR_STAFF__" />' +
   '<script type="module" src="./assets/index-abc123.js"></script></head><body></body></html>'
 
 describe('the admin UI page', () => {
@@ -89,7 +88,6 @@ describe('the admin UI page', () => {
     expect(res.body).toContain('<meta name="tessera-login-field" content="email" />')
     expect(res.body).toContain('<meta name="tessera-csrf-cookie" content="csrftoken" />')
     expect(res.body).toContain('<meta name="tessera-csrf-header" content="x-xsrf-token" />')
-    expect(res.body).toContain('<meta name="tessera-mfa-required-for-staff" content="false" />')
     expect(res.body).not.toContain('__TESSERA_')
 
     const asset = await server.app.inject({ method: 'GET', url: '/admin/assets/index-abc123.js' })

@@ -34,10 +34,7 @@ export interface AdminPageOptions {
   readonly path: string
   /** The API's prefix as browsers see it. */
   readonly apiPrefix: string
-  readonly settings: Pick<
-    Settings,
-    'LOGIN_FIELD' | 'CSRF_COOKIE_NAME' | 'CSRF_HEADER_NAME' | 'MFA_REQUIRED_FOR_STAFF'
-  >
+  readonly settings: Pick<Settings, 'LOGIN_FIELD' | 'CSRF_COOKIE_NAME' | 'CSRF_HEADER_NAME'>
 }
 
 /** The built index.html with the server's values in place of the `__TESSERA_…__` placeholders. */
@@ -47,7 +44,6 @@ function filledIndex(html: string, options: AdminPageOptions): string {
     __TESSERA_LOGIN_FIELD__: options.settings.LOGIN_FIELD,
     __TESSERA_CSRF_COOKIE__: options.settings.CSRF_COOKIE_NAME,
     __TESSERA_CSRF_HEADER__: headerNameFromMeta(options.settings.CSRF_HEADER_NAME),
-    __TESSERA_MFA_REQUIRED_FOR_STAFF__: String(options.settings.MFA_REQUIRED_FOR_STAFF),
   }
   return html.replace(/__TESSERA_[A-Z_]+__/g, (name) => escapeAttribute(values[name] ?? ''))
 }
