@@ -16,7 +16,7 @@ const routePattern = (path: string): RegExp =>
  * The admin web UI's settings: `ADMIN_UI_PATH` is a path of its own (the page, its `assets/` and
  * icon live under it), inside neither `API_PREFIX` nor the demo page's `/assets/`, and equal to no
  * API route (with an empty `API_PREFIX` the API shares the root); the UI calls the admin API, so
- * it needs `ADMIN_ENABLED`.
+ * it needs `ADMIN_ENABLED`. Overlaps matter only while the UI is on.
  *
  * @throws SettingsError naming the setting
  */
@@ -28,6 +28,11 @@ export function checkAdminUi(settings: Settings): void {
       'must start and end with "/" and name at least one segment, e.g. /admin/',
     )
   }
+  if (settings.ADMIN_UI_ENABLED && !settings.ADMIN_ENABLED) {
+    throw new SettingsError('ADMIN_UI_ENABLED', 'needs ADMIN_ENABLED: the UI works through the admin API')
+  }
+  // A UI that is off takes no path (embedded servers never serve it either).
+  if (!settings.ADMIN_UI_ENABLED) return
   const api = settings.API_PREFIX
   if (api !== '' && (path.startsWith(`${api}/`) || `${api}/`.startsWith(path))) {
     throw new SettingsError(
@@ -44,8 +49,5 @@ export function checkAdminUi(settings: Settings): void {
   )
   if (clash !== undefined) {
     throw new SettingsError('ADMIN_UI_PATH', `must not overlap a path the server answers (${clash})`)
-  }
-  if (settings.ADMIN_UI_ENABLED && !settings.ADMIN_ENABLED) {
-    throw new SettingsError('ADMIN_UI_ENABLED', 'needs ADMIN_ENABLED: the UI works through the admin API')
   }
 }

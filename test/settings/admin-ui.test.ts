@@ -70,6 +70,14 @@ describe('ADMIN_UI_PATH', () => {
     expect(refusal({ ADMIN_UI_PATH: path })).toContain(`ADMIN_UI_PATH: ${message}`)
   })
 
+  it('is not checked for overlaps while the UI is off', () => {
+    expect(load({ API_PREFIX: '/admin', ADMIN_UI_ENABLED: false }).API_PREFIX).toBe('/admin')
+    expect(refusal({ API_PREFIX: '/admin' })).toContain('ADMIN_UI_PATH: must not overlap API_PREFIX (/admin)')
+    expect(refusal({ ADMIN_UI_ENABLED: false, ADMIN_UI_PATH: 'ops' })).toContain(
+      'must start and end with "/"',
+    )
+  })
+
   it('with the API at the root, refuses the paths of its routes', () => {
     expect(refusal({ API_PREFIX: '', ADMIN_UI_PATH: '/token/' })).toContain(
       'overlap a path the server answers (/token/)',
