@@ -4,7 +4,8 @@
  * confirmation, sees their session end (their refresh token is refused) and reads the audit
  * entry; the main path again with the keyboard alone; axe-core finds no violation on any main
  * screen at laptop and phone widths; a non-staff user is refused by the UI and gets 403 from every
- * admin route of the OpenAPI document; staff who must enrol a second factor first are told so; the
+ * admin route of the OpenAPI document; every write control of every screen does what it says
+ * (create, password, MFA reset, groups and members, blacklist, client secrets, keys); staff who must enrol a second factor first are told so; the
  * UI at its own path with another API prefix, for a staff member who can read and change nothing.
  * Screenshots go to test-output/screenshots (docs/admin-screens holds copies).
  */
@@ -148,7 +149,7 @@ describe('the admin UI in Chromium', () => {
     ids.alice = await makeUser(server, 'alice')
     ids.carol = await makeUser(server, 'carol')
     ids.bob = await makeUser(server, 'bob')
-    for (let n = 1; n <= 4; n++) await makeUser(server, `member${n}`)
+    for (let n = 1; n <= 4; n++) ids[`member${n}`] = await makeUser(server, `member${n}`)
     await server.stores.users.setGroups(ids.alice, ['support'])
 
     // The superuser enrols TOTP through the API, as the demo page would.
@@ -448,6 +449,170 @@ describe('the admin UI in Chromium', () => {
     expect(calls).toBeGreaterThanOrEqual(Object.keys(ADMIN_PATHS).length)
     expect(problems).toEqual([])
   }, 60_000)
+
+  it('every write control does what it says: users, groups, tokens, clients, keys', async () => {
+    const { server } = main
+    const wpage = await (await browser.newContext({ viewport: LAPTOP })).newPage()
+    watch(wpage)
+    const notice = () => wpage.getByTestId('notice').textContent()
+    const confirm = async () => {
+      await wpage.getByTestId('confirm-dialog').waitFor()
+      await wpage.getByTestId('confirm-ok').click()
+    }
+    const signIn = async () => {
+      await wpage.getByTestId('login').fill('root')
+      await wpage.getByTestId('password').fill(PASSWORD)
+      await wpage.getByTestId('sign-in').click()
+      await wpage.getByTestId('mfa-code').fill(nextCode())
+      await wpage.getByTestId('mfa-submit').click()
+      await wpage.getByTestId('who').waitFor({ timeout: 10_000 })
+    }
+    await wpage.goto(`${main.url}/admin/`)
+    await signIn()
+    await expect.poll(() => title(wpage)).toBe('Users')
+
+    // Create a user, then give them a new password.
+    await wpage.getByTestId('user-create-open').click()
+    const create = wpage.getByTestId('user-create')
+    await create.getByLabel('Username').fill('dave')
+    await create.getByLabel('E-mail').fill('dave@example.com')
+    await create.getByLabel('Password').fill('Dave-Strong-Pass-9!')
+    await create.getByRole('button', { name: 'Create' }).click()
+    await expect.poll(() => title(wpage)).toBe('User dave')
+    const dave = (await server.stores.users.findByUsername('dave'))?.id as number
+    await wpage.getByLabel('New password').fill('Dave-Other-Pass-8!')
+    await wpage.getByRole('button', { name: 'Set password' }).click()
+    await confirm()
+    await expect.poll(notice).toBe('The password of dave was set.')
+    const login = await server.app.inject({
+      method: 'POST',
+      url: '/api/token/',
+      payload: { username: 'dave', password: 'Dave-Other-Pass-8!' },
+    })
+    expect(login.statusCode).toBe(200)
+
+    // Reset a user's second factors (member1 enrols TOTP first).
+    const member = await obtain(server, 'member1')
+    const auth = { authorization: `Bearer ${member.access}` }
+    const setup = await server.app.inject({
+      method: 'POST',
+      url: '/api/mfa/totp/setup/',
+      headers: auth,
+      payload: {},
+    })
+    const code = TOTP.generate({
+      secret: Secret.fromBase32((setup.json() as { secret: string }).secret),
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+    })
+    expect(
+      (
+        await server.app.inject({
+          method: 'POST',
+          url: '/api/mfa/totp/confirm/',
+          headers: auth,
+          payload: { code },
+        })
+      ).statusCode,
+    ).toBe(200)
+    await wpage.goto(`${main.url}/admin/#/users/${ids.member1}`)
+    await expect.poll(() => wpage.getByTestId('user-mfa').textContent()).toContain('has a second factor')
+    await wpage.getByRole('button', { name: 'Reset second factors' }).click()
+    await confirm()
+    await expect.poll(notice).toBe('The second factors of member1 were removed.')
+    await expect.poll(() => wpage.getByTestId('user-mfa').textContent()).toContain('has no second factor')
+
+    // Groups: create, add and remove a member, rename, delete.
+    await wpage.getByRole('link', { name: 'Groups' }).click()
+    await wpage.getByLabel('New group name').fill('ops')
+    await wpage.getByRole('button', { name: 'Create group' }).click()
+    await expect.poll(notice).toBe('Created the group ops.')
+    await wpage.getByRole('link', { name: 'ops', exact: true }).click()
+    await expect.poll(() => title(wpage)).toBe('Group ops')
+    await wpage.getByLabel('Add a member (username or user id)').fill('dave')
+    await wpage.getByRole('button', { name: 'Add member' }).click()
+    await expect.poll(notice).toBe('Added dave.')
+    expect(
+      (await server.stores.admin.listUsers({ search: 'dave', offset: 0, limit: 5, ordering: [] })).rows[0]
+        ?.groups,
+    ).toEqual(['ops'])
+    await wpage.getByRole('button', { name: 'Remove dave' }).click()
+    await confirm()
+    await expect.poll(notice).toBe('Removed dave.')
+    await wpage.getByRole('link', { name: 'All groups' }).click()
+    await wpage.getByRole('button', { name: 'Rename ops' }).click()
+    await wpage.getByLabel('New name').fill('operations')
+    await wpage.getByRole('button', { name: 'Rename', exact: true }).click()
+    await expect.poll(notice).toContain('Renamed ops to operations')
+    await wpage.getByRole('button', { name: 'Delete operations' }).click()
+    await confirm()
+    await expect.poll(notice).toBe('Deleted the group operations.')
+    expect(await wpage.getByRole('link', { name: 'operations' }).count()).toBe(0)
+
+    // Blacklist dave's refresh token: his session ends. (Leaving the group ended his first one.)
+    const daveTokens = await server.app.inject({
+      method: 'POST',
+      url: '/api/token/',
+      payload: { username: 'dave', password: 'Dave-Other-Pass-8!' },
+    })
+    const { refresh: daveRefresh } = daveTokens.json() as { refresh: string }
+    await wpage.getByRole('link', { name: 'Refresh tokens' }).click()
+    await wpage.getByLabel('User id').fill(String(dave))
+    await wpage.getByRole('button', { name: 'Filter' }).click()
+    await expect.poll(() => wpage.locator('[data-testid="tokens-table"] tbody tr').count()).toBe(2)
+    await wpage.getByRole('button', { name: /^Blacklist token/ }).click()
+    await confirm()
+    await expect.poll(notice).toBe('The token was blacklisted and its session ended.')
+    const refused = await server.app.inject({
+      method: 'POST',
+      url: '/api/token/refresh/',
+      payload: { refresh: daveRefresh },
+    })
+    expect(refused.statusCode).toBe(401)
+
+    // An introspection client: created, its secret rotated (shown once each time), deleted.
+    await wpage.getByRole('link', { name: 'Introspection clients' }).click()
+    await wpage.getByLabel('New client name').fill('reports')
+    await wpage.getByRole('button', { name: 'Create client' }).click()
+    const first = await wpage.getByTestId('client-secret').textContent()
+    await wpage.getByRole('button', { name: 'I have copied it' }).click()
+    await wpage.getByRole('button', { name: 'Rotate secret of reports' }).click()
+    await confirm()
+    await expect.poll(() => wpage.getByTestId('client-secret').textContent()).not.toBe(first)
+    await wpage.getByRole('button', { name: 'I have copied it' }).click()
+    await expect.poll(notice).toBe('Rotated the secret of reports.')
+    await wpage.getByRole('button', { name: 'Delete reports' }).click()
+    await confirm()
+    await expect.poll(notice).toBe('Deleted the client reports.')
+
+    // Keys: stage one, promote it, retire the one it replaced.
+    await wpage.getByRole('link', { name: 'Signing keys' }).click()
+    await wpage.getByRole('button', { name: 'Stage a new key' }).click()
+    await expect.poll(notice).toContain('Staged')
+    const staged = ((await notice()) ?? '').replace(/^Staged (\S+):.*$/, '$1')
+    const before = await wpage
+      .locator('[data-testid="keys-table"] tbody tr', { hasText: 'Yes' })
+      .locator('code')
+      .textContent()
+    await wpage.getByRole('button', { name: `Promote ${staged}` }).click()
+    await confirm()
+    await expect.poll(notice).toBe(`${staged} signs new tokens.`)
+    // Retiring the old key refuses the tokens it signed, this page's too: sign in again first.
+    await wpage.getByTestId('sign-out').click()
+    await signIn()
+    await wpage.goto(`${main.url}/admin/#/keys`)
+    await expect.poll(() => title(wpage)).toBe('Signing keys')
+    await wpage.getByRole('button', { name: `Retire ${before}` }).click()
+    await confirm()
+    await expect.poll(notice).toBe(`${before} is retired.`)
+    const statuses = await wpage
+      .locator('[data-testid="keys-table"] tbody tr', { hasText: before ?? '' })
+      .textContent()
+    expect(statuses).toContain('Retired')
+    expect(problems).toEqual([])
+    await wpage.context().close()
+  }, 120_000)
 
   it('tells staff who must enrol a second factor first (MFA_REQUIRED_FOR_STAFF) what to do', async () => {
     const strict = await start(dir, adminDir, { MFA_REQUIRED_FOR_STAFF: true })
