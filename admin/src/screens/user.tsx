@@ -31,7 +31,7 @@ function revocations(user: AdminUser, change: Change): string[] {
   return lost
 }
 
-export function UserScreen({ api, canWrite, id }: ScreenProps & { id: string }): ReactNode {
+export function UserScreen({ api, canWrite, me, id }: ScreenProps & { id: string }): ReactNode {
   const base = `/admin/users/${encodeURIComponent(id)}/`
   const user = useLoader(() => api.get<AdminUser>(base), [id])
   const sessions = useLoader(() => api.list<AdminSession>(`${base}sessions/`, { page_size: 500 }), [id])
@@ -96,7 +96,13 @@ export function UserScreen({ api, canWrite, id }: ScreenProps & { id: string }):
       <section aria-labelledby="account-heading" className="panel">
         <h2 id="account-heading">Account</h2>
         {canWrite ? (
-          <AccountForm key={JSON.stringify(current)} user={current} groups={groups.data} onSave={save} />
+          <AccountForm
+            key={JSON.stringify(current)}
+            user={current}
+            self={current.id === me.id}
+            groups={groups.data}
+            onSave={save}
+          />
         ) : (
           <dl className="facts">
             <dt>E-mail</dt>
@@ -226,6 +232,8 @@ export function UserScreen({ api, canWrite, id }: ScreenProps & { id: string }):
 
 function AccountForm(props: {
   user: AdminUser
+  /** The caller's own account: the API refuses to deactivate or demote it, so the form does not offer it. */
+  self: boolean
   groups: AdminPage<AdminGroup> | undefined
   onSave: (change: Change) => Promise<void>
 }): ReactNode {
@@ -250,10 +258,11 @@ function AccountForm(props: {
     if (sorted.join('\n') !== user.groups.join('\n')) change.groups = sorted
     void props.onSave(change)
   }
-  const flag = (key: keyof typeof flags, label: string) => (
+  const flag = (key: keyof typeof flags, label: string, locked = false) => (
     <Check
       label={label}
       checked={flags[key]}
+      disabled={locked}
       onChange={(event) => setFlags({ ...flags, [key]: event.target.checked })}
       data-testid={`flag-${key}`}
     />
@@ -269,9 +278,14 @@ function AccountForm(props: {
         required
       />
       {flag('email_verified', 'E-mail verified')}
-      {flag('is_active', 'Active')}
-      {flag('is_staff', 'Staff')}
-      {flag('is_superuser', 'Superuser')}
+      {props.self ? (
+        <p className="hint" data-testid="self-note">
+          This is your own account: you cannot deactivate it or take away your own rights.
+        </p>
+      ) : null}
+      {flag('is_active', 'Active', props.self)}
+      {flag('is_staff', 'Staff', props.self)}
+      {flag('is_superuser', 'Superuser', props.self)}
       <fieldset>
         <legend>Groups</legend>
         {names.length === 0 ? <p>No groups yet.</p> : null}
