@@ -11,14 +11,14 @@ import type {
 import type { ClientCredentials } from '../accounts/clients.js'
 import type { KeySummary } from '../keys/index.js'
 import type {
+  AdminUserRow,
   ApiClientRecord,
   GroupSummary,
   StoredAuditEvent,
   TokenListing,
-  UserWithGroups,
 } from '../store/ports.js'
 
-export function adminUserView({ user, groups }: UserWithGroups): AdminUser {
+export function adminUserView({ user, groups, hasMfa }: AdminUserRow): AdminUser {
   return {
     id: user.id,
     username: user.username,
@@ -32,6 +32,7 @@ export function adminUserView({ user, groups }: UserWithGroups): AdminUser {
     date_joined: user.dateJoined.toISOString(),
     last_login: user.lastLogin === null ? null : user.lastLogin.toISOString(),
     groups,
+    has_mfa: hasMfa,
   }
 }
 

@@ -22,6 +22,7 @@ import {
 import { collectOpenApi } from './openapi/install.js'
 import { accountRoutes } from './routes/account.js'
 import { adminRoutes } from './routes/admin.js'
+import { adminPageRoutes } from './routes/admin-page.js'
 import { accountMailRoutes } from './routes/account-mail.js'
 import { demoPageRoutes } from './routes/demo-page.js'
 import { docsPageRoutes } from './routes/docs-page.js'
@@ -165,6 +166,14 @@ export async function tesseraRoutes(
   const { admin } = deps
   if (admin !== undefined && settings.ADMIN_ENABLED) {
     await scope.register(async (adminScope) => adminRoutes(adminScope, routeDeps, prefix, admin))
+    // The admin web UI (standalone only: an embedding app has its own pages) over that API.
+    if (settings.ADMIN_UI_ENABLED && deps.adminDir !== undefined) {
+      await adminPageRoutes(scope, deps.adminDir, {
+        path: layout.mountPath + settings.ADMIN_UI_PATH,
+        apiPrefix: layout.mountPath + prefix,
+        settings,
+      })
+    }
   }
   const links = { api: layout.mountPath + prefix, root: layout.mountPath }
   if (deps.demoDir !== undefined && settings.SERVE_DEMO) {

@@ -71,6 +71,8 @@ export interface HttpDeps {
   readonly database: StoreLifecycle
   /** The built demo front end (web/dist) served at `/` to browsers. */
   readonly demoDir?: string
+  /** The built admin web UI (admin/dist) served at `ADMIN_UI_PATH`; standalone servers only. */
+  readonly adminDir?: string
   /** RFC 7662 introspection clients; without them the endpoint is not served. */
   readonly clients?: ApiClientStore
   /** The revocation feeds, streamed to introspection clients; without them (or clients) no stream. */

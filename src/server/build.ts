@@ -30,6 +30,8 @@ export interface ServerOptions {
   clock?: Clock
   /** Where the built demo page is (default: the package's web/dist). */
   demoDir?: string
+  /** Where the built admin UI is (default: the package's admin/dist). */
+  adminDir?: string
   /** Renders `/metrics` (cluster mode aggregates every worker's registry this way). */
   renderMetrics?: () => Promise<{ contentType: string; body: string }>
   /**
@@ -89,6 +91,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         logger,
         env: options.settings?.env ?? process.env,
         demoDir: options.demoDir ?? fileURLToPath(new URL('../../web/dist', import.meta.url)),
+        adminDir: options.adminDir ?? fileURLToPath(new URL('../../admin/dist', import.meta.url)),
         renderMetrics: options.renderMetrics,
       },
     })

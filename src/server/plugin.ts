@@ -30,6 +30,7 @@ export interface TesseraPluginOptions {
 export interface StandaloneOptions {
   readonly logger: ServiceLogger | undefined
   readonly demoDir: string
+  readonly adminDir: string
   readonly renderMetrics?: (() => Promise<{ contentType: string; body: string }>) | undefined
   /** The environment the settings were read from, for error messages. */
   readonly env: Readonly<Record<string, string | undefined>>
@@ -80,12 +81,18 @@ const plugin: FastifyPluginAsync<TesseraPluginOptions & { standalone?: Standalon
     host.decorate('tessera', core)
     await host.register(
       async (scope: FastifyInstance) =>
-        tesseraRoutes(scope, standalone ? { ...core.http, demoDir: standalone.demoDir } : core.http, {
-          apiPrefix: standalone ? settings.API_PREFIX : '',
-          mountPath: host.prefix + mount,
-          log: logger,
-          cors: !standalone,
-        }),
+        tesseraRoutes(
+          scope,
+          standalone
+            ? { ...core.http, demoDir: standalone.demoDir, adminDir: standalone.adminDir }
+            : core.http,
+          {
+            apiPrefix: standalone ? settings.API_PREFIX : '',
+            mountPath: host.prefix + mount,
+            log: logger,
+            cors: !standalone,
+          },
+        ),
       { prefix: mount },
     )
     if (standalone) return

@@ -134,6 +134,16 @@ export const SPECS: Specs = {
     byMode(true, { production: false }),
     'serve the admin API at API_PREFIX/admin/ (staff read, superusers write; docs/admin.md); off: 404',
   ),
+  ADMIN_UI_ENABLED: s(
+    kind.boolean,
+    byMode(true, { production: false }),
+    'serve the admin web UI at ADMIN_UI_PATH (docs/admin.md); needs ADMIN_ENABLED, and is off with it unless set; off: 404',
+  ),
+  ADMIN_UI_PATH: s(
+    kind.string,
+    '/admin/',
+    'path of the admin web UI: starts and ends with "/", outside API_PREFIX and /assets/',
+  ),
   SCHEMA_ENABLED: s(
     kind.boolean,
     true,

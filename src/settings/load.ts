@@ -1,5 +1,6 @@
 import { SettingsError } from '../core/errors.js'
 import { Secret } from '../core/secret.js'
+import { checkAdminUi } from './admin-ui.js'
 import { ModeDefault, NON_SETTING_ENV, SPECS } from './defaults.js'
 import { isGuessableSecret, MIN_SECRET_BITS, SECRET_ADVICE } from './secret-strength.js'
 import { relyingParty } from './relying-party.js'
@@ -98,6 +99,8 @@ export function loadSettings(options: LoadOptions = {}): Readonly<Settings> {
       values[name] = fallback.for(values.MODE as Mode)
     }
   }
+  // Left unset, the admin UI follows the admin API: off with it, whatever the mode.
+  if (!sources.has('ADMIN_UI_ENABLED') && values.ADMIN_ENABLED === false) values.ADMIN_UI_ENABLED = false
 
   const settings = values as unknown as Settings
   try {
@@ -173,6 +176,7 @@ function checkConsistency(settings: Settings): void {
     throw new SettingsError('SIGNING_KEY', 'an HMAC secret shorter than 8 bytes is never acceptable')
   }
   checkMail(settings)
+  checkAdminUi(settings)
   relyingParty(settings)
   const mfaKey = settings.MFA_SECRET_KEY?.reveal()
   if (mfaKey !== undefined && new TextEncoder().encode(mfaKey).length < 16) {

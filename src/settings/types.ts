@@ -66,6 +66,9 @@ export interface Settings {
   SERVE_DEMO: boolean | null
   /** The admin API under `API_PREFIX/admin/` (docs/admin.md): on by default except in production. */
   ADMIN_ENABLED: boolean
+  /** The admin web UI at `ADMIN_UI_PATH` (docs/admin.md): on by default except in production; needs `ADMIN_ENABLED`. */
+  ADMIN_UI_ENABLED: boolean
+  ADMIN_UI_PATH: string
   SCHEMA_ENABLED: boolean
   /** null until loaded: then by mode (see load.ts). */
   DOCS_ENABLED: boolean | null

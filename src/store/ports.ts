@@ -483,6 +483,16 @@ export interface UserQuery extends Slice<UserOrderField> {
   isStaff?: boolean
   isSuperuser?: boolean
   emailVerified?: boolean
+  /**
+   * Users with a second factor that completes a login (a confirmed TOTP secret or a passkey), or
+   * without one. Recovery codes alone do not count: they only back up one of those.
+   */
+  hasMfa?: boolean
+}
+
+/** A user as the admin lists it: with groups, and whether a second factor guards the account. */
+export interface AdminUserRow extends UserWithGroups {
+  hasMfa: boolean
 }
 
 export interface GroupSummary {
@@ -533,7 +543,9 @@ export type ClientOrderField = 'name' | 'created_at'
  * users table has it; an app that brings its own users administers them itself.
  */
 export interface AdminStore {
-  listUsers(query: UserQuery): Promise<Counted<UserWithGroups>>
+  listUsers(query: UserQuery): Promise<Counted<AdminUserRow>>
+  /** Those of `userIds` that have a second factor, as `UserQuery.hasMfa` counts one. */
+  usersWithMfa(userIds: readonly number[]): Promise<Set<number>>
   listGroups(query: GroupQuery): Promise<Counted<GroupSummary>>
   findGroup(id: number): Promise<GroupSummary | undefined>
   /** Names that exist, of those given. */

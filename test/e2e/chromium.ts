@@ -1,7 +1,7 @@
 /**
  * What the browser suites share: Debian's Chromium (a missing one fails the suite, never skips it),
- * the flags this closed network needs, the demo page built with Vite into a folder, and the
- * screenshots folder.
+ * the flags this closed network needs, the demo page and the admin UI built with Vite into a
+ * folder, and the screenshots folder.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -41,6 +41,15 @@ export async function buildDemo(outDir: string): Promise<string> {
     build: { outDir, emptyOutDir: true },
   })
   return readFileSync(join(outDir, 'index.html'), 'utf8')
+}
+
+/** Builds the admin UI (admin/) into `outDir`. */
+export async function buildAdmin(outDir: string): Promise<void> {
+  await build({
+    configFile: join(ROOT, 'admin/vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  })
 }
 
 /** Cheap argon2id and no login-timing reference: the browser suites test pages, not hashing. */

@@ -153,6 +153,8 @@ export interface AdminUser {
   last_login: string | null
   /** Group names, sorted: the `roles` claim. */
   groups: string[]
+  /** Whether a second factor guards the account: a confirmed TOTP secret or a passkey. */
+  has_mfa: boolean
 }
 
 /** A session (token family) of a user, as the admin API and `GET /api/sessions/` show it. */

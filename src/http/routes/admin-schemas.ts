@@ -44,6 +44,7 @@ const adminUser = object({
   date_joined: dateTime,
   last_login: nullableDateTime,
   groups: { type: 'array', items: string },
+  has_mfa: { type: 'boolean', description: 'a confirmed TOTP secret or a passkey guards the account' },
 })
 const session = object({
   id: string,
@@ -170,6 +171,9 @@ export const SCHEMAS = {
       is_staff: flagFilter('staff only, or non-staff only'),
       is_superuser: flagFilter('superusers only, or others only'),
       email_verified: flagFilter('verified addresses only, or unverified only'),
+      has_mfa: flagFilter(
+        'users with a second factor (a confirmed TOTP secret or a passkey) only, or without one only',
+      ),
       ...ordering(['id', 'username', 'email', 'date_joined', 'last_login']),
     },
     success: [200, page(adminUser)],

@@ -1,6 +1,6 @@
 import { ADMIN_PATHS } from '@tessera/protocol'
 import { sessionViews } from '../../accounts/devices.js'
-import type { UserQuery } from '../../store/ports.js'
+import type { AdminUserRow, UserQuery, UserWithGroups } from '../../store/ports.js'
 import {
   booleanFilter,
   fetchPage,
@@ -23,6 +23,11 @@ const FAMILY_ID = /^[0-9a-f]{32}$/
 export function adminUserRoutes({ app, deps, admin, prefix, guard }: AdminRouteContext): void {
   const { authenticate, ledger, clock } = deps
   const path = (template: string) => adminPath(prefix, template)
+  /** One user's row for its view: lists read `has_mfa` with the page, single answers here. */
+  const withMfa = async (row: UserWithGroups): Promise<AdminUserRow> => ({
+    ...row,
+    hasMfa: (await admin.directory.usersWithMfa([row.user.id])).has(row.user.id),
+  })
 
   defineRoute(app, authenticate, {
     path: path(ADMIN_PATHS.users),
@@ -36,11 +41,13 @@ export function adminUserRoutes({ app, deps, admin, prefix, guard }: AdminRouteC
           is_staff: boolean
           is_superuser: boolean
           email_verified: boolean
+          has_mfa: boolean
         }>(request, {
           is_active: booleanFilter,
           is_staff: booleanFilter,
           is_superuser: booleanFilter,
           email_verified: booleanFilter,
+          has_mfa: booleanFilter,
         })
         const search = param(request, 'search')
         const query: Omit<UserQuery, 'offset' | 'limit' | 'ordering'> = {
@@ -49,6 +56,7 @@ export function adminUserRoutes({ app, deps, admin, prefix, guard }: AdminRouteC
           ...(filters.is_staff === undefined ? {} : { isStaff: filters.is_staff }),
           ...(filters.is_superuser === undefined ? {} : { isSuperuser: filters.is_superuser }),
           ...(filters.email_verified === undefined ? {} : { emailVerified: filters.email_verified }),
+          ...(filters.has_mfa === undefined ? {} : { hasMfa: filters.has_mfa }),
         }
         const ordering = readOrdering(request, USER_ORDERING, [{ field: 'id', descending: false }])
         const fetched = await fetchPage(readPage(request), ordering, (slice) =>
@@ -59,7 +67,7 @@ export function adminUserRoutes({ app, deps, admin, prefix, guard }: AdminRouteC
       POST: guard('write', async (request, reply, actor) => {
         const created = await admin.users.create(request.body, actor)
         reply.code(201)
-        return adminUserView(created)
+        return adminUserView(await withMfa(created))
       }),
     },
   })
@@ -70,9 +78,11 @@ export function adminUserRoutes({ app, deps, admin, prefix, guard }: AdminRouteC
     noStore: true,
     schema: { GET: SCHEMAS.getUser, PATCH: SCHEMAS.updateUser },
     handlers: {
-      GET: guard('read', async (request) => adminUserView(await admin.users.get(pathId(request, 'id')))),
+      GET: guard('read', async (request) =>
+        adminUserView(await withMfa(await admin.users.get(pathId(request, 'id')))),
+      ),
       PATCH: guard('write', async (request, _reply, actor) =>
-        adminUserView(await admin.users.update(pathId(request, 'id'), request.body, actor)),
+        adminUserView(await withMfa(await admin.users.update(pathId(request, 'id'), request.body, actor))),
       ),
     },
   })

@@ -2,9 +2,10 @@
  * `AdminStore` on Tessera's own tables: the admin API's lists (search, filters, order, slices) and
  * the few changes no other port makes (group rename and delete, client secret and delete).
  */
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely'
 import type {
   AdminStore,
+  AdminUserRow,
   ApiClientRecord,
   AuditQuery,
   ClientOrderField,
@@ -17,7 +18,6 @@ import type {
   TokenListing,
   TokenQuery,
   UserQuery,
-  UserWithGroups,
 } from '../ports.js'
 import type { SqlAuditStore } from './audit.js'
 import { fromMillis, fromMillisOrNull, toFlag, toMillis, toNumber } from './columns.js'
@@ -55,6 +55,28 @@ function orderTerms<F extends string>(
   return terms
 }
 
+/**
+ * The user has a second factor that completes a login: a confirmed TOTP secret (a pending one is
+ * not in force) or a passkey, as `SecondFactors.methods` counts them. Recovery codes only back
+ * those up, and are removed with them.
+ */
+const hasSecondFactor = (eb: ExpressionBuilder<Database, 'users'>): Expression<SqlBool> =>
+  eb.or([
+    eb.exists(
+      eb
+        .selectFrom('mfa_totp')
+        .select(sql<number>`1`.as('one'))
+        .whereRef('mfa_totp.user_id', '=', 'users.id')
+        .where('mfa_totp.confirmed_at', 'is not', null),
+    ),
+    eb.exists(
+      eb
+        .selectFrom('webauthn_credentials')
+        .select(sql<number>`1`.as('one'))
+        .whereRef('webauthn_credentials.user_id', '=', 'users.id'),
+    ),
+  ])
+
 const count = (row: { n: number | bigint | string } | undefined): number => toNumber(row?.n ?? 0)
 
 export class SqlAdminStore implements AdminStore {
@@ -69,7 +91,7 @@ export class SqlAdminStore implements AdminStore {
     this.#writers = database.writers
   }
 
-  async listUsers(query: UserQuery): Promise<Counted<UserWithGroups>> {
+  async listUsers(query: UserQuery): Promise<Counted<AdminUserRow>> {
     const filtered = this.#db.selectFrom('users').$call((q) => {
       let next = q
       for (const term of searchTerms(query.search)) {
@@ -81,6 +103,9 @@ export class SqlAdminStore implements AdminStore {
         next = next.where('users.is_superuser', '=', toFlag(query.isSuperuser))
       if (query.emailVerified !== undefined)
         next = next.where('users.email_verified', '=', toFlag(query.emailVerified))
+      const { hasMfa } = query
+      if (hasMfa !== undefined)
+        next = next.where((eb) => (hasMfa ? hasSecondFactor(eb) : eb.not(hasSecondFactor(eb))))
       return next
     })
     const total = await filtered.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
@@ -96,11 +121,23 @@ export class SqlAdminStore implements AdminStore {
       rows = rows.orderBy(sql.ref(column), direction)
     }
     const users = (await rows.limit(query.limit).offset(query.offset).execute()).map(toUser)
-    const groups = await this.#groupsOf(users.map((user) => user.id))
+    const ids = users.map((user) => user.id)
+    const [groups, withMfa] = await Promise.all([this.#groupsOf(ids), this.usersWithMfa(ids)])
     return {
       count: count(total),
-      rows: users.map((user) => ({ user, groups: groups.get(user.id) ?? [] })),
+      rows: users.map((user) => ({ user, groups: groups.get(user.id) ?? [], hasMfa: withMfa.has(user.id) })),
     }
+  }
+
+  async usersWithMfa(userIds: readonly number[]): Promise<Set<number>> {
+    if (userIds.length === 0) return new Set()
+    const rows = await this.#db
+      .selectFrom('users')
+      .select('users.id')
+      .where('users.id', 'in', [...userIds])
+      .where(hasSecondFactor)
+      .execute()
+    return new Set(rows.map((row) => toNumber(row.id)))
   }
 
   /** Each user's group names, sorted in code-unit order (collations differ between dialects). */
