@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, openSync, write, writeSync } from 'node:fs'
-import { Socket } from 'node:net'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /**
@@ -13,15 +12,19 @@ export const MAX_WRITE_BYTES = 4096
  * that a reader which falls behind for a moment is never left idle for long once it catches up.
  */
 const RETRY_MS = 2
-/** At exit, a pipe that takes nothing for this long is given up: a stuck reader never hangs exit. */
-const EXIT_PATIENCE_MS = 1000
+/**
+ * At exit, a pipe that takes nothing across this many waits of a millisecond each is given up, so
+ * a stuck reader never hangs exit. Counted in waits, not read from the clock: a process that was
+ * descheduled meanwhile has still given the reader every one of its chances.
+ */
+const EXIT_PATIENCE_WAITS = 1000
 /** How long `close()` waits for stdout's reader; what it has not taken by then is left to the exit flush. */
 const CLOSE_WAIT_MS = 5000
 
 export interface LineDestinationOptions {
   /**
-   * Writing starts once this many bytes wait (1: each line as soon as no write is in flight), in
-   * writes of at most `MAX_WRITE_BYTES`. Through the thread pool, at most `MAX_WRITE_BYTES` wait.
+   * Writing starts once this many bytes wait (1: each line as soon as the fd takes it), in writes
+   * of at most `MAX_WRITE_BYTES` back to back.
    */
   readonly writeAtBytes: number
   /** Lines of a quiet process are written within this many ms. */
@@ -41,22 +44,22 @@ interface Chunk {
  * then copied once into a pooled buffer, and buffers are written one at a time and in order. Only
  * the line being appended is measured (ASCII lines not even that), never what it joins.
  *
- * Neither the event loop nor a request ever waits for a reader or a disk. A pipe or socket on
- * stdout/stderr is non-blocking (libuv makes it so), so it is written from the event loop as libuv
- * writes streams: a write that does not fit fails at once (EAGAIN) and is tried again later, with
- * no thread-pool round trip per write. Anything else (a file, which cannot be non-blocking, or a
- * terminal) is written through `fs.write` on the thread pool.
+ * Every write is a `writeSync` from the event loop, so none is ever in flight where the exit flush
+ * cannot see it (a thread-pool write still pending at exit would land after the exit's own writes,
+ * or never). A pipe or socket on stdout/stderr is non-blocking on POSIX (libuv makes it so once
+ * Node opens the stream, which the constructor sees to): a write that does not fit fails at once
+ * (EAGAIN) and its lines wait in memory for the retry, so neither the event loop nor a request ever
+ * waits for a reader. A file or terminal takes a write as a copy into the kernel, as Node writes
+ * its own stdout to them.
  *
  * Nothing is dropped: a full pipe's lines wait in memory; `flush()` resolves once every line given
- * so far is written, and at process exit whatever is not yet handed to a write goes out
- * synchronously. Only a write error other than EAGAIN (a closed pipe, a full disk) loses the lines
- * of that write, and it is reported once on stderr.
+ * so far is written, and at process exit everything not yet written goes out synchronously, in
+ * order. Only a write error other than EAGAIN (a closed pipe, a full disk), or a reader that takes
+ * nothing at exit, loses lines, and that is reported once on stderr.
  */
 export class LineDestination {
   readonly #fd: number
   readonly #ownsFd: boolean
-  /** Written from the event loop (a non-blocking pipe or socket), not through the thread pool. */
-  readonly #direct: boolean
   readonly #writeAt: number
   readonly #timer: NodeJS.Timeout
   /**
@@ -66,14 +69,10 @@ export class LineDestination {
   #pending = ''
   #bytes = 0
   #ascii = true
-  /**
-   * Sealed buffers in order, and their bytes. While `#writing`, the first is in the thread pool or
-   * waits for a full pipe (`#retry`).
-   */
+  /** Sealed buffers in order, and their bytes. While `#retry` is set, the first waits for a full pipe. */
   readonly #queue: Chunk[] = []
   #queued = 0
   readonly #spare: Buffer[] = []
-  #writing = false
   #retry: NodeJS.Timeout | undefined
   /** Chunks sealed and chunks done (written or given up), for `flush()`. */
   #sealed = 0
@@ -86,10 +85,8 @@ export class LineDestination {
   constructor(target: number | string, options: LineDestinationOptions) {
     this.#ownsFd = typeof target === 'string'
     this.#fd = typeof target === 'string' ? openSync(target, 'a') : target
-    this.#direct = !this.#ownsFd && nonBlockingStream(this.#fd)
-    // Several writes in a row to a pipe wake its reader once; through the thread pool each write
-    // is a round trip of its own, so waiting for more than one gains nothing.
-    this.#writeAt = Math.max(Math.min(options.writeAtBytes, this.#direct ? Infinity : MAX_WRITE_BYTES), 1)
+    openStdio(this.#fd)
+    this.#writeAt = Math.max(options.writeAtBytes, 1)
     this.#timer = setInterval(() => this.#writeWaiting(), options.flushEveryMs)
     this.#timer.unref()
     openDestinations.add(this)
@@ -124,7 +121,7 @@ export class LineDestination {
     if (bytes !== line.length) this.#ascii = false
     this.#pending += line
     this.#bytes += bytes
-    if (this.#queued + this.#bytes >= this.#writeAt && !this.#writing) this.#next()
+    if (this.#queued + this.#bytes >= this.#writeAt && this.#retry === undefined) this.#next()
   }
 
   /** Resolves once every line given so far has been written (or given up with its write's error). */
@@ -136,25 +133,18 @@ export class LineDestination {
   }
 
   /**
-   * Writes synchronously every line not yet handed to a write (at exit; pino calls it after a
-   * fatal line). A write already in flight is left to finish on its own.
+   * Writes synchronously, in order, every line not yet written (at exit; pino calls it after a
+   * fatal line). A reader that takes nothing is given up once for the whole backlog.
    */
   flushSync(): void {
     if (this.#closed) return
     if (this.#bytes > 0) this.#seal()
-    if (this.#retry !== undefined) {
-      // The first chunk waits for a full pipe: no write of it is in flight, so take it over.
-      clearTimeout(this.#retry)
-      this.#retry = undefined
-      this.#writing = false
-    }
-    const first = this.#writing ? 1 : 0
+    clearTimeout(this.#retry)
+    this.#retry = undefined
     let taking = true
-    while (this.#queue.length > first) {
-      const chunk = this.#queue[first] as Chunk
+    for (let chunk = this.#queue.shift(); chunk !== undefined; chunk = this.#queue.shift()) {
       // Once the fd has given up, the rest would only wait out the same stall again.
       if (taking) taking = this.#writeSync(chunk)
-      this.#queue.splice(first, 1)
       this.#finished(chunk)
     }
   }
@@ -176,7 +166,7 @@ export class LineDestination {
     closeSync(this.#fd)
   }
 
-  /** Seals what waits and starts a write if none is in flight. */
+  /** Seals what waits and writes it, unless a full pipe's retry is already due. */
   #writeWaiting(): void {
     if (this.#bytes > 0) this.#seal()
     this.#next()
@@ -210,28 +200,17 @@ export class LineDestination {
 
   /** Writes the sealed buffers (and what waits unsealed, once it reaches `writeAtBytes`). */
   #next(): void {
-    if (this.#writing || this.#closed) return
+    if (this.#retry !== undefined || this.#closed) return
     if (this.#queue.length === 0) {
       if (this.#bytes === 0 || this.#bytes < this.#writeAt) return
       this.#seal()
     }
-    if (this.#direct) {
-      this.#writeNow()
-      return
-    }
-    const chunk = this.#queue[0] as Chunk
-    this.#writing = true
-    write(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written, null, this.#afterWrite)
-  }
-
-  /** Writes what the non-blocking fd takes now; the rest waits for the next line or the retry. */
-  #writeNow(): void {
     for (let chunk = this.#queue[0]; chunk !== undefined; chunk = this.#queue[0]) {
       try {
         chunk.written += writeSync(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written)
       } catch (error) {
         if (busy(error)) {
-          this.#writing = true
+          // A full non-blocking pipe: the lines wait here, and the event loop goes on.
           this.#retry = setTimeout(this.#retryWrite, RETRY_MS)
           return
         }
@@ -245,49 +224,28 @@ export class LineDestination {
     }
   }
 
-  readonly #afterWrite = (error: NodeJS.ErrnoException | null, bytes: number): void => {
-    const chunk = this.#queue[0] as Chunk
-    if (busy(error)) {
-      this.#retry = setTimeout(this.#retryWrite, RETRY_MS)
-      return
-    }
-    this.#writing = false
-    if (error) {
-      this.#report(error)
-      chunk.written = chunk.length
-    } else {
-      chunk.written += bytes
-    }
-    if (chunk.written >= chunk.length) {
-      this.#queue.shift()
-      this.#finished(chunk)
-    }
-    this.#next()
-  }
-
   readonly #retryWrite = (): void => {
     this.#retry = undefined
-    this.#writing = false
     this.#next()
   }
 
   /**
-   * Writes a chunk synchronously, waiting on a full pipe for EXIT_PATIENCE_MS without progress at
-   * most; false when it gave up.
+   * Writes a chunk synchronously, waiting on a full pipe for EXIT_PATIENCE_WAITS waits without
+   * progress at most; false when it gave up.
    */
   #writeSync(chunk: Chunk): boolean {
-    let stalledSince = 0
+    let waits = 0
     while (chunk.written < chunk.length) {
       try {
         chunk.written += writeSync(this.#fd, chunk.buffer, chunk.written, chunk.length - chunk.written)
-        stalledSince = 0
+        waits = 0
       } catch (error) {
-        const now = Date.now()
-        if (stalledSince === 0) stalledSince = now
-        if (!busy(error) || now - stalledSince > EXIT_PATIENCE_MS) {
+        if (!busy(error) || waits >= EXIT_PATIENCE_WAITS) {
           this.#report(error as Error)
           return false
         }
+        waits++
+        // Sleeps the thread (no spinning): Node offers no synchronous wait for a writable fd.
         Atomics.wait(pause, 0, 0, 1)
       }
     }
@@ -331,20 +289,12 @@ function busy(error: unknown): boolean {
 }
 
 /**
- * Whether `fd` is stdout or stderr on a pipe or socket that Node has made non-blocking: Node opens
- * such a stdout as a `net.Socket` over libuv (reading `process.stdout` is enough), which sets
- * O_NONBLOCK on it; except on Windows, where Node makes them blocking.
+ * Opens Node's stream over stdout or stderr, as the CLI does anyway: for a pipe or socket that is
+ * a libuv stream, which sets O_NONBLOCK, so a full pipe answers EAGAIN instead of blocking.
  */
-function nonBlockingStream(fd: number): boolean {
-  if ((fd !== 1 && fd !== 2) || process.platform === 'win32') return false
-  let stats: ReturnType<typeof fstatSync>
-  try {
-    stats = fstatSync(fd)
-  } catch {
-    return false
-  }
-  if (!stats.isFIFO() && !stats.isSocket()) return false
-  return (fd === 1 ? process.stdout : process.stderr) instanceof Socket
+function openStdio(fd: number): void {
+  if (fd === 1) process.stdout.writable
+  else if (fd === 2) process.stderr.writable
 }
 
 const openDestinations = new Set<LineDestination>()

@@ -61,7 +61,7 @@ function loggerOptions(settings: Pick<Settings, 'LOG_LEVEL'>): LoggerOptions {
 
 /**
  * The server's loggers over one destination. Stdout and files get a {@link LineDestination} that
- * buffers at info and above (written when a write's worth waits, every second, on `close()`, and
+ * buffers at info and above (written once BUFFER_BYTES wait, every second, on `close()`, and
  * synchronously at process exit); at debug and trace each line is written as soon as it can be,
  * for diagnosis. Access lines are appended to it as they are, ASCII and never re-measured; pino's
  * lines (failures, audit, lifecycle) go through the same buffer, so no two lines ever mix.

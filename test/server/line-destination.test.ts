@@ -10,15 +10,15 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { LineDestination, MAX_WRITE_BYTES } from '../../src/server/line-destination.js'
 
-/** Every fs.write the destination makes, as the bytes it handed over. */
+/** Every write the destination makes to a file (not stderr), as the bytes it handed over. */
 const writes = vi.hoisted(() => [] as Buffer[])
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>()
   return {
     ...fs,
-    write: (fd: number, buffer: Buffer, offset: number, length: number, position: null, done: never) => {
-      writes.push(Buffer.from(buffer.subarray(offset, offset + length)))
-      fs.write(fd, buffer, offset, length, position, done)
+    writeSync: (fd: number, buffer: Buffer, offset: number, length: number) => {
+      if (fd > 2) writes.push(Buffer.from(buffer.subarray(offset, offset + length)))
+      return fs.writeSync(fd, buffer, offset, length)
     },
   }
 })
@@ -127,37 +127,54 @@ describe('LineDestination', () => {
   })
 })
 
-/** Runs a script against the built destination (`npm run build` first) with stdout a pipe. */
-function runScript(script: string, options: { readAfter?: (stderr: () => string) => Promise<void> } = {}) {
+/**
+ * Runs a script against the built destination (`npm run build` first) with stdout a pipe, and
+ * resolves once it has exited and both its pipes have ended. Its stdout is read from the start,
+ * or with `readAfter` only once its stderr holds that text (until then the reader takes nothing
+ * beyond what fills its stream's buffer); a child that exits first has it read then, as Node
+ * drains an exited child's pipes. Listeners are in place from the spawn on, so no output and no
+ * end of a pipe can pass unseen.
+ */
+async function runScript(script: string, { readAfter }: { readAfter?: string } = {}) {
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH ?? '', BUILT },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
   let stderr = ''
+  /** The script's stderr when its stdout began to be read. */
+  let stderrAtRead = ''
+  if (readAfter !== undefined) child.stdout.pause()
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk
+  })
   child.stderr.on('data', (chunk) => {
     stderr += chunk
+    if (child.stdout.isPaused() && readAfter !== undefined && stderr.includes(readAfter)) {
+      stderrAtRead = stderr
+      child.stdout.resume()
+    }
   })
-  const exited = new Promise<number | string>((done) =>
-    child.on('exit', (code, signal) => done(code ?? signal ?? -1)),
-  )
-  const read = (options.readAfter?.(() => stderr) ?? Promise.resolve()).then(() => {
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-    })
-    return new Promise<void>((done) => child.stdout.on('end', done))
-  })
-  return read.then(async () => ({ code: await exited, stdout, stderr }))
+  const [code] = await Promise.all([
+    new Promise<number | string>((done) =>
+      child.on('exit', (exitCode, signal) => done(exitCode ?? signal ?? -1)),
+    ),
+    new Promise((done) => child.stdout.on('end', done)),
+    new Promise((done) => child.stderr.on('end', done)),
+  ])
+  return { code, stdout, stderr, stderrAtRead }
 }
 
 const countLines = (text: string) => text.split('\n').filter(Boolean)
+/** The numbers of the lines `{"n":…}` in `text`, each line parsed whole. */
+const numbers = (text: string) => countLines(text).map((line) => (JSON.parse(line) as { n: number }).n)
+const upTo = (count: number) => Array.from({ length: count }, (_, i) => i)
 
 describe('LineDestination in a real process', () => {
   it('holds lines in memory while a non-blocking pipe is full, keeps the event loop running, loses none', async () => {
     const lines = 6000
     const script = `
       const { LineDestination } = await import(process.env.BUILT)
-      process.stdout // as the CLI does: libuv makes a stdout pipe non-blocking (EAGAIN when full)
       const destination = new LineDestination(1, { writeAtBytes: 4096, flushEveryMs: 1000 })
       let ticks = 0
       const ticker = setInterval(() => ticks++, 5)
@@ -174,65 +191,62 @@ describe('LineDestination in a real process', () => {
         }, 5)
       }, 300)
     `
-    let waiting = ''
-    const result = await runScript(script, {
-      // Read nothing until the writer has waited on the full pipe for a while.
-      readAfter: async (stderr) => {
-        for (let i = 0; i < 500 && !stderr().includes('waiting'); i++)
-          await new Promise((r) => setTimeout(r, 10))
-        waiting = stderr()
-      },
-    })
+    // Nothing is read until the writer has waited on the full pipe with its timers running.
+    const result = await runScript(script, { readAfter: 'waiting' })
     expect(result.code).toBe(0)
-    // The pipe was full: the lines were still waiting, and the event loop kept turning.
-    expect(waiting).toMatch(/flushed=false/)
-    expect(Number(/ticks=(\d+)/.exec(waiting)?.[1])).toBeGreaterThan(10)
+    // The pipe was full, the lines still waited, and timers fired meanwhile: a write that blocked
+    // on the pipe would have stopped the process before it could say so.
+    expect(result.stderrAtRead).toMatch(/waiting ticks=[1-9]\d* flushed=false/)
     expect(result.stderr).toContain('flushed')
-    const numbers = countLines(result.stdout).map((line) => (JSON.parse(line) as { n: number }).n)
-    expect(numbers).toEqual(Array.from({ length: lines }, (_, i) => i))
+    expect(numbers(result.stdout)).toEqual(upTo(lines))
   })
 
   it('gives up at exit on a reader that takes nothing, instead of hanging, and says so', async () => {
+    const lines = 20000
     const script = `
       const { LineDestination } = await import(process.env.BUILT)
-      process.stdout
       const destination = new LineDestination(1, { writeAtBytes: 4096, flushEveryMs: 60000 })
-      for (let i = 0; i < 20000; i++) destination.writeAscii('{"n":' + i + ',"pad":"' + 'x'.repeat(100) + '"}\\n')
+      for (let i = 0; i < ${lines}; i++) destination.writeAscii('{"n":' + i + ',"pad":"' + 'x'.repeat(100) + '"}\\n')
       setTimeout(() => process.exit(0), 100)
     `
-    const started = Date.now()
-    // stdout is read only once the process has exited: until then the pipe stays full.
-    const result = await runScript(script, {
-      readAfter: async (stderr) => {
-        for (let i = 0; i < 1000 && !stderr().includes('lost'); i++)
-          await new Promise((r) => setTimeout(r, 10))
-      },
-    })
+    // stdout is read only once the destination has given up: until then the pipe stays full. The
+    // backlog is hundreds of writes, so patience spent on each in turn would outlast the test.
+    const result = await runScript(script, { readAfter: 'tessera: log lines lost' })
     expect(result.code).toBe(0)
-    expect(result.stderr).toContain('tessera: log lines lost')
-    // One patience period for the whole backlog, not one per buffered write.
-    expect(Date.now() - started).toBeLessThan(8000)
+    expect(result.stderr.match(/tessera: log lines lost: EAGAIN/g)).toHaveLength(1)
+    // What the reader got is whole lines in order, up to where the destination gave up.
+    const got = numbers(result.stdout)
+    expect(got.length).toBeGreaterThan(0)
+    expect(got.length).toBeLessThan(lines)
+    expect(got).toEqual(upTo(got.length))
   })
 
   it('writes every buffered line at process.exit, with no flush() asked, to a pipe and to a file', async () => {
     const file = tempFile()
-    const lines = 1000
-    const script = (target: string) => `
+    const script = (target: string, lines: number) => `
+      const { writeSync } = await import('node:fs')
       const { LineDestination } = await import(process.env.BUILT)
-      process.stdout
       const destination = new LineDestination(${target}, { writeAtBytes: 4096, flushEveryMs: 60000 })
-      for (let i = 0; i < ${lines}; i++) destination.writeAscii('{"n":' + i + '}\\n')
-      destination.write('{"last":"caf\u00e9"}\\n')
+      for (let i = 0; i < ${lines}; i++) destination.writeAscii('{"n":' + i + ',"pad":"' + 'x'.repeat(i % 50) + '"}\\n')
+      destination.write('{"n":${lines},"msg":"caf\u00e9"}\\n')
+      writeSync(2, 'exiting\\n')
       process.exit(0)
     `
-    const piped = await runScript(script('1'))
+    // Several times what a pipe holds, and the pipe is read only from the exit on: at exit most
+    // lines wait in memory behind the full pipe, and the exit flush writes them as the reader reads.
+    const pipeLines = 8000
+    const piped = await runScript(script('1', pipeLines), { readAfter: 'exiting' })
     expect(piped.code).toBe(0)
-    expect(countLines(piped.stdout)).toHaveLength(lines + 1)
-    expect(piped.stdout.endsWith('{"last":"caf\u00e9"}\n')).toBe(true)
-    const filed = await runScript(script(JSON.stringify(file)))
+    expect(piped.stderr).toBe('exiting\n')
+    expect(numbers(piped.stdout)).toEqual(upTo(pipeLines + 1))
+    expect(piped.stdout.endsWith('"msg":"caf\u00e9"}\n')).toBe(true)
+    // A file: every line, in order, the last one included.
+    const fileLines = 1000
+    const filed = await runScript(script(JSON.stringify(file), fileLines))
     expect(filed.code).toBe(0)
+    expect(filed.stderr).toBe('exiting\n')
     const text = readFileSync(file, 'utf8')
-    expect(countLines(text)).toHaveLength(lines + 1)
-    expect(text.endsWith('{"last":"caf\u00e9"}\n')).toBe(true)
+    expect(numbers(text)).toEqual(upTo(fileLines + 1))
+    expect(text.endsWith('"msg":"caf\u00e9"}\n')).toBe(true)
   })
 })
