@@ -18,9 +18,10 @@ export interface ServerProcess {
  * Starts the built server (`npm run build` first) as a real process on a free port, with the node
  * flags `npm start` uses unless told otherwise. Its stdout is a pipe read into `output()`, or the
  * file descriptor given (a file: `output()` then holds stderr alone); `args` go after `serve`.
+ * A variable given as `undefined` is left unset, so its setting keeps its default.
  */
 export async function spawnServer(
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   nodeFlags: readonly string[] = SERVER_NODE_FLAGS,
   { stdout = 'pipe', args = [] }: { stdout?: 'pipe' | number; args?: readonly string[] } = {},
 ): Promise<ServerProcess> {

@@ -1,6 +1,7 @@
 /**
  * The server's logs as a real process writes them at the default `LOG_LEVEL=info` (`npm run build`
- * first): a clean stop (SIGTERM) loses no access line whether stdout is a pipe or a file, a full
+ * first): one access line per request with its fields and no credential, a clean stop (SIGTERM)
+ * loses no access line whether stdout is a pipe or a file, a full
  * stdout pipe neither stalls requests nor drops lines, and access, audit and lifecycle lines share
  * stdout without any line cut or mixed, across cluster workers too.
  */
@@ -21,7 +22,10 @@ function tempDir(): string {
   return dir
 }
 
-function serverEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+function serverEnv(
+  dir: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     TESSERA_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
     TESSERA_KEY_DIR: join(dir, 'keys'),
@@ -34,9 +38,14 @@ function serverEnv(dir: string, extra: Record<string, string> = {}): Record<stri
 }
 
 interface Line {
+  level?: number
   msg?: string
+  reqId?: string
+  method?: string
   route?: string | null
   status?: number
+  responseTime?: number
+  userId?: number
   audit?: string
   detail?: { login?: string }
 }
@@ -82,6 +91,66 @@ describe('server logs in a real process', () => {
     expect(await healthRequests(server.url, requests)).toEqual(Array(requests).fill(200))
     await stop(server)
     expect(healthLines(jsonLines(server.stdout()))).toHaveLength(requests)
+  })
+
+  it('at its default LOG_LEVEL writes one access line per request, with its fields and no credential', async () => {
+    const server = await spawnServer(serverEnv(tempDir(), { TESSERA_LOG_LEVEL: undefined }))
+    const password = 'Quiet-Harbor-Lamp-52'
+    const user = { username: 'info-reader', email: 'info-reader@example.com', password }
+    expect((await postJson(`${server.url}/api/register/`, user)).status).toBe(201)
+    const login = await postJson(`${server.url}/api/token/`, { username: user.username, password })
+    const access = String(login.body.access)
+    const refresh = String(login.body.refresh)
+    const me = await fetch(`${server.url}/api/me/`, { headers: { authorization: `Bearer ${access}` } })
+    const userId = ((await me.json()) as { id: number }).id
+    const cookieLogin = await fetch(`${server.url}/api/token/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-auth-transport': 'cookie' },
+      body: JSON.stringify({ username: user.username, password }),
+    })
+    const cookie = /refresh_token=([^;]+)/.exec(cookieLogin.headers.get('set-cookie') ?? '')?.[1] ?? ''
+    expect(cookie).not.toBe('')
+    const cookieAccess = String(((await cookieLogin.json()) as { access?: string }).access)
+    const refreshed = await postJson(`${server.url}/api/token/refresh/`, { refresh })
+    expect(refreshed.status).toBe(200)
+    await stop(server)
+    const lines = jsonLines(server.stdout())
+    const accessLines = lines.filter((line) => line.msg === 'request completed')
+    expect(accessLines.map((line) => [line.method, line.route, line.status])).toEqual([
+      ['POST', '/api/register/', 201],
+      ['POST', '/api/token/', 200],
+      ['GET', '/api/me/', 200],
+      ['POST', '/api/token/', 200],
+      ['POST', '/api/token/refresh/', 200],
+    ])
+    for (const line of accessLines) {
+      expect(line.level).toBe(30)
+      expect(line.reqId).toMatch(/^\S+$/)
+      expect(typeof line.responseTime).toBe('number')
+    }
+    expect(new Set(accessLines.map((line) => line.reqId)).size).toBe(accessLines.length)
+    expect(accessLines.map((line) => line.userId)).toEqual([
+      undefined,
+      undefined,
+      userId,
+      undefined,
+      undefined,
+    ])
+    // At info nothing is logged as a request arrives: one line per request, audit lines beside.
+    expect(lines.filter((line) => line.msg === 'request received')).toHaveLength(0)
+    const output = server.output()
+    for (const secret of [
+      password,
+      access,
+      refresh,
+      cookie,
+      cookieAccess,
+      String(refreshed.body.access),
+      String(refreshed.body.refresh),
+    ]) {
+      expect(secret.length).toBeGreaterThan(16)
+      expect(output.includes(secret), `a log line holds ${secret.slice(0, 12)}…`).toBe(false)
+    }
   })
 
   it('a clean stop writes every access line, stdout a file', async () => {
