@@ -1,9 +1,9 @@
 /**
  * The server's logs as a real process writes them at the default `LOG_LEVEL=info` (`npm run build`
  * first): one access line per request with its fields and no credential, a clean stop (SIGTERM)
- * loses no access line whether stdout is a pipe or a file, a full
- * stdout pipe neither stalls requests nor drops lines, and access, audit and lifecycle lines share
- * stdout without any line cut or mixed, across cluster workers too.
+ * loses no access line whether stdout is a pipe or a file, a full stdout pipe neither stalls
+ * requests nor drops lines, and access, audit and lifecycle lines share stdout without any line
+ * cut or mixed, across cluster workers too.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
