@@ -11,7 +11,7 @@ export interface AccessLine {
   /** The pattern of the route that answered (never the raw URL); null when none matched. */
   readonly route: string | null
   readonly status: number
-  /** Milliseconds from the request's arrival to the end of its response. */
+  /** Milliseconds from the request's arrival to the end of its response (written to hundredths). */
   readonly responseTime: number
   /** The authenticated user, if any. */
   readonly userId: number | undefined
@@ -42,7 +42,7 @@ export function installAccessLog(app: FastifyInstance, log: AccessLog): void {
       method: request.method,
       route: request.routeOptions.url ?? null,
       status: reply.statusCode,
-      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      responseTime: reply.elapsedTime,
       userId: request.principal?.userId,
       ip: clientIp(request),
     })

@@ -98,7 +98,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
   } catch (error) {
     // The plugin stopped what it had started; nothing else holds the process.
     await app.close().catch(() => {})
-    await logs?.flush()
+    await logs?.close()
     throw error
   }
   const core = app.tessera
@@ -120,7 +120,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<TesseraS
         await app.close()
       } finally {
         // Last: the drained requests' access lines and anything logged while closing.
-        await logs?.flush()
+        await logs?.close()
       }
     },
   }

@@ -1,7 +1,8 @@
-import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino'
+import { type Logger, type LoggerOptions, pino } from 'pino'
 import type { AccessLog } from '../http/access-log.js'
 import type { Settings } from '../settings/types.js'
 import { accessLineWriter } from './access-line.js'
+import { LineDestination, MAX_WRITE_BYTES } from './line-destination.js'
 
 /**
  * Paths pino removes from every failure and audit line: credentials never reach a log (OWASP
@@ -35,25 +36,23 @@ export const REDACTED_PATHS = [
  */
 export type LogTarget = NodeJS.WritableStream | { file: string }
 
-/** Bytes an info-level destination holds before writing them (a few dozen access lines). */
-const BUFFER_BYTES = 2048
 /**
- * The longest single write: PIPE_BUF on Linux, so writes of whole lines to a pipe (cluster
- * workers share stdout) are atomic and lines of two workers never interleave. It also bounds a
- * cost sonic-boom pays on every line: the UTF-8 length of the pending chunk it appends to, so a
- * larger chunk makes every line dearer.
+ * Bytes an info-level destination gathers before writing (in writes of at most PIPE_BUF): a pipe's
+ * reader is woken once for the several writes in a row, and each write holds a dozen or more lines.
  */
-const MAX_WRITE_BYTES = 4096
+const BUFFER_BYTES = 4 * MAX_WRITE_BYTES
 /** A quiet server's buffered lines still appear within this many ms. */
 const FLUSH_EVERY_MS = 1000
+/** Where the server's lines go unless a file is named. */
+const STDOUT = 1
 
 export interface ServerLogs {
   /** Failures, audit events and lifecycle lines, with credentials redacted. */
   readonly logger: Logger
   /** Access lines on the same destination, none above `info`; they hold nothing to redact. */
   readonly access: AccessLog | undefined
-  /** Resolves once every line written so far has reached the destination. */
-  flush(): Promise<void>
+  /** Resolves once every line written so far has reached the destination (and a file is closed). */
+  close(): Promise<void>
 }
 
 function loggerOptions(settings: Pick<Settings, 'LOG_LEVEL'>): LoggerOptions {
@@ -61,66 +60,40 @@ function loggerOptions(settings: Pick<Settings, 'LOG_LEVEL'>): LoggerOptions {
 }
 
 /**
- * The server's loggers over one destination. Stdout and files get an asynchronous destination
- * that buffers at info and above (flushed every second, by `flush()`, and synchronously at
- * process exit); at debug and trace each line is written as it comes, for diagnosis.
+ * The server's loggers over one destination. Stdout and files get a {@link LineDestination} that
+ * buffers at info and above (written once BUFFER_BYTES wait, every second, on `close()`, and
+ * synchronously at process exit); at debug and trace each line is written as soon as it can be,
+ * for diagnosis. Access lines are appended to it as they are, ASCII and never re-measured; pino's
+ * lines (failures, audit, lifecycle) go through the same buffer, so no two lines ever mix.
  */
 export function openServerLogs(settings: Pick<Settings, 'LOG_LEVEL'>, target?: LogTarget): ServerLogs {
-  if (target !== undefined && !('file' in target)) return loggersOver(settings, target, async () => {})
-  const buffered = bufferedDestination(settings, target?.file)
-  return loggersOver(settings, buffered, () => flushAll(buffered))
-}
-
-function loggersOver(
-  settings: Pick<Settings, 'LOG_LEVEL'>,
-  destination: DestinationStream | NodeJS.WritableStream,
-  flush: () => Promise<void>,
-): ServerLogs {
+  if (target !== undefined && !('file' in target)) {
+    const logger = pino(loggerOptions(settings), target)
+    return {
+      logger,
+      access: accessLogOver(logger, (line) => target.write(line)),
+      close: async () => {},
+    }
+  }
+  const diagnosing = settings.LOG_LEVEL === 'debug' || settings.LOG_LEVEL === 'trace'
+  const destination = new LineDestination(target?.file ?? STDOUT, {
+    writeAtBytes: diagnosing ? 1 : BUFFER_BYTES,
+    flushEveryMs: FLUSH_EVERY_MS,
+  })
   const logger = pino(loggerOptions(settings), destination)
-  return { logger, access: accessLogOver(logger, destination), flush }
+  return {
+    logger,
+    access: accessLogOver(logger, (line) => destination.writeAscii(line)),
+    close: () => destination.close(),
+  }
 }
 
-function accessLogOver(
-  logger: Logger,
-  destination: DestinationStream | NodeJS.WritableStream,
-): AccessLog | undefined {
+function accessLogOver(logger: Logger, write: (line: string) => void): AccessLog | undefined {
   if (!logger.isLevelEnabled('info')) return undefined
   return {
-    completed: accessLineWriter(destination),
+    completed: accessLineWriter(write),
     ...(logger.isLevelEnabled('debug')
       ? { received: (line: object) => logger.debug(line, 'request received') }
       : {}),
   }
-}
-
-/**
- * Writes every buffered line. sonic-boom's `flush` callback comes when the write in flight ends
- * (an error from syncing a pipe included), and may leave a tail shorter than `minLength`
- * buffered: that tail is written synchronously, after the asynchronous writes, so in order.
- */
-async function flushAll(destination: BufferedDestination): Promise<void> {
-  await new Promise<void>((resolve) => destination.flush(() => resolve()))
-  try {
-    destination.flushSync()
-  } catch {
-    // Destroyed (its file closed) or never opened: nothing left that could be written.
-  }
-}
-
-type BufferedDestination = ReturnType<typeof pino.destination>
-
-/** stdout (fd 1) unless a file is named. */
-function bufferedDestination(
-  settings: Pick<Settings, 'LOG_LEVEL'>,
-  file: string | undefined,
-): BufferedDestination {
-  const diagnosing = settings.LOG_LEVEL === 'debug' || settings.LOG_LEVEL === 'trace'
-  return pino.destination({
-    dest: file ?? 1,
-    sync: false,
-    // minLength 1, not 0: flush() waits for a write in flight only when the stream buffers.
-    minLength: diagnosing ? 1 : BUFFER_BYTES,
-    maxWrite: MAX_WRITE_BYTES,
-    periodicFlush: FLUSH_EVERY_MS,
-  })
 }

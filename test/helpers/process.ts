@@ -10,23 +10,30 @@ export interface ServerProcess {
   /** Resolves with the exit code (or signal name) when the process ends. */
   readonly exited: Promise<number | string>
   output(): string
+  /** What the server wrote to its stdout alone (a pipe). */
+  stdout(): string
 }
 
 /**
  * Starts the built server (`npm run build` first) as a real process on a free port, with the node
- * flags `npm start` uses unless told otherwise.
+ * flags `npm start` uses unless told otherwise. Its stdout is a pipe read into `output()`, or the
+ * file descriptor given (a file: `output()` then holds stderr alone); `args` go after `serve`.
+ * A variable given as `undefined` is left unset, so its setting keeps its default.
  */
 export async function spawnServer(
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   nodeFlags: readonly string[] = SERVER_NODE_FLAGS,
+  { stdout = 'pipe', args = [] }: { stdout?: 'pipe' | number; args?: readonly string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, MAIN, 'serve'], {
+  const child = spawn(process.execPath, [...nodeFlags, MAIN, 'serve', ...args], {
     env: { PATH: process.env.PATH ?? '', TESSERA_PORT: '0', TESSERA_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   })
   let output = ''
+  let stdoutText = ''
   child.stdout?.on('data', (chunk) => {
     output += chunk
+    stdoutText += chunk
   })
   child.stderr?.on('data', (chunk) => {
     output += chunk
@@ -50,7 +57,7 @@ export async function spawnServer(
       fail(new Error(`server exited early:\n${output}`))
     })
   })
-  return { child, url, exited, output: () => output }
+  return { child, url, exited, output: () => output, stdout: () => stdoutText }
 }
 
 export async function postJson(
