@@ -8,7 +8,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { postJson, type ServerProcess, spawnServer } from '../helpers/process.js'
 import { REDIS_URL } from '../store/backends.js'
 
@@ -20,6 +20,19 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-logs-'))
   dirs.push(dir)
   return dir
+}
+
+/** Servers a test started: one it left running (it failed before its stop) is killed after it. */
+const servers: ServerProcess[] = []
+afterEach(() => {
+  for (const server of servers.splice(0)) {
+    if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL')
+  }
+})
+async function startServer(...args: Parameters<typeof spawnServer>): Promise<ServerProcess> {
+  const server = await spawnServer(...args)
+  servers.push(server)
+  return server
 }
 
 function serverEnv(
@@ -86,7 +99,7 @@ async function stop(server: ServerProcess): Promise<void> {
 
 describe('server logs in a real process', () => {
   it('a clean stop writes every access line, stdout a pipe', async () => {
-    const server = await spawnServer(serverEnv(tempDir()))
+    const server = await startServer(serverEnv(tempDir()))
     const requests = 700
     expect(await healthRequests(server.url, requests)).toEqual(Array(requests).fill(200))
     await stop(server)
@@ -94,7 +107,7 @@ describe('server logs in a real process', () => {
   })
 
   it('at its default LOG_LEVEL writes one access line per request, with its fields and no credential', async () => {
-    const server = await spawnServer(serverEnv(tempDir(), { TESSERA_LOG_LEVEL: undefined }))
+    const server = await startServer(serverEnv(tempDir(), { TESSERA_LOG_LEVEL: undefined }))
     const password = 'Quiet-Harbor-Lamp-52'
     const user = { username: 'info-reader', email: 'info-reader@example.com', password }
     expect((await postJson(`${server.url}/api/register/`, user)).status).toBe(201)
@@ -159,7 +172,7 @@ describe('server logs in a real process', () => {
     const fd = openSync(file, 'w')
     let server: ServerProcess
     try {
-      server = await spawnServer(serverEnv(dir), undefined, { stdout: fd })
+      server = await startServer(serverEnv(dir), undefined, { stdout: fd })
     } finally {
       closeSync(fd)
     }
@@ -170,7 +183,7 @@ describe('server logs in a real process', () => {
   })
 
   it('a full stdout pipe holds the lines without stalling requests, and loses none', async () => {
-    const server = await spawnServer(serverEnv(tempDir()))
+    const server = await startServer(serverEnv(tempDir()))
     // Nobody reads stdout now: the pipe and the reader's buffer fill up after a few hundred lines.
     server.child.stdout?.pause()
     const requests = 4000
@@ -185,7 +198,7 @@ describe('server logs in a real process', () => {
   })
 
   it('audit and lifecycle lines share stdout with access lines, every line whole, credentials redacted', async () => {
-    const server = await spawnServer(serverEnv(tempDir()))
+    const server = await startServer(serverEnv(tempDir()))
     const password = 'Shared-Stdout-Pass-41'
     const user = { username: 'stdout-user', email: 'stdout@example.com', password }
     expect((await postJson(`${server.url}/api/register/`, user)).status).toBe(201)
@@ -221,7 +234,7 @@ describe('server logs in a real process', () => {
 
   it('cluster workers sharing stdout never mix their lines', async () => {
     const dir = tempDir()
-    const server = await spawnServer(
+    const server = await startServer(
       serverEnv(dir, { TESSERA_REDIS_URL: REDIS_URL, TESSERA_REDIS_PREFIX: `logs-${Date.now()}:` }),
       undefined,
       { args: ['--workers', '2'] },
