@@ -2,8 +2,9 @@
 import type { AdminAuditEvent } from '@tessera/protocol'
 import { type ChangeEvent, type ReactNode, useState } from 'react'
 import type { ScreenProps } from '../app.js'
+import { PagedTable, useFilters } from '../lists.js'
 import { href } from '../router.js'
-import { ErrorNote, Field, Pager, ScreenTitle, TableWrap, useLoader, when } from '../ui.js'
+import { ErrorNote, Field, ScreenTitle, useLoader, when } from '../ui.js'
 
 const PAGE_SIZE = 50
 
@@ -20,9 +21,7 @@ const utc = (local: string): string => (local === '' ? '' : new Date(local).toIS
 
 export function AuditScreen({ api }: ScreenProps): ReactNode {
   const empty: Filters = { user: '', event: '', ip: '', since: '', until: '' }
-  const [filters, setFilters] = useState<Filters>(empty)
-  const [draft, setDraft] = useState<Filters>(empty)
-  const [page, setPage] = useState(1)
+  const { filters, draft, setDraft, page, setPage, apply } = useFilters<Filters>(empty)
   const [exportError, setExportError] = useState<unknown>(null)
   const query = { ...filters, since: utc(filters.since), until: utc(filters.until) }
   const events = useLoader(
@@ -53,15 +52,7 @@ export function AuditScreen({ api }: ScreenProps): ReactNode {
   return (
     <>
       <ScreenTitle>Audit log</ScreenTitle>
-      <form
-        className="filters"
-        aria-label="Filter the audit log"
-        onSubmit={(event) => {
-          event.preventDefault()
-          setFilters(draft)
-          setPage(1)
-        }}
-      >
+      <form className="filters" aria-label="Filter the audit log" onSubmit={apply}>
         <Field
           label="User id"
           inputMode="numeric"
@@ -100,46 +91,28 @@ export function AuditScreen({ api }: ScreenProps): ReactNode {
         </div>
       </form>
       <ErrorNote error={exportError ?? events.error} />
-      {events.data ? (
-        <>
-          <TableWrap label="Audit events">
-            <table data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">User</th>
-                  <th scope="col">IP</th>
-                  <th scope="col">Detail</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.data.results.map((event) => (
-                  <tr key={event.id} data-testid="audit-row">
-                    <td>{when(event.at)}</td>
-                    <td>{event.event}</td>
-                    <td>
-                      {event.user === null ? '—' : <a href={href('users', event.user)}>{event.user}</a>}
-                    </td>
-                    <td>{event.ip ?? '—'}</td>
-                    <td>
-                      <code className="detail">{JSON.stringify(event.detail)}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-          {events.data.count === 0 ? <p>No events match.</p> : null}
-          <Pager
-            label="Audit log"
-            page={page}
-            pageSize={PAGE_SIZE}
-            count={events.data.count}
-            onPage={setPage}
-          />
-        </>
-      ) : null}
+      <PagedTable
+        label="Audit events"
+        testId="audit-table"
+        columns={['When', 'Event', 'User', 'IP', 'Detail']}
+        data={events.data}
+        empty="No events match."
+        pager="Audit log"
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
+        row={(event) => (
+          <tr key={event.id} data-testid="audit-row">
+            <td>{when(event.at)}</td>
+            <td>{event.event}</td>
+            <td>{event.user === null ? '—' : <a href={href('users', event.user)}>{event.user}</a>}</td>
+            <td>{event.ip ?? '—'}</td>
+            <td>
+              <code className="detail">{JSON.stringify(event.detail)}</code>
+            </td>
+          </tr>
+        )}
+      />
     </>
   )
 }

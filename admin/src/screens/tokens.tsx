@@ -1,64 +1,38 @@
 /** Refresh tokens as simplejwt's admin shows OutstandingToken and BlacklistedToken, in one list. */
 import type { AdminToken } from '@tessera/protocol'
 import { type ReactNode, useState } from 'react'
+import { useActions } from '../actions.js'
 import type { ScreenProps } from '../app.js'
+import { PagedTable, useFilters } from '../lists.js'
 import { href } from '../router.js'
-import {
-  ErrorNote,
-  Field,
-  FlagFilter,
-  Notice,
-  Pager,
-  ScreenTitle,
-  TableWrap,
-  useConfirm,
-  useLoader,
-  when,
-} from '../ui.js'
+import { ErrorNote, Field, FlagFilter, Notice, ScreenTitle, useLoader, when } from '../ui.js'
 
 const PAGE_SIZE = 25
 
 export function TokensScreen({ api, canWrite }: ScreenProps): ReactNode {
-  const [filters, setFilters] = useState({ user: '', blacklisted: '' })
-  const [draft, setDraft] = useState(filters)
+  const { filters, draft, setDraft, page, setPage, apply } = useFilters({ user: '', blacklisted: '' })
   const [ordering, setOrdering] = useState('-created_at')
-  const [page, setPage] = useState(1)
-  const [notice, setNotice] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [confirmDialog, ask] = useConfirm()
   const tokens = useLoader(
     () => api.list<AdminToken>('/admin/tokens/', { ...filters, ordering, page, page_size: PAGE_SIZE }),
     [filters, ordering, page],
   )
-  const blacklist = async (token: AdminToken) => {
-    setError(null)
-    setNotice(null)
-    try {
+  const { act, ask, notice, error, confirmDialog } = useActions(tokens.reload)
+  // Cancel leaves no notice here (unlike the other screens' "Nothing was changed.").
+  const blacklist = (token: AdminToken) =>
+    act(async () => {
       const yes = await ask({
         title: 'Blacklist this refresh token?',
         message: `Its session (${token.session.slice(0, 8)}…) of user ${token.user} ends at once, as a logout with it would.`,
         confirm: 'Blacklist token',
       })
-      if (!yes) return
+      if (!yes) return null
       await api.send('POST', `/admin/tokens/${token.jti}/blacklist/`)
-      setNotice('The token was blacklisted and its session ended.')
-      tokens.reload()
-    } catch (caught) {
-      setError(caught)
-    }
-  }
+      return 'The token was blacklisted and its session ended.'
+    })
   return (
     <>
       <ScreenTitle>Refresh tokens</ScreenTitle>
-      <form
-        className="filters"
-        aria-label="Filter refresh tokens"
-        onSubmit={(event) => {
-          event.preventDefault()
-          setFilters(draft)
-          setPage(1)
-        }}
-      >
+      <form className="filters" aria-label="Filter refresh tokens" onSubmit={apply}>
         <Field
           label="User id"
           inputMode="numeric"
@@ -87,60 +61,50 @@ export function TokensScreen({ api, canWrite }: ScreenProps): ReactNode {
       </form>
       <Notice text={notice} />
       <ErrorNote error={error ?? tokens.error} />
-      {tokens.data ? (
-        <>
-          <TableWrap label="Refresh tokens">
-            <table data-testid="tokens-table">
-              <thead>
-                <tr>
-                  <th scope="col">Token (jti)</th>
-                  <th scope="col">User</th>
-                  <th scope="col">Session</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Blacklisted</th>
-                  {canWrite ? <th scope="col">Actions</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.data.results.map((token) => (
-                  <tr key={token.jti}>
-                    <td>
-                      <code title={token.jti}>{token.jti.slice(0, 12)}…</code>
-                    </td>
-                    <td>
-                      <a href={href('users', token.user)}>{token.user}</a>
-                    </td>
-                    <td>
-                      <code title={token.session}>{token.session.slice(0, 8)}…</code>
-                    </td>
-                    <td>{when(token.created_at)}</td>
-                    <td>{when(token.expires_at)}</td>
-                    <td>{token.blacklisted_at === null ? 'No' : when(token.blacklisted_at)}</td>
-                    {canWrite ? (
-                      <td>
-                        {token.blacklisted_at === null ? (
-                          <button type="button" className="danger" onClick={() => void blacklist(token)}>
-                            Blacklist<span className="visually-hidden"> token {token.jti.slice(0, 12)}</span>
-                          </button>
-                        ) : null}
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-          {tokens.data.count === 0 ? <p>No tokens.</p> : null}
-          <Pager
-            label="Refresh tokens"
-            page={page}
-            pageSize={PAGE_SIZE}
-            count={tokens.data.count}
-            onPage={setPage}
-          />
-        </>
-      ) : null}
+      <PagedTable
+        label="Refresh tokens"
+        testId="tokens-table"
+        columns={[
+          'Token (jti)',
+          'User',
+          'Session',
+          'Created',
+          'Expires',
+          'Blacklisted',
+          canWrite && 'Actions',
+        ]}
+        data={tokens.data}
+        empty="No tokens."
+        pager="Refresh tokens"
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
+        row={(token) => (
+          <tr key={token.jti}>
+            <td>
+              <code title={token.jti}>{token.jti.slice(0, 12)}…</code>
+            </td>
+            <td>
+              <a href={href('users', token.user)}>{token.user}</a>
+            </td>
+            <td>
+              <code title={token.session}>{token.session.slice(0, 8)}…</code>
+            </td>
+            <td>{when(token.created_at)}</td>
+            <td>{when(token.expires_at)}</td>
+            <td>{token.blacklisted_at === null ? 'No' : when(token.blacklisted_at)}</td>
+            {canWrite ? (
+              <td>
+                {token.blacklisted_at === null ? (
+                  <button type="button" className="danger" onClick={() => void blacklist(token)}>
+                    Blacklist<span className="visually-hidden"> token {token.jti.slice(0, 12)}</span>
+                  </button>
+                ) : null}
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
       {confirmDialog}
     </>
   )

@@ -1,20 +1,11 @@
 /** One user: their record, password, second factors and sessions. Changes that take rights away ask first. */
 import type { AdminGroup, AdminPage, AdminSession, AdminUser } from '@tessera/protocol'
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react'
+import { useActions } from '../actions.js'
 import type { ScreenProps } from '../app.js'
+import { Table } from '../lists.js'
 import { href } from '../router.js'
-import {
-  Check,
-  ErrorNote,
-  Field,
-  Notice,
-  ScreenTitle,
-  TableWrap,
-  useConfirm,
-  useLoader,
-  when,
-  yesNo,
-} from '../ui.js'
+import { Check, ErrorNote, Field, Notice, ScreenTitle, useLoader, when, yesNo } from '../ui.js'
 
 type Change = Partial<
   Pick<AdminUser, 'email' | 'email_verified' | 'is_active' | 'is_staff' | 'is_superuser' | 'groups'>
@@ -40,21 +31,10 @@ export function UserScreen({ api, canWrite, me, id }: ScreenProps & { id: string
       canWrite ? api.list<AdminGroup>('/admin/groups/', { page_size: 500 }) : Promise.resolve(undefined),
     [canWrite],
   )
-  const [confirmDialog, ask] = useConfirm()
-  const [notice, setNotice] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-
-  const act = async (work: () => Promise<string>) => {
-    setError(null)
-    setNotice(null)
-    try {
-      setNotice(await work())
-      user.reload()
-      sessions.reload()
-    } catch (caught) {
-      setError(caught)
-    }
-  }
+  const { act, confirmed, ask, notice, error, confirmDialog } = useActions(() => {
+    user.reload()
+    sessions.reload()
+  })
 
   if (user.data === undefined) {
     return (
@@ -145,16 +125,17 @@ export function UserScreen({ api, canWrite, me, id }: ScreenProps & { id: string
             type="button"
             className="danger"
             onClick={() =>
-              void act(async () => {
-                const yes = await ask({
+              void confirmed(
+                {
                   title: `Reset the second factors of ${name}?`,
                   message: `This removes ${name}'s authenticator app, passkeys and recovery codes, and ends every session of ${name}.`,
                   confirm: 'Reset second factors',
-                })
-                if (!yes) return 'Nothing was changed.'
-                await api.send('POST', `${base}mfa/reset/`)
-                return `The second factors of ${name} were removed.`
-              })
+                },
+                async () => {
+                  await api.send('POST', `${base}mfa/reset/`)
+                  return `The second factors of ${name} were removed.`
+                },
+              )
             }
           >
             Reset second factors
@@ -167,16 +148,17 @@ export function UserScreen({ api, canWrite, me, id }: ScreenProps & { id: string
           <h2 id="password-heading">Password</h2>
           <PasswordForm
             onSet={(password) =>
-              act(async () => {
-                const yes = await ask({
+              confirmed(
+                {
                   title: `Set a new password for ${name}?`,
                   message: `The new password applies at once and every session of ${name} ends.`,
                   confirm: 'Set the password',
-                })
-                if (!yes) return 'Nothing was changed.'
-                await api.send('POST', `${base}password/`, { password })
-                return `The password of ${name} was set.`
-              })
+                },
+                async () => {
+                  await api.send('POST', `${base}password/`, { password })
+                  return `The password of ${name} was set.`
+                },
+              )
             }
           />
         </section>
@@ -190,16 +172,17 @@ export function UserScreen({ api, canWrite, me, id }: ScreenProps & { id: string
             page={sessions.data}
             canWrite={canWrite}
             onEnd={(session) =>
-              act(async () => {
-                const yes = await ask({
+              confirmed(
+                {
                   title: 'End this session?',
                   message: `${name} is signed out of ${session.device} at once.`,
                   confirm: 'End session',
-                })
-                if (!yes) return 'Nothing was changed.'
-                await api.send('DELETE', `${base}sessions/${session.id}/`)
-                return 'The session was ended.'
-              })
+                },
+                async () => {
+                  await api.send('DELETE', `${base}sessions/${session.id}/`)
+                  return 'The session was ended.'
+                },
+              )
             }
           />
         ) : null}
@@ -209,16 +192,17 @@ export function UserScreen({ api, canWrite, me, id }: ScreenProps & { id: string
             className="danger"
             data-testid="logout-all"
             onClick={() =>
-              void act(async () => {
-                const yes = await ask({
+              void confirmed(
+                {
                   title: `Log ${name} out everywhere?`,
                   message: `Every session of ${name} ends, on every device.`,
                   confirm: 'Log out everywhere',
-                })
-                if (!yes) return 'Nothing was changed.'
-                const answer = await api.send<{ sessions: number }>('POST', `${base}logout/all/`)
-                return `${answer.sessions} session(s) of ${name} ended.`
-              })
+                },
+                async () => {
+                  const answer = await api.send<{ sessions: number }>('POST', `${base}logout/all/`)
+                  return `${answer.sessions} session(s) of ${name} ended.`
+                },
+              )
             }
           >
             Log out everywhere
@@ -337,37 +321,27 @@ function Sessions(props: {
 }): ReactNode {
   if (props.page.count === 0) return <p data-testid="no-sessions">No live sessions.</p>
   return (
-    <TableWrap label="Sessions">
-      <table data-testid="sessions-table">
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">IP</th>
-            <th scope="col">Started</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Expires</th>
-            {props.canWrite ? <th scope="col">Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {props.page.results.map((session) => (
-            <tr key={session.id} data-testid="session-row">
-              <td>{session.device}</td>
-              <td>{session.ip ?? '—'}</td>
-              <td>{when(session.created)}</td>
-              <td>{when(session.last_used)}</td>
-              <td>{when(session.expires)}</td>
-              {props.canWrite ? (
-                <td>
-                  <button type="button" className="danger" onClick={() => void props.onEnd(session)}>
-                    End session
-                  </button>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <Table
+      label="Sessions"
+      testId="sessions-table"
+      columns={['Device', 'IP', 'Started', 'Last used', 'Expires', props.canWrite && 'Actions']}
+      rows={props.page.results}
+      row={(session) => (
+        <tr key={session.id} data-testid="session-row">
+          <td>{session.device}</td>
+          <td>{session.ip ?? '—'}</td>
+          <td>{when(session.created)}</td>
+          <td>{when(session.last_used)}</td>
+          <td>{when(session.expires)}</td>
+          {props.canWrite ? (
+            <td>
+              <button type="button" className="danger" onClick={() => void props.onEnd(session)}>
+                End session
+              </button>
+            </td>
+          ) : null}
+        </tr>
+      )}
+    />
   )
 }

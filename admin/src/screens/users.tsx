@@ -2,6 +2,7 @@
 import type { AdminUser } from '@tessera/protocol'
 import { type FormEvent, type ReactNode, useState } from 'react'
 import type { ScreenProps } from '../app.js'
+import { PagedTable, useFilters } from '../lists.js'
 import { href, navigate } from '../router.js'
 import {
   Check,
@@ -10,9 +11,7 @@ import {
   Field,
   FlagFilter,
   Notice,
-  Pager,
   ScreenTitle,
-  TableWrap,
   useLoader,
   when,
   yesNo,
@@ -33,13 +32,19 @@ interface Filters {
   has_mfa: string
 }
 
+/** The yes/no filters, in the form's order. */
+const FLAGS = [
+  ['is_active', 'Active'],
+  ['is_staff', 'Staff'],
+  ['email_verified', 'E-mail verified'],
+  ['has_mfa', 'Has MFA'],
+] as const
+
 const NO_FILTERS: Filters = { search: '', is_active: '', is_staff: '', email_verified: '', has_mfa: '' }
 
 export function UsersScreen({ api, canWrite }: ScreenProps): ReactNode {
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS)
-  const [draft, setDraft] = useState<Filters>(NO_FILTERS)
+  const { filters, draft, setDraft, page, setPage, apply } = useFilters<Filters>(NO_FILTERS)
   const [ordering, setOrdering] = useState('username')
-  const [page, setPage] = useState(1)
   const [pageSize, setPageSize] = useState(25)
   const [creating, setCreating] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
@@ -48,17 +53,19 @@ export function UsersScreen({ api, canWrite }: ScreenProps): ReactNode {
     [filters, ordering, page, pageSize],
   )
 
-  const apply = (event: FormEvent) => {
-    event.preventDefault()
-    setFilters(draft)
-    setPage(1)
-  }
   const sortBy = (field: string) => {
     setOrdering(ordering === field ? `-${field}` : field)
     setPage(1)
   }
   const sortState = (field: string): 'ascending' | 'descending' | undefined =>
     ordering === field ? 'ascending' : ordering === `-${field}` ? 'descending' : undefined
+  const sortHead = ([field, label]: (typeof SORTABLE)[number]) => (
+    <th key={field} scope="col" aria-sort={sortState(field)}>
+      <button type="button" className="sort" onClick={() => sortBy(field)}>
+        {label}
+      </button>
+    </th>
+  )
 
   return (
     <>
@@ -72,30 +79,15 @@ export function UsersScreen({ api, canWrite }: ScreenProps): ReactNode {
           onChange={(event) => setDraft({ ...draft, search: event.target.value })}
           data-testid="user-search"
         />
-        <FlagFilter
-          label="Active"
-          name="is_active"
-          value={draft.is_active}
-          onChange={(v) => setDraft({ ...draft, is_active: v })}
-        />
-        <FlagFilter
-          label="Staff"
-          name="is_staff"
-          value={draft.is_staff}
-          onChange={(v) => setDraft({ ...draft, is_staff: v })}
-        />
-        <FlagFilter
-          label="E-mail verified"
-          name="email_verified"
-          value={draft.email_verified}
-          onChange={(v) => setDraft({ ...draft, email_verified: v })}
-        />
-        <FlagFilter
-          label="Has MFA"
-          name="has_mfa"
-          value={draft.has_mfa}
-          onChange={(v) => setDraft({ ...draft, has_mfa: v })}
-        />
+        {FLAGS.map(([name, label]) => (
+          <FlagFilter
+            key={name}
+            label={label}
+            name={name}
+            value={draft[name]}
+            onChange={(v) => setDraft({ ...draft, [name]: v })}
+          />
+        ))}
         <div className="field">
           <label htmlFor="page-size">Per page</label>
           <select
@@ -126,57 +118,41 @@ export function UsersScreen({ api, canWrite }: ScreenProps): ReactNode {
       </form>
       <Notice text={notice} />
       <ErrorNote error={users.error} />
-      {users.data ? (
-        <>
-          <TableWrap label="Users">
-            <table data-testid="users-table">
-              <caption className="visually-hidden">Users, sorted by {ordering.replace('-', '')}</caption>
-              <thead>
-                <tr>
-                  {SORTABLE.slice(0, 2).map(([field, label]) => (
-                    <th key={field} scope="col" aria-sort={sortState(field)}>
-                      <button type="button" className="sort" onClick={() => sortBy(field)}>
-                        {label}
-                      </button>
-                    </th>
-                  ))}
-                  <th scope="col">Active</th>
-                  <th scope="col">Staff</th>
-                  <th scope="col">Superuser</th>
-                  <th scope="col">Verified</th>
-                  <th scope="col">MFA</th>
-                  {SORTABLE.slice(2).map(([field, label]) => (
-                    <th key={field} scope="col" aria-sort={sortState(field)}>
-                      <button type="button" className="sort" onClick={() => sortBy(field)}>
-                        {label}
-                      </button>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.results.map((user) => (
-                  <tr key={user.id} data-testid="user-row">
-                    <td>
-                      <a href={href('users', user.id)}>{user.username}</a>
-                    </td>
-                    <td>{user.email}</td>
-                    <td>{yesNo(user.is_active)}</td>
-                    <td>{yesNo(user.is_staff)}</td>
-                    <td>{yesNo(user.is_superuser)}</td>
-                    <td>{yesNo(user.email_verified)}</td>
-                    <td>{yesNo(user.has_mfa)}</td>
-                    <td>{when(user.date_joined)}</td>
-                    <td>{when(user.last_login)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-          {users.data.count === 0 ? <p>No user matches.</p> : null}
-          <Pager label="Users" page={page} pageSize={pageSize} count={users.data.count} onPage={setPage} />
-        </>
-      ) : null}
+      <PagedTable
+        label="Users"
+        testId="users-table"
+        caption={<caption className="visually-hidden">Users, sorted by {ordering.replace('-', '')}</caption>}
+        columns={[
+          ...SORTABLE.slice(0, 2).map(sortHead),
+          'Active',
+          'Staff',
+          'Superuser',
+          'Verified',
+          'MFA',
+          ...SORTABLE.slice(2).map(sortHead),
+        ]}
+        data={users.data}
+        empty="No user matches."
+        pager="Users"
+        page={page}
+        pageSize={pageSize}
+        onPage={setPage}
+        row={(user) => (
+          <tr key={user.id} data-testid="user-row">
+            <td>
+              <a href={href('users', user.id)}>{user.username}</a>
+            </td>
+            <td>{user.email}</td>
+            <td>{yesNo(user.is_active)}</td>
+            <td>{yesNo(user.is_staff)}</td>
+            <td>{yesNo(user.is_superuser)}</td>
+            <td>{yesNo(user.email_verified)}</td>
+            <td>{yesNo(user.has_mfa)}</td>
+            <td>{when(user.date_joined)}</td>
+            <td>{when(user.last_login)}</td>
+          </tr>
+        )}
+      />
       {canWrite ? (
         <CreateUser
           open={creating}
