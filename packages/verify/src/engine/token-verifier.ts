@@ -58,8 +58,8 @@ export interface TokenVerifierOptions {
 export class TokenVerifier {
   readonly #cache: VerifiedTokenCache
   readonly #syncVerifier: SyncVerifier | undefined
-  /** Whether the allow-list holds an algorithm the synchronous path can decide. */
-  readonly #syncAlgorithms: boolean
+  /** Whether the synchronous path can decide `alg` (EdDSA only with a verifier that checks Ed25519). */
+  readonly #decidesSync: (alg: string) => boolean
   readonly #claimRules: ClaimRules
   readonly #reusesForever: boolean
   /** Encoded protected header → `syncHeaderOf`'s answer (null: left to jose). */
@@ -77,7 +77,7 @@ export class TokenVerifier {
     )
     this.#syncVerifier = options.syncVerifier
     const ed25519 = options.syncVerifier?.verifyEd25519 !== undefined
-    this.#syncAlgorithms = keys.algorithms.some((alg) => isHmac(alg) || (ed25519 && alg === 'EdDSA'))
+    this.#decidesSync = (alg) => isHmac(alg) || (ed25519 && alg === 'EdDSA')
     this.#claimRules = {
       // As the jose path: the user id claim is checked after the type (#claimsOf).
       requiredClaims: ['exp', rules.TOKEN_TYPE_CLAIM, rules.JTI_CLAIM],
@@ -194,7 +194,8 @@ export class TokenVerifier {
   /** The synchronous path (see `verifyNow`), undefined where the cache or jose must answer. */
   #verifySyncNow(token: string, nowMs: number, expected: TokenType | null): VerifiedToken | undefined {
     const verifier = this.#syncVerifier
-    if (verifier === undefined || !this.#syncAlgorithms) return undefined
+    // Read on every call: a key source that reloads may change its allow-list.
+    if (verifier === undefined || !this.keys.algorithms.some(this.#decidesSync)) return undefined
     this.#checkShape(token)
     const header = this.#syncHeaderOf(token, verifier)
     if (header === undefined) return undefined
