@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { extname, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { headerNameFromMeta } from '../../settings/load.js'
 import type { Settings } from '../../settings/types.js'
+import { builtFileRoutes, NOT_API, pageHeaders, readBuiltFiles } from './built-page.js'
 
 /**
  * The admin UI's CSP: every script and stylesheet is a file from this server (no inline script,
@@ -12,18 +13,9 @@ export const ADMIN_PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
-const TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-}
-
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tessera admin</title></head>
 <body><main><h1>Tessera admin</h1><p>The admin UI is not built: run <code>npm run build</code> (or just
 the UI: <code>npx vite build --config admin/vite.config.ts</code>) and restart.</p></main></body></html>`
-
-/** The page's files are not part of the API: the OpenAPI document leaves them out. */
-const NOT_API = { hide: true }
 
 const escapeAttribute = (value: string): string =>
   value.replace(/[&"<>]/g, (char) => `&#${char.charCodeAt(0)};`)
@@ -61,26 +53,11 @@ export async function adminPageRoutes(
 ): Promise<void> {
   const indexPath = join(distDir, 'index.html')
   const index = filledIndex(existsSync(indexPath) ? readFileSync(indexPath, 'utf8') : NOT_BUILT, options)
-  const files = new Map<string, { body: Buffer; type: string }>()
-  const assetDir = join(distDir, 'assets')
-  if (existsSync(assetDir)) {
-    for (const name of readdirSync(assetDir)) {
-      const type = TYPES[extname(name)]
-      if (type) files.set(name, { body: readFileSync(join(assetDir, name)), type })
-    }
-  }
-  const iconPath = join(distDir, 'favicon.svg')
-  const icon = existsSync(iconPath) ? readFileSync(iconPath) : undefined
+  const files = readBuiltFiles(distDir)
   const { path } = options
 
   await app.register(async (page) => {
-    page.addHook('onSend', (_request, reply, payload, done) => {
-      reply.header('content-security-policy', ADMIN_PAGE_CSP)
-      reply.header('x-frame-options', 'DENY')
-      reply.header('x-content-type-options', 'nosniff')
-      reply.header('referrer-policy', 'same-origin')
-      done(null, payload)
-    })
+    page.addHook('onSend', pageHeaders(ADMIN_PAGE_CSP))
     page.get(path, { schema: NOT_API }, async (request, reply) => {
       // The page's asset URLs are relative (`./assets/…`): without its slash they would miss.
       const [pathname, query] = request.url.split('?', 2)
@@ -89,19 +66,6 @@ export async function adminPageRoutes(
       }
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index)
     })
-    if (icon !== undefined) {
-      page.get(`${path}favicon.svg`, { schema: NOT_API }, async (_request, reply) =>
-        reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
-      )
-    }
-    page.get(`${path}assets/:name`, { schema: NOT_API }, async (request, reply) => {
-      const file = files.get((request.params as { name: string }).name)
-      if (file === undefined) return reply.code(404).type('application/json').send({ detail: 'Not found.' })
-      // Vite names assets by content hash: cache them for good.
-      return reply
-        .type(file.type)
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .send(file.body)
-    })
+    builtFileRoutes(page, path, files)
   })
 }

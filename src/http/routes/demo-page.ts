@@ -1,22 +1,12 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { extname, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fastifyHelmet from '@fastify/helmet'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-
-const TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-}
+import { builtFileRoutes, readBuiltFiles } from './built-page.js'
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Tessera</title></head>
 <body><h1>Tessera</h1><p>The API is running. The demo page is not built: run <code>npm run build</code>
 (or just the page: <code>npx vite build --config web/vite.config.ts</code>) and restart.</p></body></html>`
-
-/** The page's files are not part of the API: the OpenAPI document leaves them out. */
-const NOT_API = { hide: true }
 
 export interface DemoPage {
   /** Answers the page when the request prefers HTML; returns false to let the JSON index answer. */
@@ -32,18 +22,8 @@ export interface DemoPage {
 export async function demoPageRoutes(app: FastifyInstance, distDir: string): Promise<DemoPage> {
   const indexPath = join(distDir, 'index.html')
   const index = existsSync(indexPath) ? readFileSync(indexPath, 'utf8') : NOT_BUILT
-  const assets = new Map<string, { body: Buffer; type: string }>()
-  const assetDir = join(distDir, 'assets')
-  if (existsSync(assetDir)) {
-    for (const name of readdirSync(assetDir)) {
-      const type = TYPES[extname(name)]
-      if (type) assets.set(name, { body: readFileSync(join(assetDir, name)), type })
-    }
-  }
-  // The page's icon (web/public/favicon.svg, copied by Vite beside index.html), so browsers find it
-  // instead of logging a 404.
-  const iconPath = join(distDir, 'favicon.svg')
-  const icon = existsSync(iconPath) ? readFileSync(iconPath) : undefined
+  // The icon too (web/public/favicon.svg), so browsers find it instead of logging a 404.
+  const files = readBuiltFiles(distDir)
   await app.register(async (scope) => {
     await scope.register(fastifyHelmet, {
       referrerPolicy: { policy: 'same-origin' },
@@ -59,20 +39,7 @@ export async function demoPageRoutes(app: FastifyInstance, distDir: string): Pro
       },
       strictTransportSecurity: false,
     })
-    if (icon !== undefined) {
-      scope.get('/favicon.svg', { schema: NOT_API }, async (_request, reply) =>
-        reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
-      )
-    }
-    scope.get('/assets/:name', { schema: NOT_API }, async (request, reply) => {
-      const asset = assets.get((request.params as { name: string }).name)
-      if (asset === undefined) return reply.code(404).type('application/json').send({ detail: 'Not found.' })
-      // Vite names assets by content hash: cache them for good.
-      return reply
-        .type(asset.type)
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .send(asset.body)
-    })
+    builtFileRoutes(scope, '/', files)
   })
   const csp =
     "default-src 'self';script-src 'self';style-src 'self';connect-src 'self';frame-ancestors 'none';form-action 'self';base-uri 'self';object-src 'none'"

@@ -1,6 +1,7 @@
 import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import type { OpenApiDocument } from '../openapi/install.js'
+import { pageHeaders } from './built-page.js'
 
 /**
  * The docs page's CSP. Every script, stylesheet, image and font comes from this server (the
@@ -32,13 +33,7 @@ export async function docsPageRoutes(
     return
   }
   await app.register(async (docs) => {
-    docs.addHook('onSend', (_request, reply, payload, done) => {
-      reply.header('content-security-policy', DOCS_PAGE_CSP)
-      reply.header('x-frame-options', 'DENY')
-      reply.header('x-content-type-options', 'nosniff')
-      reply.header('referrer-policy', 'same-origin')
-      done(null, payload)
-    })
+    docs.addHook('onSend', pageHeaders(DOCS_PAGE_CSP))
     // swagger-ui's routes read `app.swagger()`; an app with its own @fastify/swagger has that
     // name taken, so the page's routes answer Tessera's document through the transform below.
     if (!docs.hasDecorator('swagger')) docs.decorate('swagger', document as never)
