@@ -30,15 +30,27 @@ async function liveFunctions(stores: SqlStores): Promise<string[]> {
   return rows.map((row) => row.name)
 }
 
-/** Our tables in the database (Kysely's bookkeeping excluded), with their column names. */
+/**
+ * Our tables in the database (Kysely's bookkeeping excluded), with their column names. On
+ * PostgreSQL only this schema is read: Kysely's introspection reads every schema, and another test
+ * file may drop its own while it does.
+ */
 async function liveTables(stores: SqlStores): Promise<Record<string, string[]>> {
   const schema = await currentSchema(databaseOf(stores.db))
-  const tables = await stores.db.introspection.getTables()
   const live: Record<string, string[]> = {}
-  for (const table of tables) {
-    if (schema !== null && table.schema !== schema) continue
-    live[table.name] = table.columns.map((column) => column.name).sort()
+  if (schema === null) {
+    for (const table of await stores.db.introspection.getTables()) {
+      live[table.name] = table.columns.map((column) => column.name).sort()
+    }
+    return live
   }
+  const { rows } = await sql<{ table_name: string; column_name: string }>`
+    select c.table_name, c.column_name from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+    where c.table_schema = ${schema} and t.table_type = 'BASE TABLE'
+      and c.table_name not in ('kysely_migration', 'kysely_migration_lock')`.execute(stores.db)
+  for (const { table_name, column_name } of rows) (live[table_name] ??= []).push(column_name)
+  for (const columns of Object.values(live)) columns.sort()
   return live
 }
 
