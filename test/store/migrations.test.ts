@@ -49,7 +49,8 @@ async function liveTables(stores: SqlStores): Promise<Record<string, string[]>> 
     join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
     where c.table_schema = ${schema} and t.table_type = 'BASE TABLE'
       and c.table_name not in ('kysely_migration', 'kysely_migration_lock')`.execute(stores.db)
-  for (const { table_name, column_name } of rows) (live[table_name] ??= []).push(column_name)
+  for (const { table_name, column_name } of rows)
+    live[table_name] = [...(live[table_name] ?? []), column_name]
   for (const columns of Object.values(live)) columns.sort()
   return live
 }
