@@ -12,12 +12,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Secret, TOTP } from 'otpauth'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_PATHS } from '@tessera/protocol'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
 import type { Settings } from '../../src/settings/types.js'
+import { totpCode } from '../helpers/totp.js'
 import { buildAdmin, FAST_HASHING, freePort, launchChromium, ROOT, SHOTS } from './chromium.js'
 
 const PASSWORD = 'Admin-Browser-Pass-42!'
@@ -129,13 +129,7 @@ describe('the admin UI in Chromium', () => {
   const nextCode = () => {
     const step = Math.max(Math.floor(Date.now() / 30_000), lastStep + 1)
     lastStep = step
-    return TOTP.generate({
-      secret: Secret.fromBase32(totpSecret),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-      timestamp: step * 30_000,
-    })
+    return totpCode(totpSecret, step * 30_000)
   }
   const title = (target: Page) => target.getByTestId('screen-title').textContent()
 
@@ -163,13 +157,7 @@ describe('the admin UI in Chromium', () => {
     })
     totpSecret = (setup.json() as { secret: string }).secret
     lastStep = Math.floor(Date.now() / 30_000)
-    const code = TOTP.generate({
-      secret: Secret.fromBase32(totpSecret),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-      timestamp: lastStep * 30_000,
-    })
+    const code = totpCode(totpSecret, lastStep * 30_000)
     const confirmed = await server.app.inject({
       method: 'POST',
       url: '/api/mfa/totp/confirm/',
@@ -507,12 +495,7 @@ describe('the admin UI in Chromium', () => {
       headers: auth,
       payload: {},
     })
-    const code = TOTP.generate({
-      secret: Secret.fromBase32((setup.json() as { secret: string }).secret),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-    })
+    const code = totpCode((setup.json() as { secret: string }).secret)
     expect(
       (
         await server.app.inject({

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Secret, TOTP } from 'otpauth'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
+import { totpCode } from '../helpers/totp.js'
 import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS } from './chromium.js'
 
 const USER = { username: 'twofactor', email: 'twofactor@example.com', password: 'Two-Factor-Pass-123' }
@@ -104,12 +104,7 @@ describe('second factors on the demo page in Chromium', () => {
     expect(await page.locator('[data-testid="totp-qr"] svg').count()).toBe(1)
     const secret = (await page.getByTestId('totp-secret').textContent()) ?? ''
     expect(secret).toMatch(/^[A-Z2-7]+$/)
-    const code = TOTP.generate({
-      secret: Secret.fromBase32(secret),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-    })
+    const code = totpCode(secret)
     await page.getByTestId('totp-code').fill(code)
     await page.getByTestId('totp-confirm').click()
     await expect.poll(() => page.locator('[data-testid="recovery-codes"] li').count()).toBe(10)

@@ -4,9 +4,9 @@
  * a wrong code, and a recovery code; the client never holds tokens before the second factor.
  */
 import { createTesseraClient, type TesseraClient } from '@tessera/client'
-import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '../helpers/server.js'
+import { totpCode } from '../helpers/totp.js'
 
 const PASSWORD = 'Client-Mfa-Pass-1'
 
@@ -14,14 +14,7 @@ describe('@tessera/client second factors', () => {
   let server: TestServer
   let baseUrl: string
   const client = (): TesseraClient => createTesseraClient({ baseUrl, mode: 'body', tabCoordination: false })
-  const codeNow = (secret: string) =>
-    TOTP.generate({
-      secret: Secret.fromBase32(secret),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-      timestamp: server.clock.now(),
-    })
+  const codeNow = (secret: string) => totpCode(secret, server.clock.now())
 
   beforeAll(async () => {
     server = await startTestServer('sqlite')

@@ -5,29 +5,19 @@
  * login completed on another instance, and the operator's reset.
  */
 import type { FastifyInstance } from 'fastify'
-import { Secret, TOTP } from 'otpauth'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVELOPMENT_MFA_KEY } from '../../src/accounts/mfa/secret-box.js'
 import type { MemoryTransport } from '../../src/mail/index.js'
 import { runCommand } from '../helpers/cli.js'
 import { claimsOf } from '../helpers/jwt.js'
 import { BACKENDS, startTestServer, type TestServer } from '../helpers/server.js'
+import { totpCode } from '../helpers/totp.js'
 
 const PASSWORD = 'Second-Factor-42!'
 
 const post = (app: FastifyInstance, url: string, payload: object, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url, payload, headers })
 const bearer = (access: string) => ({ authorization: `Bearer ${access}` })
-
-/** The code an authenticator app shows at `ms` for `secret`. */
-const codeAt = (secret: string, ms: number) =>
-  TOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    timestamp: ms,
-  })
 
 for (const backend of BACKENDS) {
   describe(`second factors (${backend})`, () => {
@@ -57,7 +47,7 @@ for (const backend of BACKENDS) {
       const confirmed = await post(
         app,
         '/api/mfa/totp/confirm/',
-        { code: codeAt(secret, server.clock.now()) },
+        { code: totpCode(secret, server.clock.now()) },
         bearer(access),
       )
       expect(confirmed.statusCode, confirmed.body).toBe(200)
@@ -96,7 +86,7 @@ for (const backend of BACKENDS) {
       // Not on until confirmed: the password alone still logs in.
       expect((await login('tina')).statusCode).toBe(200)
 
-      const code = codeAt(body.secret, server.clock.now())
+      const code = totpCode(body.secret, server.clock.now())
       const ok = await post(app, '/api/mfa/totp/confirm/', { code }, bearer(access))
       expect(ok.statusCode).toBe(200)
       const codes = (ok.json() as { recovery_codes: string[] }).recovery_codes
@@ -134,7 +124,7 @@ for (const backend of BACKENDS) {
         methods: ['totp', 'recovery_code'],
       })
       const mfaToken = body.mfa_token as string
-      const code = codeAt(secret, server.clock.now())
+      const code = totpCode(secret, server.clock.now())
       const done = await post(app, '/api/token/mfa/', { mfa_token: mfaToken, code })
       expect(done.statusCode, done.body).toBe(200)
       expect(done.headers['cache-control']).toContain('no-store')
@@ -154,7 +144,7 @@ for (const backend of BACKENDS) {
         code: 'authentication_failed',
       })
       // A stale code (three steps ago) is refused too.
-      const stale = codeAt(secret, server.clock.now() - 90_000)
+      const stale = totpCode(secret, server.clock.now() - 90_000)
       expect(
         (await post(app, '/api/token/mfa/', { mfa_token: await challenge('ursula'), code: stale }))
           .statusCode,
@@ -168,7 +158,10 @@ for (const backend of BACKENDS) {
       const { secret } = await enrolled('vera')
       const mfaToken = await challenge('vera')
       const pair = (
-        await post(app, '/api/token/mfa/', { mfa_token: mfaToken, code: codeAt(secret, server.clock.now()) })
+        await post(app, '/api/token/mfa/', {
+          mfa_token: mfaToken,
+          code: totpCode(secret, server.clock.now()),
+        })
       ).json() as { refresh: string }
       const authTime = claimsOf(pair.refresh).auth_time
       server.clock.advance(120)
@@ -224,7 +217,7 @@ for (const backend of BACKENDS) {
       }
       const sixth = await post(app, '/api/token/mfa/', {
         mfa_token: mfaToken,
-        code: codeAt(secret, server.clock.now()),
+        code: totpCode(secret, server.clock.now()),
       })
       expect(sixth.statusCode).toBe(401)
       expect(sixth.json()).toMatchObject({ code: 'mfa_token_invalid' })
@@ -246,7 +239,7 @@ for (const backend of BACKENDS) {
       const pair = (
         await post(app, '/api/token/mfa/', {
           mfa_token: await challenge('yara'),
-          code: codeAt(secret, server.clock.now()),
+          code: totpCode(secret, server.clock.now()),
         })
       ).json() as { refresh: string }
       server.clock.advance(301)
@@ -276,7 +269,7 @@ for (const backend of BACKENDS) {
       const fresh = (
         await post(app, '/api/token/mfa/', {
           mfa_token: await challenge('yara'),
-          code: codeAt(secret, server.clock.now()),
+          code: totpCode(secret, server.clock.now()),
         })
       ).json() as { access: string }
       const turnedOff = await app.inject({
@@ -302,7 +295,7 @@ for (const backend of BACKENDS) {
       const done = await post(
         app,
         '/api/token/mfa/',
-        { mfa_token: mfaToken, code: codeAt(secret, server.clock.now()) },
+        { mfa_token: mfaToken, code: totpCode(secret, server.clock.now()) },
         cookie,
       )
       expect(done.statusCode).toBe(200)
@@ -319,7 +312,7 @@ for (const backend of BACKENDS) {
       const { mfa_token: mfaToken } = res.json() as { mfa_token: string }
       const done = await post(app, '/api/token/mfa/', {
         mfa_token: mfaToken,
-        code: codeAt(secret, server.clock.now()),
+        code: totpCode(secret, server.clock.now()),
       })
       expect(done.statusCode).toBe(200)
       const { token } = done.json() as { token: string }
@@ -335,13 +328,13 @@ for (const backend of BACKENDS) {
         const mfaToken = await challenge('otto')
         const done = await post(other.app, '/api/token/mfa/', {
           mfa_token: mfaToken,
-          code: codeAt(secret, other.clock.now()),
+          code: totpCode(secret, other.clock.now()),
         })
         expect(done.statusCode, done.body).toBe(200)
         // The step is used on both instances.
         const replay = await post(app, '/api/token/mfa/', {
           mfa_token: await challenge('otto'),
-          code: codeAt(secret, server.clock.now()),
+          code: totpCode(secret, server.clock.now()),
         })
         expect(replay.statusCode).toBe(401)
       } finally {
@@ -359,7 +352,7 @@ for (const backend of BACKENDS) {
         on.clock.set(server.clock.now())
         const res = await post(on.app, '/api/token/mfa/', {
           mfa_token: await challenge('kai'),
-          code: codeAt(secret, on.clock.now()),
+          code: totpCode(secret, on.clock.now()),
         })
         server.clock.advance(30)
         return res
@@ -460,7 +453,7 @@ describe('the two-step login on a listening server (sqlite)', () => {
     const access = first.body.access as string
     const { secret } = (await send('/api/mfa/totp/setup/', {}, access)).body as { secret: string }
     expect(
-      (await send('/api/mfa/totp/confirm/', { code: codeAt(secret, server.clock.now()) }, access)).status,
+      (await send('/api/mfa/totp/confirm/', { code: totpCode(secret, server.clock.now()) }, access)).status,
     ).toBe(200)
     server.clock.advance(30)
     const asked = await send('/api/token/', { username: 'real', password: PASSWORD })
@@ -469,7 +462,7 @@ describe('the two-step login on a listening server (sqlite)', () => {
     expect(asked.body.code).toBe('mfa_required')
     const done = await send('/api/token/mfa/', {
       mfa_token: asked.body.mfa_token as string,
-      code: codeAt(secret, server.clock.now()),
+      code: totpCode(secret, server.clock.now()),
     })
     expect(done.status).toBe(200)
     expect(done.headers.get('cache-control')).toContain('no-store')
@@ -518,7 +511,7 @@ describe('MFA_REQUIRED_FOR_STAFF (sqlite)', () => {
     const confirm = await post(
       server.app,
       '/api/mfa/totp/confirm/',
-      { code: codeAt(secret, server.clock.now()) },
+      { code: totpCode(secret, server.clock.now()) },
       bearer(body.access),
     )
     expect(confirm.statusCode).toBe(200)
@@ -528,7 +521,7 @@ describe('MFA_REQUIRED_FOR_STAFF (sqlite)', () => {
     const full = (
       await post(server.app, '/api/token/mfa/', {
         mfa_token: mfaToken,
-        code: codeAt(secret, server.clock.now()),
+        code: totpCode(secret, server.clock.now()),
       })
     ).json() as { access: string }
     expect(claimsOf(full.access).is_staff).toBe(true)
