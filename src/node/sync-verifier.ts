@@ -4,10 +4,10 @@
  * The rules (header, claims, reasons) live in the verification engine; this file only decodes and
  * checks signatures.
  */
-import { isUtf8 } from 'node:buffer'
-import { createHmac, KeyObject, verify } from 'node:crypto'
+import { isAscii, isUtf8 } from 'node:buffer'
+import { KeyObject, verify } from 'node:crypto'
 import type { SyncVerifier } from '@tessera/verify/engine'
-import { NODE_HASH, nodeKeyOf } from './node-hmac.js'
+import { hmacBase64url } from './node-hmac.js'
 
 const BYTE_ORDER_MARK = 0xfeff
 
@@ -29,6 +29,8 @@ export const nodeSyncVerifier: SyncVerifier = {
   decodeText(part) {
     // The codec has checked that the part is canonical base64url, so Buffer decodes it exactly.
     const bytes = Buffer.from(part, 'base64url')
+    // ASCII text (every token Tessera issues) reads the same as Latin-1, which makes no UTF-8 pass.
+    if (isAscii(bytes)) return bytes.toString('latin1')
     if (!isUtf8(bytes)) return undefined
     const text = bytes.toString('utf8')
     // jose's TextDecoder drops one leading byte-order mark.
@@ -36,13 +38,9 @@ export const nodeSyncVerifier: SyncVerifier = {
   },
 
   verify(alg, key, signingInput, signature) {
-    // The codec's token shape is ASCII only, so its Latin-1 bytes are its UTF-8 bytes (and cheaper).
     // Both sides are canonical base64url (the codec refuses any other spelling of the signature),
     // so equal text means equal bytes, and no buffer is decoded for the comparison.
-    const expected = createHmac(NODE_HASH[alg], nodeKeyOf(key))
-      .update(signingInput, 'latin1')
-      .digest('base64url')
-    return constantTimeEqual(signature, expected)
+    return constantTimeEqual(signature, hmacBase64url(alg, key, signingInput))
   },
 
   verifyEd25519(key, signingInput, signature) {

@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client'
 import type { AuditEventName } from '../accounts/audit.js'
+import { FixedHistogram } from './fixed-histogram.js'
 
 /**
  * Prometheus metrics of one process (prom-client): what operators alert on. Security events are
@@ -12,7 +13,7 @@ export class TesseraMetrics {
   readonly #refreshes: Counter
   readonly #reuse: Counter
   readonly #rateLimited: Counter
-  readonly #verification: Histogram
+  readonly #verification: FixedHistogram
 
   constructor(labels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(labels)
@@ -38,12 +39,12 @@ export class TesseraMetrics {
       help: 'Requests refused by a rate limit',
       registers: [this.registry],
     })
-    this.#verification = new Histogram({
-      name: 'tessera_token_verification_seconds',
-      help: 'Time to verify an access token on a protected request (signature, or the verified-token cache)',
-      buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01],
-      registers: [this.registry],
-    })
+    this.#verification = new FixedHistogram(
+      'tessera_token_verification_seconds',
+      'Time to verify an access token on a protected request (signature, or the verified-token cache)',
+      [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01],
+      this.registry,
+    )
     // Zero-valued series exist from the start, so rates and alerts work before the first event.
     this.#logins.inc({ outcome: 'success' }, 0)
     this.#logins.inc({ outcome: 'failure' }, 0)
