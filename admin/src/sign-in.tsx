@@ -15,15 +15,30 @@ const LOGIN_LABELS: Record<string, string> = {
 /** Six digits: a code from the authenticator app; anything else: a recovery code. */
 const isTotpCode = (text: string): boolean => /^\d{6}$/.test(text.replace(/\s/g, ''))
 
+/** Whether the account has a factor typed as a code (TOTP or a recovery code). */
+const hasCode = (methods: readonly MfaMethod[]): boolean =>
+  methods.includes('totp') || methods.includes('recovery_code')
+
+/** What the second step asks for, naming only the methods this account has. */
+function instruction(methods: readonly MfaMethod[]): string {
+  if (!hasCode(methods)) return 'Use your passkey to finish signing in.'
+  const codes = [
+    ...(methods.includes('totp') ? ['the six-digit code from your authenticator app'] : []),
+    ...(methods.includes('recovery_code') ? ['one of your recovery codes'] : []),
+  ]
+  return `Enter ${codes.join(', or ')}${methods.includes('webauthn') ? ', or use a passkey' : ''}.`
+}
+
 export function SignIn({ config }: { config: PageConfig }): ReactNode {
   const { login, completeMfa, client } = useAuth()
   const [methods, setMethods] = useState<MfaMethod[] | null>(null)
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
   const codeRef = useRef<HTMLInputElement>(null)
+  const passkeyRef = useRef<HTMLButtonElement>(null)
 
   useEffect(() => {
-    if (methods !== null) codeRef.current?.focus()
+    if (methods !== null) (codeRef.current ?? passkeyRef.current)?.focus()
   }, [methods])
 
   const run = async (work: () => Promise<void>) => {
@@ -95,26 +110,34 @@ export function SignIn({ config }: { config: PageConfig }): ReactNode {
       ) : (
         <form key="code" onSubmit={onCode} data-testid="mfa-form" aria-label="Second factor">
           <h2>Second factor</h2>
-          <p>
-            Enter the six-digit code from your authenticator app
-            {methods.includes('recovery_code') ? ', or one of your recovery codes' : ''}.
-          </p>
-          <Field
-            ref={codeRef}
-            label="Code"
-            name="code"
-            autoComplete="one-time-code"
-            inputMode="text"
-            required
-            data-testid="mfa-code"
-          />
+          <p data-testid="mfa-instruction">{instruction(methods)}</p>
+          {/* A passkey-only account has no code to type: no field that would demand one. */}
+          {hasCode(methods) ? (
+            <Field
+              ref={codeRef}
+              label="Code"
+              name="code"
+              autoComplete="one-time-code"
+              inputMode="text"
+              required
+              data-testid="mfa-code"
+            />
+          ) : null}
           <ErrorNote error={error} />
           <div className="actions">
-            <button type="submit" disabled={busy} data-testid="mfa-submit">
-              Continue
-            </button>
+            {hasCode(methods) ? (
+              <button type="submit" disabled={busy} data-testid="mfa-submit">
+                Continue
+              </button>
+            ) : null}
             {methods.includes('webauthn') ? (
-              <button type="button" disabled={busy} onClick={onPasskey} data-testid="mfa-passkey">
+              <button
+                ref={passkeyRef}
+                type="button"
+                disabled={busy}
+                onClick={onPasskey}
+                data-testid="mfa-passkey"
+              >
                 Use a passkey
               </button>
             ) : null}
