@@ -5,7 +5,7 @@
  */
 import { createHmac, webcrypto } from 'node:crypto'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { hmacBase64url } from '../../src/node/node-hmac.js'
 
 const ALGS = [
@@ -59,5 +59,32 @@ describe('hmacBase64url', () => {
       ),
       { numRuns: 500 },
     )
+  })
+
+  it('falls back to createHmac where node:crypto has no one-shot hash (Node 20 before 20.12)', async () => {
+    vi.resetModules()
+    const createHmacCalls = vi.fn()
+    vi.doMock('node:crypto', async (importOriginal) => {
+      const original = await importOriginal<typeof import('node:crypto')>()
+      return {
+        ...original,
+        hash: undefined,
+        createHmac: (...args: Parameters<typeof createHmac>) => {
+          createHmacCalls()
+          return original.createHmac(...args)
+        },
+      }
+    })
+    try {
+      const fallback = await import('../../src/node/node-hmac.js')
+      const key = new Uint8Array(100).fill(9)
+      for (const { alg, hash } of ALGS) {
+        expect(fallback.hmacBase64url(alg, key, 'x.y')).toBe(expected(hash, key, 'x.y'))
+      }
+      expect(createHmacCalls).toHaveBeenCalledTimes(ALGS.length)
+    } finally {
+      vi.doUnmock('node:crypto')
+      vi.resetModules()
+    }
   })
 })
