@@ -127,6 +127,19 @@ describe('the admin sign-in with a passkey in Chromium', () => {
     await page.getByTestId('logout').click()
     await expect.poll(status).toBe('Not logged in')
 
+    // The demo page again: its second step offers the passkey alone too, and it logs in.
+    await page.getByTestId('login-username').fill(ROOT_USER.username)
+    await page.getByTestId('login-password').fill(ROOT_USER.password)
+    await page.getByTestId('login-submit').click()
+    await page.getByTestId('mfa-form').waitFor({ timeout: 10_000 })
+    expect(await page.getByTestId('mfa-code').isVisible()).toBe(false)
+    expect(await page.getByTestId('mfa-submit').isVisible()).toBe(false)
+    await page.getByTestId('mfa-passkey').click()
+    await expect.poll(status, { timeout: 10_000 }).toBe('Logged in')
+    expect(await page.getByTestId('mfa-form').isVisible()).toBe(false)
+    await page.getByTestId('logout').click()
+    await expect.poll(status).toBe('Not logged in')
+
     // The admin: the password, then the second step offers the passkey alone (this account has
     // no code to type), focused, and the passkey finishes the sign-in.
     await passwordStep()
@@ -145,9 +158,10 @@ describe('the admin sign-in with a passkey in Chromium', () => {
     expect(await page.getByTestId('mfa-form').count()).toBe(0)
     await shot('signed-in')
 
-    // Two logins: the demo page's with the password alone, then the admin's, proved by the
-    // password and the passkey (`hwk`: a hardware-bound key), from this browser.
-    await expect.poll(async () => (await audited('login_succeeded')).length).toBe(2)
+    // Three logins: the demo page's with the password alone, its second with the passkey, then
+    // the admin's, proved by the password and the passkey (`hwk`: a hardware-bound key), from
+    // this browser.
+    await expect.poll(async () => (await audited('login_succeeded')).length).toBe(3)
     const [login] = await audited('login_succeeded')
     expect(login?.detail.amr).toEqual(['pwd', 'hwk', 'mfa'])
     expect(login?.userAgent).toContain('Chrome')

@@ -107,6 +107,10 @@ $('login-form').addEventListener('submit', async (event) => {
     if (result.status === 'mfa_required') {
       $('mfa-methods').textContent = `Your account has a second factor (${result.methods.join(', ')}).`
       $('mfa-passkey').hidden = !result.methods.includes('webauthn')
+      // A passkey-only account has no code to type: no field that would demand one.
+      const typesCode = result.methods.includes('totp') || result.methods.includes('recovery_code')
+      $('mfa-code-entry').hidden = !typesCode
+      ;($('mfa-code') as HTMLInputElement).disabled = !typesCode
       $('mfa-form').hidden = false
       show('A second factor is needed')
     }
