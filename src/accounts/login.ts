@@ -21,6 +21,7 @@ export interface LoginDeps {
   hasher: PasswordVerifier
   clock: Clock
   loginField: LoginField
+  /** `UPDATE_LAST_LOGIN`: `recordLogin` writes `last_login`. */
   updateLastLogin: boolean
   /** Failed-login throttling per account and address; none when absent. */
   throttle?: LoginThrottle
@@ -34,9 +35,10 @@ export interface LoginDeps {
 }
 
 /**
- * Checks credentials. Unknown user, wrong password and inactive user all end in the same error,
- * answered no sooner than the failure floor (the slowest verification the server performs), so
- * neither the answer nor its timing tells which, nor which hasher an account has.
+ * Checks credentials, and records completed logins. Unknown user, wrong password and inactive
+ * user all end in the same error, answered no sooner than the failure floor (the slowest
+ * verification the server performs), so neither the answer nor its timing tells which, nor which
+ * hasher an account has.
  */
 export class LoginService {
   constructor(private readonly deps: LoginDeps) {}
@@ -77,7 +79,7 @@ export class LoginService {
   }
 
   async #authenticate(login: string, password: string, ip: string | null): Promise<UserRecord> {
-    const { users, hasher, clock, throttle } = this.deps
+    const { users, hasher, throttle } = this.deps
     const user = await this.#find(login)
     // Counted by account whatever name reached it; an unknown name by its normalised form.
     const account = user === undefined ? `name:${usernameKey(login)}` : `user:${user.id}`
@@ -92,12 +94,21 @@ export class LoginService {
     // Only after the password was found right: a guesser learns nothing from it.
     if (this.deps.requireEmailVerification === true && user.emailVerified !== true)
       throw new EmailNotVerified()
-    const patch: { passwordHash?: string; lastLogin?: Date } = {}
     // Imported Django hashes (and argon2id hashes with older parameters) upgrade at login.
-    if (needsRehash) patch.passwordHash = await hasher.hash(password)
-    if (this.deps.updateLastLogin) patch.lastLogin = new Date(clock.now())
-    if (Object.keys(patch).length === 0) return user
-    return (await users.update(user.id, patch)) ?? user
+    if (!needsRehash) return user
+    return (await users.update(user.id, { passwordHash: await hasher.hash(password) })) ?? user
+  }
+
+  /**
+   * A login of the user completed and its tokens are being issued: with `UPDATE_LAST_LOGIN`,
+   * `last_login` becomes now (simplejwt's obtain serializers call `update_last_login` there).
+   * Not for the password step of an account that still owes its second factor (no login yet),
+   * nor for the tokens a refresh or a password change issues (no login at all).
+   */
+  async recordLogin(user: UserRecord): Promise<UserRecord> {
+    if (!this.deps.updateLastLogin) return user
+    const lastLogin = new Date(this.deps.clock.now())
+    return (await this.deps.users.update(user.id, { lastLogin })) ?? user
   }
 
   /** The hasher's burn (no such user), its duration noted for the failure floor. */

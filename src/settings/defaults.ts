@@ -56,7 +56,11 @@ export const SPECS: Specs = {
   ),
   ROTATE_REFRESH_TOKENS: s(kind.boolean, true, '/refresh/ also returns a new refresh token'),
   BLACKLIST_AFTER_ROTATION: s(kind.boolean, true, 'a rotated refresh token is blacklisted'),
-  UPDATE_LAST_LOGIN: s(kind.boolean, false, 'obtain writes the user last_login'),
+  UPDATE_LAST_LOGIN: s(
+    kind.boolean,
+    false,
+    'a completed login (password alone, the second step, a passkey) writes the user last_login as its tokens are issued; the password step before a second factor, refreshes and password changes do not',
+  ),
   ALGORITHM: s(
     kind.oneOf(ALGORITHMS),
     'HS256',

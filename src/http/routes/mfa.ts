@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Authentication } from '../../accounts/mfa/authentication.js'
+import type { FastifyInstance } from 'fastify'
 import type { SecondFactor } from '../../accounts/mfa/mfa-login.js'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
 import { ValidationFailed } from '../../core/errors.js'
 import { PATHS } from '@tessera/protocol'
-import type { UserRecord } from '../../store/ports.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { MfaFlows, RouteDeps } from '../deps.js'
+import { answerLogin } from '../login-answer.js'
 import {
   AccessTokenSchema,
   MfaStatusSchema,
@@ -31,24 +30,6 @@ function factorOf(body: Record<string, unknown>): SecondFactor {
   if (given[0] === 'webauthn') return { webauthn: body.webauthn }
   if (given[0] === 'code') return { code: readCharFields(body, { code: CODE_FIELD }).code }
   return { recovery_code: readCharFields(body, { recovery_code: CODE_FIELD }).recovery_code }
-}
-
-/**
- * Tokens for a user who just completed a login (second step, passkey): a pair as
- * `POST /api/token/` answers it, the refresh token in a cookie in cookie mode.
- */
-export async function answerLogin(
-  deps: RouteDeps,
-  browser: BrowserMode,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  user: UserRecord,
-  auth: Authentication,
-): Promise<object> {
-  const pair = await deps.sessions.obtainPair(user, contextOf(request), auth)
-  if (!browser.wantsCookie(request)) return { refresh: pair.refresh, access: pair.access }
-  browser.setSessionCookies(reply, pair.refresh)
-  return { access: pair.access }
 }
 
 /**
@@ -109,9 +90,7 @@ export function mfaRoutes(
           context,
           detail: { amr: done.auth.amr },
         })
-        if (done.purpose === 'sliding')
-          return { token: await deps.sessions.obtainSliding(done.user, done.auth) }
-        return answerLogin(deps, browser, request, reply, done.user, done.auth)
+        return answerLogin(deps, browser, request, reply, done)
       },
     },
   })

@@ -6,11 +6,11 @@ import { PATHS, type PasskeyView } from '@tessera/protocol'
 import type { PasskeyRecord } from '../../store/ports.js'
 import type { BrowserMode } from '../browser-mode.js'
 import type { MfaFlows, RouteDeps } from '../deps.js'
+import { answerLogin } from '../login-answer.js'
 import { NotFound } from '../errors.js'
 import { newSession, object, PasskeySchema, text, WebAuthnJsonSchema } from '../openapi/schemas.js'
 import { callerOf, requireRecentLogin } from '../caller.js'
 import { contextOf, defineRoute, principalOf } from '../route.js'
-import { answerLogin } from './mfa.js'
 
 const view = (passkey: PasskeyRecord): PasskeyView => ({
   id: passkey.id,
@@ -201,9 +201,10 @@ export function passkeyRoutes(
         // User verification was required: possession of the key and the user's PIN or biometric.
         const amr = [...assertion.amr, 'mfa']
         void audit.record('login_succeeded', { userId: assertion.user.id, context, detail: { amr } })
-        return answerLogin(deps, browser, request, reply, assertion.user, {
-          amr,
-          authTime: toEpochSeconds(clock.now()),
+        return answerLogin(deps, browser, request, reply, {
+          user: assertion.user,
+          auth: { amr, authTime: toEpochSeconds(clock.now()) },
+          purpose: 'pair',
         })
       },
     },

@@ -7,6 +7,7 @@ import { NoActiveAccount, NoActiveAccountForToken, TokenInvalid } from '../../co
 import { PATHS } from '@tessera/protocol'
 import type { BrowserMode } from '../browser-mode.js'
 import type { RouteDeps } from '../deps.js'
+import { answerLogin } from '../login-answer.js'
 import { readCharFields, requireObject } from '../../accounts/validators/drf-fields.js'
 import { AUTH_TRANSPORT_HEADERS } from '../openapi/operation.js'
 import {
@@ -103,19 +104,19 @@ export function tokenRoutes(
     before: deps.limit('login'),
     handlers: {
       POST: async (request, reply) => {
-        const cookieMode = browser.wantsCookie(request)
-        if (cookieMode) browser.checkOrigin(request)
+        if (browser.wantsCookie(request)) browser.checkOrigin(request)
         const { login: name, password } = credentials(request.body)
         const context = contextOf(request)
         // With a second factor, MfaRequired (401 with an mfa_token) instead of tokens.
         const { user, next } = await audited(name, context, () =>
           passwordStep(name, password, 'pair', context),
         )
-        const pair = await sessions.obtainPair(user, context, next?.auth)
-        const enrol = next?.next === 'enroll' ? { mfa_enrollment_required: true } : {}
-        if (!cookieMode) return { refresh: pair.refresh, access: pair.access, ...enrol }
-        browser.setSessionCookies(reply, pair.refresh)
-        return { access: pair.access, ...enrol }
+        const answer = await answerLogin(deps, browser, request, reply, {
+          user,
+          auth: next?.auth,
+          purpose: 'pair',
+        })
+        return next?.next === 'enroll' ? { ...answer, mfa_enrollment_required: true } : answer
       },
     },
     docs: {
@@ -241,13 +242,13 @@ export function tokenRoutes(
     noStore: true,
     before: deps.limit('login'),
     handlers: {
-      POST: async (request) => {
+      POST: async (request, reply) => {
         const { login: name, password } = credentials(request.body)
         const context = contextOf(request)
         const { user, next } = await audited(name, context, () =>
           passwordStep(name, password, 'sliding', context),
         )
-        return { token: await sessions.obtainSliding(user, next?.auth) }
+        return answerLogin(deps, browser, request, reply, { user, auth: next?.auth, purpose: 'sliding' })
       },
     },
     docs: {
