@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
-import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS } from './chromium.js'
+import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS, watchProblems } from './chromium.js'
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
 const USER = { username: 'forgetful', email: 'forgetful@example.com', password: 'Forgetful-Pass-123' }
@@ -35,10 +35,7 @@ describe('account mail in Chromium', () => {
   const newPage = async (): Promise<Page> => {
     const context = await browser.newContext()
     const page = await context.newPage()
-    page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`))
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
-    })
+    watchProblems(page, problems, (error) => `${page.url()}: ${error.message}`)
     return page
   }
   const shot = (page: Page, name: string) =>

@@ -13,7 +13,16 @@ import type { Browser, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
 import type { AuditEvent } from '../../src/store/ports.js'
-import { buildAdmin, buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS } from './chromium.js'
+import {
+  addPlatformAuthenticator,
+  buildAdmin,
+  buildDemo,
+  FAST_HASHING,
+  freePort,
+  launchChromium,
+  SHOTS,
+  watchProblems,
+} from './chromium.js'
 
 const ROOT_USER = { username: 'keyholder', password: 'Admin-Passkey-Pass-42!' }
 
@@ -83,23 +92,8 @@ describe('the admin sign-in with a passkey in Chromium', () => {
     browser = await launchChromium()
     const context = await browser.newContext()
     page = await context.newPage()
-    page.on('pageerror', (error) => problems.push(error.message))
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
-    })
-    // A platform authenticator that keeps discoverable credentials and verifies its user.
-    cdp = await context.newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    ;({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }))
+    watchProblems(page, problems)
+    ;({ cdp, authenticatorId } = await addPlatformAuthenticator(context, page))
   }, 120_000)
 
   afterAll(async () => {

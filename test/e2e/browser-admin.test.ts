@@ -18,7 +18,7 @@ import { ADMIN_PATHS } from '@tessera/protocol'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
 import type { Settings } from '../../src/settings/types.js'
 import { totpCode } from '../helpers/totp.js'
-import { buildAdmin, FAST_HASHING, freePort, launchChromium, ROOT, SHOTS } from './chromium.js'
+import { buildAdmin, FAST_HASHING, freePort, launchChromium, ROOT, SHOTS, watchProblems } from './chromium.js'
 
 const PASSWORD = 'Admin-Browser-Pass-42!'
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
@@ -116,12 +116,7 @@ describe('the admin UI in Chromium', () => {
   const ids: Record<string, number> = {}
   const problems: string[] = []
 
-  const watch = (target: Page) => {
-    target.on('pageerror', (error) => problems.push(error.message))
-    target.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
-    })
-  }
+  const watch = (target: Page) => watchProblems(target, problems)
   /** Full page, except with a modal open: its backdrop covers the viewport only. */
   const shot = (target: Page, name: string, fullPage = true) =>
     target.screenshot({ path: join(SHOTS, `admin-${name}.png`), fullPage })

@@ -11,7 +11,15 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
 import { totpCode } from '../helpers/totp.js'
-import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS } from './chromium.js'
+import {
+  addPlatformAuthenticator,
+  buildDemo,
+  FAST_HASHING,
+  freePort,
+  launchChromium,
+  SHOTS,
+  watchProblems,
+} from './chromium.js'
 
 const USER = { username: 'twofactor', email: 'twofactor@example.com', password: 'Two-Factor-Pass-123' }
 
@@ -64,23 +72,8 @@ describe('second factors on the demo page in Chromium', () => {
     browser = await launchChromium()
     const context = await browser.newContext()
     page = await context.newPage()
-    page.on('pageerror', (error) => problems.push(error.message))
-    page.on('console', (message) => {
-      if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
-    })
-    // A platform authenticator that keeps discoverable credentials and verifies its user.
-    const cdp = await context.newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    })
+    watchProblems(page, problems)
+    await addPlatformAuthenticator(context, page)
   }, 90_000)
 
   afterAll(async () => {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core'
 import { build } from 'vite'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -31,6 +31,40 @@ export function launchChromium(): Promise<Browser> {
   }
   mkdirSync(SHOTS, { recursive: true })
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+}
+
+/**
+ * Collects into `problems` what a page must never show: uncaught errors and Content-Security-Policy
+ * refusals in the console (`label`: how an error names its page, the URL by default).
+ */
+export function watchProblems(page: Page, problems: string[], label = (error: Error) => error.message): void {
+  page.on('pageerror', (error) => problems.push(label(error)))
+  page.on('console', (message) => {
+    if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text())
+  })
+}
+
+/**
+ * A platform authenticator on `page` (Chrome's virtual WebAuthn) that keeps discoverable
+ * credentials and verifies its user, answering without a prompt.
+ */
+export async function addPlatformAuthenticator(
+  context: BrowserContext,
+  page: Page,
+): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('WebAuthn.enable')
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  })
+  return { cdp, authenticatorId }
 }
 
 /** Builds the demo page into `outDir` and returns its index.html. */
