@@ -48,7 +48,10 @@ interface Pads {
   readonly outer: Buffer
 }
 
-/** Pads per key, then per algorithm (a raw key may be used with more than one). */
+/**
+ * Pads per key, then per algorithm (a raw key may be used with more than one). Keyed by the key
+ * object: a raw key's bytes must not change once it has been used (the key ring never changes one).
+ */
 const padsByKey = new WeakMap<object, Map<HmacAlgorithm, Pads>>()
 
 function padsOf(alg: HmacAlgorithm, key: KeyMaterial): Pads {
