@@ -10,6 +10,7 @@ import {
   useRef,
   useState,
 } from 'react'
+import { href } from './router.js'
 
 /** An error as the operator should read it: the server's detail, and each field's messages. */
 export function describeError(error: unknown): string {
@@ -270,6 +271,22 @@ export function Check(
       <input id={id} type="checkbox" {...input} />
       <label htmlFor={id}>{label}</label>
     </div>
+  )
+}
+
+/**
+ * A user a row is about: the username, linked to the user, with the id beside it; by id alone once
+ * the user is deleted (the audit trail outlives users).
+ */
+export function UserRef({ id, username }: { id: number; username: string | null }): ReactNode {
+  if (username === null) return <span className="hint">deleted user #{id}</span>
+  return (
+    <>
+      <a href={href('users', id)} title={`user id ${id}`}>
+        {username}
+      </a>{' '}
+      <small className="hint">#{id}</small>
+    </>
   )
 }
 

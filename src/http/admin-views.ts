@@ -45,6 +45,7 @@ export const groupView = (group: GroupSummary): AdminGroup => ({
 export const tokenView = (token: TokenListing): AdminToken => ({
   jti: token.jti,
   user: token.userId,
+  username: token.username,
   session: token.familyId,
   created_at: token.createdAt.toISOString(),
   expires_at: token.expiresAt.toISOString(),
@@ -56,6 +57,7 @@ export const auditView = (event: StoredAuditEvent): AdminAuditEvent => ({
   at: event.at.toISOString(),
   event: event.event,
   user: event.userId,
+  username: event.username,
   ip: event.ip,
   user_agent: event.userAgent,
   detail: event.detail,

@@ -510,6 +510,8 @@ export interface GroupQuery extends Slice<GroupOrderField> {
 /** A refresh token as the admin lists it: outstanding, and when it was blacklisted. */
 export interface TokenListing extends OutstandingToken {
   blacklistedAt: Date | null
+  /** The user's username, read with the token; null when no user has `userId` any more. */
+  username: string | null
 }
 
 export type TokenOrderField = 'created_at' | 'expires_at'
@@ -521,6 +523,8 @@ export interface TokenQuery extends Slice<TokenOrderField> {
 
 export interface StoredAuditEvent extends AuditEvent {
   id: number
+  /** The username of `userId`, read with the event; null without a user or when it was deleted. */
+  username: string | null
 }
 
 export type AuditOrderField = 'at' | 'id'

@@ -233,7 +233,8 @@ describe('the admin UI in Chromium', () => {
     await expect.poll(() => page.getByTestId('audit-row').count()).toBe(1)
     const row = (await page.getByTestId('audit-row').textContent()) ?? ''
     expect(row).toContain('user_deactivated')
-    expect(row).toContain(String(ids.alice))
+    // The user by name, the id beside it.
+    expect(row).toContain(`alice #${ids.alice}`)
     expect(row).toContain(`"actor":${ids.root}`)
 
     // The CSV export, with the same filter.
@@ -242,7 +243,7 @@ describe('the admin UI in Chromium', () => {
       page.getByTestId('audit-export').click(),
     ])
     const csv = readFileSync(await download.path(), 'utf8')
-    expect(csv.split('\r\n')[0]).toBe('id,at,event,user,ip,user_agent,detail')
+    expect(csv.split('\r\n')[0]).toBe('id,at,event,user,ip,user_agent,detail,username')
     expect(csv).toContain(`user_deactivated,${ids.alice}`)
     expect(problems).toEqual([])
   }, 90_000)
@@ -546,6 +547,9 @@ describe('the admin UI in Chromium', () => {
     await wpage.getByLabel('User id').fill(String(dave))
     await wpage.getByRole('button', { name: 'Filter' }).click()
     await expect.poll(() => wpage.locator('[data-testid="tokens-table"] tbody tr').count()).toBe(2)
+    expect(await wpage.getByTestId('tokens-table').locator('tbody tr').first().textContent()).toContain(
+      `dave #${dave}`,
+    )
     await wpage.getByRole('button', { name: /^Blacklist token/ }).click()
     await confirm()
     await expect.poll(notice).toBe('The token was blacklisted and its session ended.')

@@ -455,13 +455,15 @@ for (const backend of BACKENDS) {
         const listed = (await call('GET', `/api/admin/tokens/?user=${id}`, 'helper')).json() as Page<{
           jti: string
           user: number
+          username: string | null
           blacklisted_at: string | null
         }>
         expect(listed.count).toBe(1)
         const [token] = listed.results
-        expect(token).toMatchObject({ user: id, blacklisted_at: null })
+        expect(token).toMatchObject({ user: id, username: 'ivy', blacklisted_at: null })
         const res = await call('POST', `/api/admin/tokens/${token?.jti}/blacklist/`, 'root')
         expect(res.statusCode).toBe(200)
+        expect(res.json()).toMatchObject({ user: id, username: 'ivy' })
         expect(res.json().blacklisted_at).toBeTypeOf('string')
         const refresh = await server.app.inject({
           method: 'POST',
@@ -581,7 +583,7 @@ for (const backend of BACKENDS) {
           expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="audit-.*\.csv"$/)
           expect(csv.headers['cache-control']).toBe('no-store')
           const lines = csv.body.split('\r\n')
-          expect(lines[0]).toBe('id,at,event,user,ip,user_agent,detail')
+          expect(lines[0]).toBe('id,at,event,user,ip,user_agent,detail,username')
           const row = lines.find((line) => line.includes('HYPERLINK')) as string
           expect(row).toContain(`,"'=HYPERLINK(""http://evil.example/?x=1,2"",""click"")",`)
           expect(row).toContain(`"{""group"":""@risky,\\""group\\"""",""actor"":${ids.root}}"`)
@@ -590,6 +592,79 @@ for (const backend of BACKENDS) {
         const exported = (await call('GET', '/api/admin/audit/?event=audit_exported', 'root')).json()
         expect(exported.count).toBe(2)
         expect(exported.results[0].detail).toMatchObject({ actor: ids.helper, rows: 3 })
+      })
+    })
+
+    describe('usernames in the token list and the audit log', () => {
+      it('names the user of each row, and answers null once the user is gone', async () => {
+        const id = await makeUser('olga')
+        await login('olga')
+        const tokensOf = async (user: number) =>
+          (await call('GET', `/api/admin/tokens/?user=${user}`, 'helper')).json() as Page<{
+            user: number
+            username: string | null
+          }>
+        const auditOf = async (user: number) =>
+          (await call('GET', `/api/admin/audit/?user=${user}`, 'helper')).json() as Page<{
+            user: number | null
+            username: string | null
+          }>
+        expect((await tokensOf(id)).results).toEqual([
+          expect.objectContaining({ user: id, username: 'olga' }),
+        ])
+        const before = await auditOf(id)
+        expect(before.count).toBeGreaterThan(0)
+        expect(before.results.every((entry) => entry.username === 'olga')).toBe(true)
+        // Events without a user have no name either.
+        const group = await call('POST', '/api/admin/groups/', 'root', { name: 'nameless-event' })
+        expect(group.statusCode).toBe(201)
+        const created = (await call('GET', '/api/admin/audit/?event=group_created', 'root')).json()
+        expect(created.results[0]).toMatchObject({ user: null, username: null })
+
+        // The trail outlives the user; its tokens go with it (a token left for a missing user,
+        // as a ledger shared with another users table may hold, is listed without a name).
+        expect(await server.stores.users.delete(id)).toBe(true)
+        const after = await auditOf(id)
+        expect(after.count).toBe(before.count)
+        expect(after.results.every((entry) => entry.user === id && entry.username === null)).toBe(true)
+        const now = new Date(server.clock.now())
+        await server.stores.ledger.recordIssued({
+          jti: `orphan${id}${backend}`,
+          userId: id,
+          familyId: `orphan${id}${backend}`,
+          parentJti: null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + 60_000),
+          userAgent: null,
+          ip: null,
+        })
+        expect((await tokensOf(id)).results).toEqual([expect.objectContaining({ user: id, username: null })])
+        const csv = (await call('GET', `/api/admin/audit/export/?user=${id}`, 'helper')).body.split('\r\n')
+        expect(csv[0]).toBe('id,at,event,user,ip,user_agent,detail,username')
+        expect(csv[1]).toMatch(new RegExp(`^\\d+,[^,]+,\\w+,${id},.*,$`))
+      })
+
+      it('names each row of a page after its own user', async () => {
+        for (const name of ['pia', 'quinn', 'rhea']) {
+          await makeUser(name)
+          await login(name)
+        }
+        const page = (await call('GET', '/api/admin/tokens/?page_size=100', 'helper')).json() as Page<{
+          user: number
+          username: string | null
+        }>
+        for (const name of ['pia', 'quinn', 'rhea']) {
+          expect(page.results).toContainEqual(expect.objectContaining({ user: ids[name], username: name }))
+        }
+        const audit = (
+          await call('GET', '/api/admin/audit/?event=login_succeeded', 'helper')
+        ).json() as Page<{
+          user: number
+          username: string | null
+        }>
+        for (const name of ['pia', 'quinn', 'rhea']) {
+          expect(audit.results).toContainEqual(expect.objectContaining({ user: ids[name], username: name }))
+        }
       })
     })
   })

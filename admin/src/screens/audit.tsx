@@ -3,8 +3,7 @@ import type { AdminAuditEvent } from '@tessera/protocol'
 import { type ChangeEvent, type ReactNode, useState } from 'react'
 import type { ScreenProps } from '../app.js'
 import { PagedTable, useFilters } from '../lists.js'
-import { href } from '../router.js'
-import { ErrorNote, Field, ScreenTitle, useLoader, when } from '../ui.js'
+import { ErrorNote, Field, ScreenTitle, UserRef, useLoader, when } from '../ui.js'
 
 const PAGE_SIZE = 50
 
@@ -105,7 +104,7 @@ export function AuditScreen({ api }: ScreenProps): ReactNode {
           <tr key={event.id} data-testid="audit-row">
             <td>{when(event.at)}</td>
             <td>{event.event}</td>
-            <td>{event.user === null ? '—' : <a href={href('users', event.user)}>{event.user}</a>}</td>
+            <td>{event.user === null ? '—' : <UserRef id={event.user} username={event.username} />}</td>
             <td>{event.ip ?? '—'}</td>
             <td>
               <code className="detail">{JSON.stringify(event.detail)}</code>

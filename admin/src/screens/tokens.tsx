@@ -4,8 +4,7 @@ import { type ReactNode, useState } from 'react'
 import { useActions } from '../actions.js'
 import type { ScreenProps } from '../app.js'
 import { PagedTable, useFilters } from '../lists.js'
-import { href } from '../router.js'
-import { ErrorNote, Field, FlagFilter, Notice, ScreenTitle, useLoader, when } from '../ui.js'
+import { ErrorNote, Field, FlagFilter, Notice, ScreenTitle, UserRef, useLoader, when } from '../ui.js'
 
 const PAGE_SIZE = 25
 
@@ -22,7 +21,7 @@ export function TokensScreen({ api, canWrite }: ScreenProps): ReactNode {
     act(async () => {
       const yes = await ask({
         title: 'Blacklist this refresh token?',
-        message: `Its session (${token.session.slice(0, 8)}…) of user ${token.user} ends at once, as a logout with it would.`,
+        message: `Its session (${token.session.slice(0, 8)}…) of user ${token.username ?? `#${token.user}`} ends at once, as a logout with it would.`,
         confirm: 'Blacklist token',
       })
       if (!yes) return null
@@ -85,7 +84,7 @@ export function TokensScreen({ api, canWrite }: ScreenProps): ReactNode {
               <code title={token.jti}>{token.jti.slice(0, 12)}…</code>
             </td>
             <td>
-              <a href={href('users', token.user)}>{token.user}</a>
+              <UserRef id={token.user} username={token.username} />
             </td>
             <td>
               <code title={token.session}>{token.session.slice(0, 8)}…</code>

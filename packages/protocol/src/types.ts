@@ -183,6 +183,8 @@ export interface AdminGroupMember {
 export interface AdminToken {
   jti: string
   user: number
+  /** The user's username; null when the user no longer exists. */
+  username: string | null
   /** The session (token family) it belongs to. */
   session: string
   created_at: string
@@ -195,7 +197,10 @@ export interface AdminAuditEvent {
   id: number
   at: string
   event: string
+  /** The id of the user the event is about. */
   user: number | null
+  /** That user's username; null when the event has no user or the user no longer exists. */
+  username: string | null
   ip: string | null
   user_agent: string | null
   detail: Record<string, unknown>

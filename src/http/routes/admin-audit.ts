@@ -24,7 +24,8 @@ import { SCHEMAS } from './admin-schemas.js'
 /** The most events one export holds; narrow the filters for more. */
 export const MAX_EXPORT_ROWS = 100_000
 const EXPORT_BATCH = 1000
-const CSV_COLUMNS = ['id', 'at', 'event', 'user', 'ip', 'user_agent', 'detail'] as const
+/** `username` comes last: the earlier columns keep their places for existing readers. */
+const CSV_COLUMNS = ['id', 'at', 'event', 'user', 'ip', 'user_agent', 'detail', 'username'] as const
 
 type AuditFilters = Omit<AuditQuery, 'offset' | 'limit' | 'ordering'>
 
@@ -79,6 +80,7 @@ export function adminAuditRoutes({ app, deps, admin, prefix, guard }: AdminRoute
             event.ip,
             event.userAgent,
             JSON.stringify(event.detail),
+            event.username,
           ]),
         )
       }

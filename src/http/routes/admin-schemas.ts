@@ -60,6 +60,7 @@ const member = object({ id: integer, username: string })
 const token = object({
   jti: string,
   user: integer,
+  username: { ...nullableString, description: "the user's username; null once the user is deleted" },
   session: string,
   created_at: dateTime,
   expires_at: dateTime,
@@ -69,7 +70,11 @@ const auditEvent = object({
   id: integer,
   at: dateTime,
   event: string,
-  user: { type: ['integer', 'null'] },
+  user: { type: ['integer', 'null'], description: 'id of the user the event is about' },
+  username: {
+    ...nullableString,
+    description: "that user's username; null without a user or once the user is deleted",
+  },
   ip: nullableString,
   user_agent: nullableString,
   detail: { type: 'object', additionalProperties: true },
