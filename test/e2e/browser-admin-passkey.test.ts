@@ -11,16 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildServer, type TesseraServer } from '../../src/server/build.js'
+import type { TesseraServer } from '../../src/server/build.js'
 import type { AuditEvent } from '../../src/store/ports.js'
 import {
   addPlatformAuthenticator,
-  buildAdmin,
-  buildDemo,
-  FAST_HASHING,
-  freePort,
   launchChromium,
   SHOTS,
+  startPasskeyServer,
   watchProblems,
 } from './chromium.js'
 
@@ -54,31 +51,7 @@ describe('the admin sign-in with a passkey in Chromium', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-browser-admin-passkey-'))
-    const demoDir = join(dir, 'web')
-    const adminDir = join(dir, 'admin')
-    await buildDemo(demoDir)
-    await buildAdmin(adminDir)
-    const port = await freePort()
-    url = `http://localhost:${port}`
-    server = await buildServer({
-      logStream: false,
-      demoDir,
-      adminDir,
-      settings: {
-        env: {},
-        mode: 'development',
-        overrides: {
-          DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
-          KEY_DIR: join(dir, 'keys'),
-          ...FAST_HASHING,
-          RATE_LIMIT_ENABLED: false,
-          EMAIL_BACKEND: 'memory',
-          WEBAUTHN_RP_ID: 'localhost',
-          WEBAUTHN_ORIGINS: [url],
-        },
-      },
-    })
-    await server.app.listen({ host: '127.0.0.1', port })
+    ;({ server, url } = await startPasskeyServer(dir, { admin: true }))
     const user = await server.stores.users.create({
       username: ROOT_USER.username,
       email: `${ROOT_USER.username}@example.com`,

@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildServer, type TesseraServer } from '../../src/server/build.js'
+import type { TesseraServer } from '../../src/server/build.js'
 import { totpCode } from '../helpers/totp.js'
 import {
   addPlatformAuthenticator,
-  buildDemo,
-  FAST_HASHING,
-  freePort,
   launchChromium,
   SHOTS,
+  startPasskeyServer,
   watchProblems,
 } from './chromium.js'
 
@@ -45,28 +43,7 @@ describe('second factors on the demo page in Chromium', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-browser-mfa-'))
-    const demoDir = join(dir, 'web')
-    await buildDemo(demoDir)
-    const port = await freePort()
-    url = `http://localhost:${port}`
-    server = await buildServer({
-      logStream: false,
-      demoDir,
-      settings: {
-        env: {},
-        mode: 'development',
-        overrides: {
-          DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
-          KEY_DIR: join(dir, 'keys'),
-          ...FAST_HASHING,
-          RATE_LIMIT_ENABLED: false,
-          EMAIL_BACKEND: 'memory',
-          WEBAUTHN_RP_ID: 'localhost',
-          WEBAUTHN_ORIGINS: [url],
-        },
-      },
-    })
-    await server.app.listen({ host: '127.0.0.1', port })
+    ;({ server, url } = await startPasskeyServer(dir))
     const registered = await server.app.inject({ method: 'POST', url: '/api/register/', payload: USER })
     expect(registered.statusCode, registered.body).toBe(201)
     browser = await launchChromium()

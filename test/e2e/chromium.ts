@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core'
 import { build } from 'vite'
+import { buildServer, type TesseraServer } from '../../src/server/build.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const SHOTS = join(ROOT, 'test-output/screenshots')
@@ -101,4 +102,41 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((done) => probe.close(() => done()))
   if (address === null || typeof address === 'string') throw new Error('no port')
   return address.port
+}
+
+/**
+ * A development server on SQLite in `dir` with the demo page (and the admin UI with `admin`) built
+ * there, listening at http://localhost:PORT, the origin passkeys are bound to (a WebAuthn relying
+ * party must be a domain).
+ */
+export async function startPasskeyServer(
+  dir: string,
+  { admin = false }: { admin?: boolean } = {},
+): Promise<{ server: TesseraServer; url: string }> {
+  const demoDir = join(dir, 'web')
+  await buildDemo(demoDir)
+  const adminDir = admin ? join(dir, 'admin') : undefined
+  if (adminDir !== undefined) await buildAdmin(adminDir)
+  const port = await freePort()
+  const url = `http://localhost:${port}`
+  const server = await buildServer({
+    logStream: false,
+    demoDir,
+    ...(adminDir === undefined ? {} : { adminDir }),
+    settings: {
+      env: {},
+      mode: 'development',
+      overrides: {
+        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+        KEY_DIR: join(dir, 'keys'),
+        ...FAST_HASHING,
+        RATE_LIMIT_ENABLED: false,
+        EMAIL_BACKEND: 'memory',
+        WEBAUTHN_RP_ID: 'localhost',
+        WEBAUTHN_ORIGINS: [url],
+      },
+    },
+  })
+  await server.app.listen({ host: '127.0.0.1', port })
+  return { server, url }
 }
