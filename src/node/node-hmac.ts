@@ -12,7 +12,7 @@ import { createHmac, KeyObject } from 'node:crypto'
 import type { HmacAlgorithm } from '@tessera/protocol'
 import type { KeyMaterial } from '../keys/ring.js'
 
-export const NODE_HASH = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const
+const NODE_HASH = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const
 /** RFC 2104's B: the hash's input block, in bytes. */
 const BLOCK_BYTES = { HS256: 64, HS384: 128, HS512: 128 } as const
 /** The hash's output, in bytes. */
@@ -27,7 +27,7 @@ const oneShotHash: typeof nodeCrypto.hash | undefined =
 /** Node key objects of WebCrypto keys, converted once per key. */
 const nodeKeys = new WeakMap<CryptoKey, KeyObject>()
 
-export function nodeKeyOf(key: KeyMaterial): KeyObject | Uint8Array {
+function nodeKeyOf(key: KeyMaterial): KeyObject | Uint8Array {
   if (key instanceof Uint8Array) return key
   let converted = nodeKeys.get(key)
   if (converted === undefined) {
