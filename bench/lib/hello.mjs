@@ -194,3 +194,19 @@ export async function helloScenario(name, options) {
     await stopAll()
   }
 }
+
+/**
+ * Tessera against the bare checking route (variant `bare_plus_check`, bench/bare-fastify-check.mjs)
+ * of a *-distinct scenario: its paired ratio over the route's paired ratio, and in the alternating
+ * rounds the median of Tessera's requests per second over the route's. Empty without that variant.
+ */
+export function checkCeilingFigures(out) {
+  const ceiling = out.paired_bare_plus_check?.ratio
+  if (!ceiling) return {}
+  return {
+    ratio_to_check_ceiling: round3(out.ratio / ceiling),
+    alternating_ratio_to_check_ceiling: round3(
+      median(out.rounds.map((r) => r.tessera.rps / r.bare_plus_check.rps)),
+    ),
+  }
+}

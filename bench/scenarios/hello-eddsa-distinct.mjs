@@ -10,7 +10,7 @@
 // any), the median.
 import { join } from 'node:path'
 import { quick } from '../lib/config.mjs'
-import { helloScenario } from '../lib/hello.mjs'
+import { checkCeilingFigures, helloScenario } from '../lib/hello.mjs'
 import {
   helloChart,
   helloTable,
@@ -67,20 +67,11 @@ export async function run() {
   const alternating = out.rounds.map((r) => ceilingOf(r.bare, perCpu(r.tessera) / perCpu(r.bare), r.before))
   const paired = out.paired?.rounds.map((r) => ceilingOf(r.reference, r.ratio, r.before))
   const judged = paired ?? alternating
-  const checkCeiling = out.paired_bare_plus_check?.ratio
   return {
     ...out,
     users: USERS,
     goal: bar.value,
-    ...(checkCeiling
-      ? {
-          ratio_to_check_ceiling: round3(out.ratio / checkCeiling),
-          // The same comparison in the alternating rounds: Tessera over the checking route, per round.
-          alternating_ratio_to_check_ceiling: round3(
-            median(out.rounds.map((r) => r.tessera.rps / r.bare_plus_check.rps)),
-          ),
-        }
-      : {}),
+    ...checkCeilingFigures(out),
     ratio_to_ceiling: round3(median(judged.map((c) => c.fraction))),
     ceiling: {
       from: paired ? 'paired rounds' : 'alternating rounds',
