@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
-import { buildDemo, FAST_HASHING, freePort, launchChromium, SHOTS, watchProblems } from './chromium.js'
+import { buildDemo, freePort, launchChromium, localServerSettings, SHOTS, watchProblems } from './chromium.js'
 import { linkIn, startTestSmtp, type TestSmtp } from '../helpers/smtp.js'
 
 const USER = { username: 'forgetful', email: 'forgetful@example.com', password: 'Forgetful-Pass-123' }
@@ -55,10 +55,7 @@ describe('account mail in Chromium', () => {
         env: {},
         mode: 'development',
         overrides: {
-          DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
-          KEY_DIR: join(dir, 'keys'),
-          ...FAST_HASHING,
-          RATE_LIMIT_ENABLED: false,
+          ...localServerSettings(dir),
           EMAIL_BACKEND: 'smtp',
           EMAIL_URL: smtp.url,
           EMAIL_FROM: 'Tessera <accounts@example.com>',

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer, type TesseraServer } from '../../src/server/build.js'
-import { buildDemo, FAST_HASHING, launchChromium, SHOTS } from './chromium.js'
+import { buildDemo, launchChromium, localServerSettings, SHOTS } from './chromium.js'
 import { cookieOf, type Exchange, type RecordingProxy, startRecordingProxy } from './recording-proxy.js'
 
 const USER = { username: 'browser', email: 'browser@example.com', password: 'Browser-Pass-123' }
@@ -67,11 +67,8 @@ describe('demo page in Chromium', () => {
         env: {},
         mode: 'development',
         overrides: {
-          DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
-          KEY_DIR: join(dir, 'keys'),
+          ...localServerSettings(dir),
           ACCESS_TOKEN_LIFETIME: ACCESS_LIFETIME,
-          ...FAST_HASHING,
-          RATE_LIMIT_ENABLED: false,
         },
       },
     })

@@ -105,6 +105,17 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * What every browser suite's server shares: SQLite and keys in `dir`, cheap hashing, no rate
+ * limits (a suite logs in more often than a limit allows).
+ */
+export const localServerSettings = (dir: string) => ({
+  DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+  KEY_DIR: join(dir, 'keys'),
+  ...FAST_HASHING,
+  RATE_LIMIT_ENABLED: false,
+})
+
+/**
  * A development server on SQLite in `dir` with the demo page (and the admin UI with `admin`) built
  * there, listening at http://localhost:PORT, the origin passkeys are bound to (a WebAuthn relying
  * party must be a domain).
@@ -127,10 +138,7 @@ export async function startPasskeyServer(
       env: {},
       mode: 'development',
       overrides: {
-        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
-        KEY_DIR: join(dir, 'keys'),
-        ...FAST_HASHING,
-        RATE_LIMIT_ENABLED: false,
+        ...localServerSettings(dir),
         EMAIL_BACKEND: 'memory',
         WEBAUTHN_RP_ID: 'localhost',
         WEBAUTHN_ORIGINS: [url],
